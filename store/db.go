@@ -1,0 +1,207 @@
+// Package store owns the database: the GORM models, every query and every
+// transaction. Domain operations (flag, decide, ...) are methods on Store that
+// take a context; nothing outside this package writes SQL.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/glebarez/sqlite"
+	mysqldriver "github.com/go-sql-driver/mysql"
+	"gorm.io/driver/mysql"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+)
+
+// Dialect names the two supported databases.
+type Dialect string
+
+const (
+	SQLite Dialect = "sqlite"
+	MySQL  Dialect = "mysql"
+)
+
+// DefaultURL is the embedded database used when none is configured.
+const DefaultURL = "sqlite:data/reviewq.db"
+
+// Store is the handle every handler and command uses.
+type Store struct {
+	DB      *gorm.DB
+	SQL     *sql.DB
+	Dialect Dialect
+	// Path of the SQLite file; empty for MySQL.
+	Path string
+
+	settings *settingsCache
+}
+
+// Options tune the pool; zero values take defaults.
+type Options struct {
+	MaxOpenConns int
+	Logger       *slog.Logger
+}
+
+// ParseURL splits a REVIEWQ_DATABASE_URL into dialect and driver DSN.
+func ParseURL(raw string) (Dialect, string, error) {
+	if raw == "" {
+		raw = DefaultURL
+	}
+	switch {
+	case strings.HasPrefix(raw, "sqlite:"):
+		path := strings.TrimPrefix(raw, "sqlite:")
+		path = strings.TrimPrefix(path, "//")
+		if path == "" {
+			return "", "", errors.New("database url: sqlite: needs a file path, e.g. sqlite:data/reviewq.db")
+		}
+		return SQLite, path, nil
+	case strings.HasPrefix(raw, "mysql://"):
+		u, err := url.Parse(raw)
+		if err != nil {
+			return "", "", errors.New("database url: cannot parse the mysql:// url")
+		}
+		cfg := mysqldriver.NewConfig()
+		cfg.Net = "tcp"
+		cfg.Addr = u.Host
+		if u.Port() == "" {
+			cfg.Addr = u.Hostname() + ":3306"
+		}
+		cfg.User = u.User.Username()
+		cfg.Passwd, _ = u.User.Password()
+		cfg.DBName = strings.TrimPrefix(u.Path, "/")
+		if cfg.DBName == "" {
+			return "", "", errors.New("database url: mysql:// needs a database name, e.g. mysql://root@127.0.0.1:3306/reviewq")
+		}
+		// The contract of the store: UTC times, utf8mb4, parsed DATETIMEs,
+		// and RowsAffected counting changed rows (clientFoundRows stays off,
+		// or the exactly-once check of decisions would break).
+		cfg.ParseTime = true
+		cfg.Loc = time.UTC
+		cfg.Collation = "utf8mb4_unicode_ci"
+		cfg.InterpolateParams = true
+		cfg.ClientFoundRows = false
+		cfg.Timeout = 5 * time.Second
+		cfg.ReadTimeout = 30 * time.Second
+		cfg.WriteTimeout = 30 * time.Second
+		cfg.Params = map[string]string{"time_zone": "'+00:00'"}
+		for k, v := range u.Query() {
+			switch k {
+			case "tls":
+				cfg.TLSConfig = v[0]
+			case "timeout", "readTimeout", "writeTimeout":
+				d, err := time.ParseDuration(v[0])
+				if err != nil {
+					return "", "", fmt.Errorf("database url: %s: not a duration", k)
+				}
+				switch k {
+				case "timeout":
+					cfg.Timeout = d
+				case "readTimeout":
+					cfg.ReadTimeout = d
+				default:
+					cfg.WriteTimeout = d
+				}
+			default:
+				return "", "", fmt.Errorf("database url: unsupported parameter %q", k)
+			}
+		}
+		return MySQL, cfg.FormatDSN(), nil
+	default:
+		return "", "", errors.New("database url: must start with sqlite: or mysql://")
+	}
+}
+
+// Open connects to the database named by url. It does not migrate.
+func Open(ctx context.Context, rawURL string, opt Options) (*Store, error) {
+	dialect, dsn, err := ParseURL(rawURL)
+	if err != nil {
+		return nil, err
+	}
+	gcfg := &gorm.Config{
+		// Never print SQL with values filled in: they can be personal data.
+		Logger:                 logger.Default.LogMode(logger.Silent),
+		TranslateError:         true,
+		SkipDefaultTransaction: true,
+		NowFunc:                func() time.Time { return Now() },
+	}
+	st := &Store{Dialect: dialect}
+	var db *gorm.DB
+	switch dialect {
+	case SQLite:
+		st.Path = dsn
+		if dir := filepath.Dir(dsn); dir != "." {
+			if err := os.MkdirAll(dir, 0o750); err != nil {
+				return nil, fmt.Errorf("create database folder: %w", err)
+			}
+		}
+		// WAL lets readers run beside the writer; immediate transactions take
+		// the write lock up front so two writers queue on busy_timeout instead
+		// of failing on a lock upgrade.
+		q := "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(1)&_txlock=immediate"
+		db, err = gorm.Open(sqlite.Open(dsn+q), gcfg)
+	case MySQL:
+		db, err = gorm.Open(mysql.New(mysql.Config{DSN: dsn}), gcfg)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open %s database: %w", dialect, err)
+	}
+	sqlDB, err := db.DB()
+	if err != nil {
+		return nil, fmt.Errorf("open %s database: %w", dialect, err)
+	}
+	maxOpen := opt.MaxOpenConns
+	switch dialect {
+	case SQLite:
+		if maxOpen == 0 {
+			maxOpen = 4
+		}
+	case MySQL:
+		if maxOpen == 0 {
+			maxOpen = 32
+		}
+		// Under the server's wait_timeout (8 h by default) and short enough
+		// that a fail-over is followed quickly.
+		sqlDB.SetConnMaxLifetime(5 * time.Minute)
+		sqlDB.SetConnMaxIdleTime(2 * time.Minute)
+	}
+	sqlDB.SetMaxOpenConns(maxOpen)
+	sqlDB.SetMaxIdleConns(maxOpen)
+	st.DB = db
+	st.SQL = sqlDB
+	st.settings = newSettingsCache()
+	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if err := sqlDB.PingContext(pctx); err != nil {
+		_ = sqlDB.Close()
+		return nil, fmt.Errorf("connect to %s database: %w", dialect, err)
+	}
+	return st, nil
+}
+
+// Close releases the pool.
+func (s *Store) Close() error { return s.SQL.Close() }
+
+// Ping checks the database answers.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.SQL.PingContext(ctx); err != nil {
+		return fmt.Errorf("ping database: %w", err)
+	}
+	return nil
+}
+
+// Now is the store's clock: UTC, truncated to microseconds so that SQLite
+// and MySQL (DATETIME(6)) hold the same value.
+func Now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
+
+// tx runs fn in one transaction.
+func (s *Store) tx(ctx context.Context, fn func(tx *gorm.DB) error) error {
+	return s.DB.WithContext(ctx).Transaction(fn)
+}

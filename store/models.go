@@ -1,0 +1,253 @@
+package store
+
+import (
+	"strings"
+	"time"
+)
+
+// Roles of operator accounts, weakest first.
+const (
+	RoleOperator = "operator"
+	RoleLead     = "lead"
+	RoleAdmin    = "admin"
+)
+
+// Roles lists the valid roles.
+var Roles = []string{RoleOperator, RoleLead, RoleAdmin}
+
+// RoleRank orders roles so a guard can say "lead or above".
+func RoleRank(role string) int {
+	switch role {
+	case RoleOperator:
+		return 1
+	case RoleLead:
+		return 2
+	case RoleAdmin:
+		return 3
+	}
+	return 0
+}
+
+// Review types.
+const (
+	TypeMessage  = "MESSAGE"
+	TypeProposal = "PROPOSAL"
+	TypePricing  = "PRICING"
+	TypeAction   = "ACTION"
+	TypeRetry    = "RETRY"
+)
+
+// ReviewTypes lists the review types in display order.
+var ReviewTypes = []string{TypeMessage, TypeProposal, TypePricing, TypeAction, TypeRetry}
+
+// Flag sources.
+const (
+	SourceScore   = "score"
+	SourceQuality = "quality_gate"
+	SourceManual  = "manual"
+	SourceAPI     = "api"
+)
+
+// Sources lists the flag sources.
+var Sources = []string{SourceScore, SourceQuality, SourceManual, SourceAPI}
+
+// Review statuses.
+const (
+	StatusPending  = "pending"
+	StatusApproved = "approved"
+	StatusRejected = "rejected"
+	StatusSkipped  = "skipped"
+)
+
+// Lead statuses.
+var LeadStatuses = []string{"new", "enriched", "contacted", "replied", "qualified", "routed", "lost"}
+
+// Event kinds of the review history.
+const (
+	EventFlagged   = "flagged"
+	EventReflagged = "reflagged"
+	EventClaimed   = "claimed"
+	EventReleased  = "released"
+	EventApproved  = "approved"
+	EventRejected  = "rejected"
+	EventSkipped   = "skipped"
+	EventReopened  = "reopened"
+	EventNote      = "note"
+)
+
+// Actor types.
+const (
+	ActorOperator = "operator"
+	ActorToken    = "token"
+	ActorSystem   = "system"
+)
+
+// Actor is who does something: an operator, an API token or the system.
+type Actor struct {
+	Type string
+	ID   int64
+	Name string
+}
+
+// SystemActor is used by the CLI and background work.
+var SystemActor = Actor{Type: ActorSystem, Name: "system"}
+
+func (a Actor) idPtr() *int64 {
+	if a.Type == ActorSystem || a.ID == 0 {
+		return nil
+	}
+	id := a.ID
+	return &id
+}
+
+// Operator is a person who logs in.
+type Operator struct {
+	ID           int64
+	Email        string
+	Name         string
+	Role         string
+	PasswordHash string
+	Active       bool
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+}
+
+// Session is the server-side half of a login; ID is the hash of the token.
+type Session struct {
+	ID         string
+	OperatorID int64
+	CreatedAt  time.Time
+	LastSeenAt time.Time
+	ExpiresAt  time.Time
+	IP         string
+	UserAgent  string
+}
+
+// Lead is a CAM lead.
+type Lead struct {
+	ID                  int64
+	ExternalID          string
+	Name                string
+	Email               string
+	Company             string
+	Industry            string
+	Campaign            string
+	Score               int
+	Status              string
+	Tags                string
+	FailedAttempts      int
+	LastReplySnippet    *string
+	MessageSubject      string
+	MessageBody         *string
+	RequiresHumanReview bool
+	ReviewType          *string
+	ReviewReason        *string
+	CreatedAt           time.Time
+	UpdatedAt           time.Time
+}
+
+// TagList splits the comma-separated tags.
+func (l Lead) TagList() []string {
+	if l.Tags == "" {
+		return nil
+	}
+	return strings.Split(l.Tags, ",")
+}
+
+// Review is one flagging episode of one lead (the API's "task").
+type Review struct {
+	ID              int64
+	LeadID          int64
+	OpenLeadID      *int64
+	ReviewType      string
+	Reason          string
+	Source          string
+	Campaign        string
+	ScoreAtFlag     int
+	FlaggedAt       time.Time
+	Status          string
+	ClaimedBy       *int64
+	ClaimedByName   *string
+	ClaimExpiresAt  *time.Time
+	DecidedByType   *string
+	DecidedByID     *int64
+	DecidedByName   *string
+	DecidedAt       *time.Time
+	ReasonCode      *string
+	Notes           *string
+	DecisionSubject *string
+	DecisionBody    *string
+	Version         int
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
+}
+
+// ReviewEvent is one line of a review's append-only history.
+type ReviewEvent struct {
+	ID        int64
+	ReviewID  int64
+	LeadID    int64
+	Kind      string
+	ActorType string
+	ActorID   *int64
+	ActorName string
+	Detail    *string
+	CreatedAt time.Time
+}
+
+// APIToken is an engine's credential; only the hash of the secret is kept.
+type APIToken struct {
+	ID         int64
+	Name       string
+	Prefix     string
+	TokenHash  string
+	Scopes     string
+	CreatedBy  string
+	CreatedAt  time.Time
+	LastUsedAt *time.Time
+	RevokedAt  *time.Time
+}
+
+// ScopeList splits the comma-separated scopes.
+func (t APIToken) ScopeList() []string { return strings.Split(t.Scopes, ",") }
+
+// HasScope reports whether the token carries scope.
+func (t APIToken) HasScope(scope string) bool {
+	for _, s := range t.ScopeList() {
+		if s == scope {
+			return true
+		}
+	}
+	return false
+}
+
+// Setting is a stored override of a runtime setting.
+type Setting struct {
+	Name      string `gorm:"primaryKey"`
+	Value     string
+	UpdatedAt time.Time
+	UpdatedBy string
+}
+
+// AuditEntry is one line of the admin audit log.
+type AuditEntry struct {
+	ID        int64
+	CreatedAt time.Time
+	ActorType string
+	ActorID   *int64
+	ActorName string
+	Action    string
+	Target    string
+	OldValue  *string
+	NewValue  *string
+	IP        string
+}
+
+// TableName keeps GORM off its pluralisation guess.
+func (AuditEntry) TableName() string { return "audit_log" }
+
+// TableName of ReviewEvent.
+func (ReviewEvent) TableName() string { return "review_events" }
+
+// TableName of APIToken.
+func (APIToken) TableName() string { return "api_tokens" }

@@ -1,0 +1,429 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+)
+
+// FlagInput asks for a lead to be reviewed.
+type FlagInput struct {
+	ReviewType string
+	Reason     string
+	Source     string
+}
+
+// Validate checks the flag's fields.
+func (in *FlagInput) Validate() error {
+	in.ReviewType = strings.ToUpper(strings.TrimSpace(in.ReviewType))
+	if !slices.Contains(ReviewTypes, in.ReviewType) {
+		return invalid("review_type", "must be one of %s", strings.Join(ReviewTypes, ", "))
+	}
+	in.Reason = strings.TrimSpace(in.Reason)
+	if in.Reason == "" {
+		return invalid("reason", "is required")
+	}
+	if utf8.RuneCountInString(in.Reason) > 500 {
+		return invalid("reason", "must be at most 500 characters")
+	}
+	if in.Source == "" {
+		in.Source = SourceAPI
+	}
+	if !slices.Contains(Sources, in.Source) {
+		return invalid("source", "must be one of %s", strings.Join(Sources, ", "))
+	}
+	return nil
+}
+
+// FlagResult says what a flag did.
+type FlagResult struct {
+	Review  *Review
+	Created bool
+}
+
+// mergeReason adds a new reason to an open review's reason, once.
+func mergeReason(old, typ, reason, oldType string) string {
+	add := reason
+	if typ != oldType {
+		add = typ + ": " + reason
+	}
+	if strings.Contains(old, add) {
+		return old
+	}
+	merged := old + "; " + add
+	if utf8.RuneCountInString(merged) > 1000 {
+		return old
+	}
+	return merged
+}
+
+func eventDetail(v any) *string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil
+	}
+	s := string(b)
+	return &s
+}
+
+func newEvent(r *Review, kind string, actor Actor, detail any) *ReviewEvent {
+	return &ReviewEvent{ReviewID: r.ID, LeadID: r.LeadID, Kind: kind, ActorType: actor.Type,
+		ActorID: actor.idPtr(), ActorName: actor.Name, Detail: eventDetail(detail), CreatedAt: Now()}
+}
+
+// Flag opens a review of the lead, or adds to its open one: a lead never
+// has two open reviews. The lead's seed columns follow the open review.
+func (s *Store) Flag(ctx context.Context, leadID int64, in FlagInput, actor Actor) (*FlagResult, error) {
+	if err := in.Validate(); err != nil {
+		return nil, err
+	}
+	set, err := s.Settings(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if !set.QueueEnabled() {
+		return nil, ErrQueueDisabled
+	}
+	var res *FlagResult
+	for attempt := 0; attempt < 3; attempt++ {
+		res, err = s.flagOnce(ctx, leadID, in, actor)
+		// Two first flags of one lead racing: the unique open_lead_id key
+		// stops the second insert; the retry then adds to the winner's review.
+		if errors.Is(err, gorm.ErrDuplicatedKey) {
+			continue
+		}
+		return res, err
+	}
+	return nil, fmt.Errorf("flag lead: %w", err)
+}
+
+func (s *Store) flagOnce(ctx context.Context, leadID int64, in FlagInput, actor Actor) (*FlagResult, error) {
+	res := &FlagResult{}
+	err := s.tx(ctx, func(tx *gorm.DB) error {
+		var lead Lead
+		err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("id = ?", leadID).Take(&lead).Error
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return ErrNotFound
+		}
+		if err != nil {
+			return fmt.Errorf("find lead: %w", err)
+		}
+		now := Now()
+		var r Review
+		err = tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("open_lead_id = ?", leadID).Take(&r).Error
+		switch {
+		case errors.Is(err, gorm.ErrRecordNotFound):
+			r = Review{LeadID: leadID, OpenLeadID: &lead.ID, ReviewType: in.ReviewType, Reason: in.Reason, Source: in.Source,
+				Campaign: lead.Campaign, ScoreAtFlag: lead.Score, FlaggedAt: now, Status: StatusPending, Version: 1,
+				CreatedAt: now, UpdatedAt: now}
+			if err := tx.Create(&r).Error; err != nil {
+				if errors.Is(err, gorm.ErrDuplicatedKey) {
+					return gorm.ErrDuplicatedKey
+				}
+				return fmt.Errorf("create review: %w", err)
+			}
+			res.Created = true
+		case err != nil:
+			return fmt.Errorf("find open review: %w", err)
+		default:
+			r.Reason = mergeReason(r.Reason, in.ReviewType, in.Reason, r.ReviewType)
+			r.Version++
+			r.UpdatedAt = now
+			if err := tx.Model(&Review{}).Where("id = ?", r.ID).
+				Updates(map[string]any{"reason": r.Reason, "version": r.Version, "updated_at": now}).Error; err != nil {
+				return fmt.Errorf("update review: %w", err)
+			}
+		}
+		detail := map[string]any{"review_type": in.ReviewType, "reason": in.Reason, "source": in.Source, "score": lead.Score}
+		if !res.Created {
+			detail["added_to_open_review"] = true
+		}
+		if err := tx.Create(newEvent(&r, EventFlagged, actor, detail)).Error; err != nil {
+			return fmt.Errorf("write history: %w", err)
+		}
+		if err := setLeadFlag(tx, lead.ID, &r); err != nil {
+			return err
+		}
+		res.Review = &r
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// setLeadFlag keeps the lead's seed columns in step with its open review
+// (nil: no open review).
+func setLeadFlag(tx *gorm.DB, leadID int64, open *Review) error {
+	upd := map[string]any{"requires_human_review": false, "review_type": nil, "review_reason": nil, "updated_at": Now()}
+	if open != nil {
+		upd["requires_human_review"] = true
+		upd["review_type"] = open.ReviewType
+		upd["review_reason"] = open.Reason
+	}
+	if err := tx.Model(&Lead{}).Where("id = ?", leadID).Updates(upd).Error; err != nil {
+		return fmt.Errorf("update lead flag: %w", err)
+	}
+	return nil
+}
+
+// Decision outcomes, as the API names them.
+const (
+	OutcomeApprove = "approve"
+	OutcomeReject  = "reject"
+	OutcomeSkip    = "skip"
+)
+
+// DecideInput is one decision on one review.
+type DecideInput struct {
+	ReviewID   int64
+	Outcome    string
+	ReasonCode string
+	Notes      string
+	// Edited message, approve only; nil keeps the suggested one.
+	Subject *string
+	Body    *string
+	// ExpectedVersion, when not 0, refuses the decision if the review
+	// changed since the operator saw it.
+	ExpectedVersion int
+	Actor           Actor
+}
+
+func outcomeStatus(outcome string) (status, event, tag string, ok bool) {
+	switch outcome {
+	case OutcomeApprove:
+		return StatusApproved, EventApproved, "", true
+	case OutcomeReject:
+		return StatusRejected, EventRejected, "operator_reject", true
+	case OutcomeSkip:
+		return StatusSkipped, EventSkipped, "operator_skip", true
+	}
+	return "", "", "", false
+}
+
+// ValidateDecision checks reason code, notes and message against the
+// settings, before any transaction starts.
+func ValidateDecision(set Settings, in *DecideInput) error {
+	if _, _, _, ok := outcomeStatus(in.Outcome); !ok {
+		return invalid("outcome", "must be approve, reject or skip")
+	}
+	in.ReasonCode = strings.TrimSpace(in.ReasonCode)
+	var codes []string
+	switch in.Outcome {
+	case OutcomeReject:
+		codes = set.RejectCodes()
+	case OutcomeSkip:
+		codes = set.SkipCodes()
+	}
+	if in.Outcome == OutcomeApprove {
+		if in.ReasonCode != "" {
+			return invalid("reason_code", "approve takes no reason code")
+		}
+	} else {
+		if in.ReasonCode == "" && set.ReasonsRequired() {
+			return invalid("reason_code", "is required; one of %s", strings.Join(codes, ", "))
+		}
+		if in.ReasonCode != "" && !slices.Contains(codes, in.ReasonCode) {
+			return invalid("reason_code", "unknown reason code %q; one of %s", in.ReasonCode, strings.Join(codes, ", "))
+		}
+	}
+	if utf8.RuneCountInString(in.Notes) > 5000 {
+		return invalid("notes", "must be at most 5000 characters")
+	}
+	if in.Outcome != OutcomeApprove && (in.Subject != nil || in.Body != nil) {
+		return invalid("message", "only approve takes an edited message")
+	}
+	if err := checkLen("message.subject", in.Subject, 500); err != nil {
+		return err
+	}
+	return checkLen("message.body", in.Body, 20000)
+}
+
+func decidedConflict(r *Review) *ConflictError {
+	who := "someone else"
+	if r.DecidedByName != nil && *r.DecidedByName != "" {
+		who = *r.DecidedByName
+	}
+	msg := fmt.Sprintf("already %s by %s", r.Status, who)
+	if r.DecidedAt != nil {
+		msg += " at " + r.DecidedAt.UTC().Format("2006-01-02 15:04 UTC")
+	}
+	return &ConflictError{Message: msg, Status: r.Status, DecidedBy: who, DecidedAt: r.DecidedAt}
+}
+
+// Decide approves, rejects or skips a pending review, exactly once: the
+// update is conditional on status and version, and a decision that loses a
+// race gets a ConflictError naming who decided first.
+func (s *Store) Decide(ctx context.Context, in DecideInput) (*Review, error) {
+	set, err := s.Settings(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if !set.QueueEnabled() {
+		return nil, ErrQueueDisabled
+	}
+	if err := ValidateDecision(set, &in); err != nil {
+		return nil, err
+	}
+	status, eventKind, tag, _ := outcomeStatus(in.Outcome)
+	var out Review
+	err = s.tx(ctx, func(tx *gorm.DB) error {
+		var r Review
+		err := tx.Where("id = ?", in.ReviewID).Take(&r).Error
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return ErrNotFound
+		}
+		if err != nil {
+			return fmt.Errorf("find review: %w", err)
+		}
+		if r.Status != StatusPending {
+			return decidedConflict(&r)
+		}
+		now := Now()
+		if r.ClaimedBy != nil && r.ClaimExpiresAt != nil && r.ClaimExpiresAt.After(now) &&
+			!(in.Actor.Type == ActorOperator && in.Actor.ID == *r.ClaimedBy) {
+			name := ""
+			if r.ClaimedByName != nil {
+				name = *r.ClaimedByName
+			}
+			return &ConflictError{Message: fmt.Sprintf("claimed by %s until %s", name, r.ClaimExpiresAt.Format("15:04 UTC"))}
+		}
+		if in.ExpectedVersion != 0 && in.ExpectedVersion != r.Version {
+			return &ConflictError{Message: "this review changed since you opened it; look again before deciding"}
+		}
+		var lead Lead
+		if err := tx.Where("id = ?", r.LeadID).Take(&lead).Error; err != nil {
+			return fmt.Errorf("find lead: %w", err)
+		}
+		upd := map[string]any{
+			"status": status, "open_lead_id": nil, "decided_by_type": in.Actor.Type, "decided_by_id": in.Actor.idPtr(),
+			"decided_by_name": in.Actor.Name, "decided_at": now, "reason_code": nullable(in.ReasonCode),
+			"notes": nullable(in.Notes), "version": r.Version + 1, "updated_at": now,
+			"claimed_by": nil, "claimed_by_name": nil, "claim_expires_at": nil,
+		}
+		if in.Subject != nil {
+			upd["decision_subject"] = *in.Subject
+		}
+		if in.Body != nil {
+			upd["decision_body"] = *in.Body
+		}
+		resUpd := tx.Model(&Review{}).Where("id = ? AND status = ? AND version = ?", r.ID, StatusPending, r.Version).Updates(upd)
+		if resUpd.Error != nil {
+			return fmt.Errorf("decide review: %w", resUpd.Error)
+		}
+		if resUpd.RowsAffected != 1 {
+			var now Review
+			if err := tx.Where("id = ?", r.ID).Take(&now).Error; err != nil {
+				return fmt.Errorf("reload review: %w", err)
+			}
+			if now.Status != StatusPending {
+				return decidedConflict(&now)
+			}
+			return &ConflictError{Message: "this review changed while you decided; look again"}
+		}
+		leadUpd := map[string]any{"requires_human_review": false, "review_type": nil, "review_reason": nil, "updated_at": now}
+		if tag != "" {
+			leadUpd["status"] = "lost"
+			leadUpd["tags"] = addTag(lead.Tags, tag)
+		}
+		if in.Subject != nil {
+			leadUpd["message_subject"] = *in.Subject
+		}
+		if in.Body != nil {
+			leadUpd["message_body"] = *in.Body
+		}
+		if err := tx.Model(&Lead{}).Where("id = ?", lead.ID).Updates(leadUpd).Error; err != nil {
+			return fmt.Errorf("update lead: %w", err)
+		}
+		// The snapshot of what the decision was based on.
+		detail := map[string]any{
+			"review_type": r.ReviewType, "reason": r.Reason, "source": r.Source, "score_at_flag": r.ScoreAtFlag,
+			"lead_score": lead.Score, "lead_status": lead.Status, "version": r.Version,
+			"message_subject": lead.MessageSubject, "message_body": deref(lead.MessageBody),
+		}
+		if in.ReasonCode != "" {
+			detail["reason_code"] = in.ReasonCode
+		}
+		if in.Notes != "" {
+			detail["notes"] = in.Notes
+		}
+		if in.Subject != nil || in.Body != nil {
+			detail["edited_subject"] = deref(in.Subject)
+			detail["edited_body"] = deref(in.Body)
+		}
+		if err := tx.Create(newEvent(&r, eventKind, in.Actor, detail)).Error; err != nil {
+			return fmt.Errorf("write history: %w", err)
+		}
+		return tx.Where("id = ?", r.ID).Take(&out).Error
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+func nullable(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+// ReviewWithLead is a review together with its lead.
+type ReviewWithLead struct {
+	Review Review
+	Lead   Lead
+}
+
+// GetReview loads a review, its lead and its history.
+func (s *Store) GetReview(ctx context.Context, id int64) (*ReviewWithLead, []ReviewEvent, error) {
+	var r Review
+	err := s.DB.WithContext(ctx).Where("id = ?", id).Take(&r).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("get review: %w", err)
+	}
+	var l Lead
+	if err := s.DB.WithContext(ctx).Where("id = ?", r.LeadID).Take(&l).Error; err != nil {
+		return nil, nil, fmt.Errorf("get lead of review: %w", err)
+	}
+	var events []ReviewEvent
+	if err := s.DB.WithContext(ctx).Where("review_id = ?", id).Order("id").Limit(1000).Find(&events).Error; err != nil {
+		return nil, nil, fmt.Errorf("get history: %w", err)
+	}
+	return &ReviewWithLead{Review: r, Lead: l}, events, nil
+}
+
+// OpenReviewOfLead returns the lead's open review, or ErrNotFound.
+func (s *Store) OpenReviewOfLead(ctx context.Context, leadID int64) (*Review, error) {
+	var r Review
+	err := s.DB.WithContext(ctx).Where("open_lead_id = ?", leadID).Take(&r).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("get open review: %w", err)
+	}
+	return &r, nil
+}
+
+// ageOf is how long a review has waited.
+func ageOf(r *Review, now time.Time) time.Duration { return now.Sub(r.FlaggedAt) }

@@ -1,0 +1,122 @@
+package store
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// SessionLifetime is the absolute lifetime of a login; SessionIdle ends a
+// session nobody used for that long.
+var (
+	SessionLifetime = 12 * time.Hour
+	SessionIdle     = 2 * time.Hour
+)
+
+// HashToken is how session and API tokens are stored: SHA-256, hex.
+func HashToken(token string) string {
+	sum := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(sum[:])
+}
+
+// RandomToken returns n random bytes, URL-safe base64.
+func RandomToken(n int) string {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		panic("crypto/rand failed: " + err.Error())
+	}
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// CreateSession starts a login for op and returns the secret token for the
+// cookie; only its hash is stored.
+func (s *Store) CreateSession(ctx context.Context, op *Operator, ip, userAgent string) (string, error) {
+	token := RandomToken(32)
+	now := Now()
+	if len(userAgent) > 255 {
+		userAgent = userAgent[:255]
+	}
+	if len(ip) > 64 {
+		ip = ip[:64]
+	}
+	sess := Session{ID: HashToken(token), OperatorID: op.ID, CreatedAt: now, LastSeenAt: now,
+		ExpiresAt: now.Add(SessionLifetime), IP: ip, UserAgent: userAgent}
+	if err := s.DB.WithContext(ctx).Create(&sess).Error; err != nil {
+		return "", fmt.Errorf("create session: %w", err)
+	}
+	return token, nil
+}
+
+// SessionInfo is a live session with its operator.
+type SessionInfo struct {
+	Session  Session
+	Operator Operator
+}
+
+// ErrNoSession means the token names no live session.
+var ErrNoSession = errors.New("no live session")
+
+// touchEvery limits last_seen_at writes to one per session per minute.
+const touchEvery = time.Minute
+
+// LookupSession returns the live session of token and its (active)
+// operator, extending its idle deadline.
+func (s *Store) LookupSession(ctx context.Context, token string) (*SessionInfo, error) {
+	if token == "" {
+		return nil, ErrNoSession
+	}
+	id := HashToken(token)
+	var sess Session
+	err := s.DB.WithContext(ctx).Where("id = ?", id).Take(&sess).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, ErrNoSession
+	}
+	if err != nil {
+		return nil, fmt.Errorf("lookup session: %w", err)
+	}
+	now := Now()
+	if now.After(sess.ExpiresAt) || now.Sub(sess.LastSeenAt) > SessionIdle {
+		_ = s.DB.WithContext(ctx).Where("id = ?", id).Delete(&Session{}).Error
+		return nil, ErrNoSession
+	}
+	op, err := s.GetOperator(ctx, sess.OperatorID)
+	if errors.Is(err, ErrNotFound) {
+		return nil, ErrNoSession
+	}
+	if err != nil {
+		return nil, err
+	}
+	if !op.Active {
+		return nil, ErrNoSession
+	}
+	if now.Sub(sess.LastSeenAt) > touchEvery {
+		if err := s.DB.WithContext(ctx).Model(&Session{}).Where("id = ?", id).Update("last_seen_at", now).Error; err != nil {
+			return nil, fmt.Errorf("touch session: %w", err)
+		}
+		sess.LastSeenAt = now
+	}
+	return &SessionInfo{Session: sess, Operator: *op}, nil
+}
+
+// DeleteSession ends the session of token (logout).
+func (s *Store) DeleteSession(ctx context.Context, token string) error {
+	if err := s.DB.WithContext(ctx).Where("id = ?", HashToken(token)).Delete(&Session{}).Error; err != nil {
+		return fmt.Errorf("delete session: %w", err)
+	}
+	return nil
+}
+
+// DeleteOperatorSessions ends every session of an operator.
+func (s *Store) DeleteOperatorSessions(ctx context.Context, operatorID int64) error {
+	if err := s.DB.WithContext(ctx).Where("operator_id = ?", operatorID).Delete(&Session{}).Error; err != nil {
+		return fmt.Errorf("delete sessions: %w", err)
+	}
+	return nil
+}

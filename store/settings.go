@@ -1,0 +1,263 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+)
+
+// SettingDef describes one runtime setting.
+type SettingDef struct {
+	Key         string
+	Default     string
+	Description string
+	// Validate normalises a value or explains why it is not acceptable.
+	Validate func(string) (string, error)
+}
+
+func boolSetting(v string) (string, error) {
+	b, err := strconv.ParseBool(strings.TrimSpace(v))
+	if err != nil {
+		return "", fmt.Errorf("must be true or false")
+	}
+	return strconv.FormatBool(b), nil
+}
+
+func intSetting(lo, hi int) func(string) (string, error) {
+	return func(v string) (string, error) {
+		n, err := strconv.Atoi(strings.TrimSpace(v))
+		if err != nil || n < lo || n > hi {
+			return "", fmt.Errorf("must be a whole number from %d to %d", lo, hi)
+		}
+		return strconv.Itoa(n), nil
+	}
+}
+
+func codeListSetting(v string) (string, error) {
+	var out []string
+	seen := map[string]bool{}
+	for _, c := range strings.Split(v, ",") {
+		c = strings.TrimSpace(c)
+		if c == "" {
+			continue
+		}
+		if len(c) > 64 || strings.IndexFunc(c, func(r rune) bool {
+			return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '_' || r == '-')
+		}) >= 0 {
+			return "", fmt.Errorf("reason code %q: use lower-case letters, digits, _ and - (at most 64)", c)
+		}
+		if !seen[c] {
+			seen[c] = true
+			out = append(out, c)
+		}
+	}
+	if len(out) == 0 {
+		return "", fmt.Errorf("needs at least one reason code")
+	}
+	return strings.Join(out, ","), nil
+}
+
+// Setting keys.
+const (
+	KeyQueueEnabled     = "queue.enabled"
+	KeyScoreEnabled     = "autoflag.score.enabled"
+	KeyScoreThreshold   = "autoflag.score.threshold"
+	KeyQualityEnabled   = "autoflag.quality.enabled"
+	KeySLAWarningHours  = "sla.warning_hours"
+	KeySLACriticalHours = "sla.critical_hours"
+	KeyReasonsReject    = "reasons.reject"
+	KeyReasonsSkip      = "reasons.skip"
+	KeyReasonsRequired  = "reasons.required"
+)
+
+// SettingDefs lists every runtime setting with its default.
+var SettingDefs = []SettingDef{
+	{KeyQueueEnabled, "true", "the review queue and its API are on", boolSetting},
+	{KeyScoreEnabled, "true", "a score above the threshold flags PROPOSAL", boolSetting},
+	{KeyScoreThreshold, "90", "flag when score > this", intSetting(0, 100)},
+	{KeyQualityEnabled, "true", "a high-severity quality-gate issue flags MESSAGE", boolSetting},
+	{KeySLAWarningHours, "12", "age in hours that shows the warning badge", intSetting(1, 24*30)},
+	{KeySLACriticalHours, "24", "age in hours that shows the critical badge", intSetting(1, 24*30)},
+	{KeyReasonsReject, "not_a_fit,bad_data,do_not_contact,duplicate,other", "reject reason codes", codeListSetting},
+	{KeyReasonsSkip, "needs_info,not_now,other", "skip reason codes", codeListSetting},
+	{KeyReasonsRequired, "true", "reject and skip must carry a reason code", boolSetting},
+}
+
+func settingDef(key string) (SettingDef, bool) {
+	for _, d := range SettingDefs {
+		if d.Key == key {
+			return d, true
+		}
+	}
+	return SettingDef{}, false
+}
+
+// Settings is a snapshot of every runtime setting.
+type Settings struct {
+	values map[string]string
+}
+
+// Get returns a setting's value as text.
+func (s Settings) Get(key string) string { return s.values[key] }
+
+// Bool returns a boolean setting.
+func (s Settings) Bool(key string) bool { b, _ := strconv.ParseBool(s.values[key]); return b }
+
+// Int returns a numeric setting.
+func (s Settings) Int(key string) int { n, _ := strconv.Atoi(s.values[key]); return n }
+
+// List returns a comma-separated setting as a slice.
+func (s Settings) List(key string) []string {
+	v := s.values[key]
+	if v == "" {
+		return nil
+	}
+	return strings.Split(v, ",")
+}
+
+// QueueEnabled, and the rest, are typed views of the snapshot.
+func (s Settings) QueueEnabled() bool   { return s.Bool(KeyQueueEnabled) }
+func (s Settings) RejectCodes() []string { return s.List(KeyReasonsReject) }
+func (s Settings) SkipCodes() []string   { return s.List(KeyReasonsSkip) }
+func (s Settings) ReasonsRequired() bool { return s.Bool(KeyReasonsRequired) }
+func (s Settings) SLAWarning() time.Duration {
+	return time.Duration(s.Int(KeySLAWarningHours)) * time.Hour
+}
+func (s Settings) SLACritical() time.Duration {
+	return time.Duration(s.Int(KeySLACriticalHours)) * time.Hour
+}
+
+// SettingsTTL is how long an instance trusts its cached settings; a change
+// made on any instance is seen by every other one within this time.
+var SettingsTTL = 2 * time.Second
+
+type settingsCache struct {
+	mu      sync.Mutex
+	at      time.Time
+	current Settings
+}
+
+func newSettingsCache() *settingsCache { return &settingsCache{} }
+
+// Settings returns the runtime settings, read from the database at most once
+// per SettingsTTL per instance.
+func (s *Store) Settings(ctx context.Context) (Settings, error) {
+	c := s.settings
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.current.values != nil && time.Since(c.at) < SettingsTTL {
+		return c.current, nil
+	}
+	fresh, err := s.loadSettings(ctx, s.DB)
+	if err != nil {
+		return Settings{}, err
+	}
+	c.current, c.at = fresh, time.Now()
+	return fresh, nil
+}
+
+func (s *Store) loadSettings(ctx context.Context, db *gorm.DB) (Settings, error) {
+	var rows []Setting
+	if err := db.WithContext(ctx).Find(&rows).Error; err != nil {
+		return Settings{}, fmt.Errorf("load settings: %w", err)
+	}
+	values := make(map[string]string, len(SettingDefs))
+	for _, d := range SettingDefs {
+		values[d.Key] = d.Default
+	}
+	for _, r := range rows {
+		if _, ok := values[r.Name]; ok {
+			values[r.Name] = r.Value
+		}
+	}
+	return Settings{values: values}, nil
+}
+
+// SettingValue is one setting as shown to an admin.
+type SettingValue struct {
+	Key, Value, Default, Description, UpdatedBy string
+	UpdatedAt                                   *time.Time
+}
+
+// ListSettings returns every setting with its current value, uncached.
+func (s *Store) ListSettings(ctx context.Context) ([]SettingValue, error) {
+	var rows []Setting
+	if err := s.DB.WithContext(ctx).Find(&rows).Error; err != nil {
+		return nil, fmt.Errorf("list settings: %w", err)
+	}
+	byKey := map[string]Setting{}
+	for _, r := range rows {
+		byKey[r.Name] = r
+	}
+	out := make([]SettingValue, 0, len(SettingDefs))
+	for _, d := range SettingDefs {
+		v := SettingValue{Key: d.Key, Value: d.Default, Default: d.Default, Description: d.Description}
+		if r, ok := byKey[d.Key]; ok {
+			t := r.UpdatedAt
+			v.Value, v.UpdatedBy, v.UpdatedAt = r.Value, r.UpdatedBy, &t
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+// SetSetting validates and stores a setting and audits the change, in one
+// transaction. It returns the normalised value.
+func (s *Store) SetSetting(ctx context.Context, actor Actor, ip, key, value string) (string, error) {
+	def, ok := settingDef(key)
+	if !ok {
+		keys := make([]string, 0, len(SettingDefs))
+		for _, d := range SettingDefs {
+			keys = append(keys, d.Key)
+		}
+		sort.Strings(keys)
+		return "", invalid("key", "unknown setting %q; known: %s", key, strings.Join(keys, ", "))
+	}
+	norm, err := def.Validate(value)
+	if err != nil {
+		return "", invalid(key, "%s", err.Error())
+	}
+	err = s.tx(ctx, func(tx *gorm.DB) error {
+		cur, err := s.loadSettings(ctx, tx)
+		if err != nil {
+			return err
+		}
+		old := cur.Get(key)
+		if key == KeySLAWarningHours || key == KeySLACriticalHours {
+			w, c := cur.Int(KeySLAWarningHours), cur.Int(KeySLACriticalHours)
+			n, _ := strconv.Atoi(norm)
+			if key == KeySLAWarningHours {
+				w = n
+			} else {
+				c = n
+			}
+			if w >= c {
+				return invalid(key, "the warning age (%d h) must be below the critical age (%d h)", w, c)
+			}
+		}
+		row := Setting{Name: key, Value: norm, UpdatedAt: Now(), UpdatedBy: actor.Name}
+		if err := tx.Clauses(clause.OnConflict{UpdateAll: true}).Create(&row).Error; err != nil {
+			return fmt.Errorf("store setting: %w", err)
+		}
+		return audit(tx, actor, ip, "settings.set", key, &old, &norm)
+	})
+	if err != nil {
+		return "", err
+	}
+	s.InvalidateSettings()
+	return norm, nil
+}
+
+// InvalidateSettings drops this instance's cached settings.
+func (s *Store) InvalidateSettings() {
+	s.settings.mu.Lock()
+	s.settings.current = Settings{}
+	s.settings.mu.Unlock()
+}

@@ -1,0 +1,155 @@
+// Package storetest gives tests a fresh, migrated database of each dialect:
+// a temporary SQLite file, or a new database on the MySQL/MariaDB server
+// named by REVIEWQ_TEST_MYSQL_URL (dropped when the test ends).
+package storetest
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	_ "github.com/go-sql-driver/mysql" // the admin connection that creates test databases
+
+	"reviewq/store"
+)
+
+// InCI reports whether the tests run under CI, where every service must be
+// there: a missing one fails the run instead of skipping.
+func InCI() bool { return os.Getenv("CI") == "true" }
+
+// Dialects lists the dialects a test should run on.
+var Dialects = []store.Dialect{store.SQLite, store.MySQL}
+
+var dbCounter atomic.Int64
+
+// MySQLURL returns the server URL for tests, skipping (or failing in CI)
+// when it is not set or not answering.
+func MySQLURL(t testing.TB) string {
+	t.Helper()
+	raw := os.Getenv("REVIEWQ_TEST_MYSQL_URL")
+	if raw == "" {
+		if InCI() {
+			t.Fatal("REVIEWQ_TEST_MYSQL_URL is not set; CI must run the MariaDB tests")
+		}
+		t.Skip("MariaDB tests skipped: REVIEWQ_TEST_MYSQL_URL is not set")
+	}
+	return raw
+}
+
+// URL returns a database URL of a fresh, empty database of dialect d.
+func URL(t testing.TB, d store.Dialect) string {
+	t.Helper()
+	switch d {
+	case store.SQLite:
+		return "sqlite:" + filepath.Join(t.TempDir(), "reviewq.db")
+	case store.MySQL:
+		base := MySQLURL(t)
+		u, err := url.Parse(base)
+		if err != nil {
+			t.Fatalf("REVIEWQ_TEST_MYSQL_URL: %v", err)
+		}
+		name := fmt.Sprintf("rq_test_%d_%d_%d", os.Getpid(), time.Now().UnixNano()%1e9, dbCounter.Add(1))
+		admin := adminDB(t, u)
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if _, err := admin.ExecContext(ctx, "CREATE DATABASE "+name+" CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"); err != nil {
+			t.Fatalf("create test database: %v", err)
+		}
+		t.Cleanup(func() {
+			_, _ = admin.ExecContext(context.Background(), "DROP DATABASE IF EXISTS "+name)
+			_ = admin.Close()
+		})
+		u.Path = "/" + name
+		return u.String()
+	}
+	t.Fatalf("unknown dialect %q", d)
+	return ""
+}
+
+func adminDB(t testing.TB, u *url.URL) *sql.DB {
+	t.Helper()
+	pw, _ := u.User.Password()
+	dsn := fmt.Sprintf("%s:%s@tcp(%s)/?parseTime=true&timeout=3s", u.User.Username(), pw, u.Host)
+	db, err := sql.Open("mysql", dsn)
+	if err != nil {
+		t.Fatalf("mysql: %v", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := db.PingContext(ctx); err != nil {
+		_ = db.Close()
+		if InCI() {
+			t.Fatalf("MariaDB at %s is unreachable in CI: %v", u.Host, err)
+		}
+		t.Skipf("MariaDB tests skipped: %s is not answering (%v)", u.Host, err)
+	}
+	return db
+}
+
+// Open returns a fresh migrated store of dialect d, closed when the test ends.
+func Open(t testing.TB, d store.Dialect) *store.Store {
+	t.Helper()
+	st := OpenURL(t, URL(t, d))
+	if _, err := st.MigrateUp(context.Background()); err != nil {
+		t.Fatalf("migrate up: %v", err)
+	}
+	return st
+}
+
+// OpenURL opens (without migrating) the database at raw.
+func OpenURL(t testing.TB, raw string) *store.Store {
+	t.Helper()
+	st, err := store.Open(context.Background(), raw, store.Options{})
+	if err != nil {
+		t.Fatalf("open store: %v", err)
+	}
+	t.Cleanup(func() { _ = st.Close() })
+	return st
+}
+
+// Each runs fn as a subtest once per dialect.
+func Each(t *testing.T, fn func(t *testing.T, st *store.Store)) {
+	for _, d := range Dialects {
+		t.Run(string(d), func(t *testing.T) {
+			fn(t, Open(t, d))
+		})
+	}
+}
+
+// Operator creates an account with a known password ("password-" + role).
+func Operator(t testing.TB, st *store.Store, email, role string) *store.Operator {
+	t.Helper()
+	op, err := st.CreateOperator(context.Background(), store.SystemActor, "", store.NewOperator{
+		Email: email, Name: strings.Split(email, "@")[0], Role: role, Password: Password(role)})
+	if err != nil {
+		t.Fatalf("create operator: %v", err)
+	}
+	return op
+}
+
+// Password is the password Operator gives an account of role.
+func Password(role string) string { return "password-" + role }
+
+// FlaggedLead creates a lead and flags it, returning the open review.
+func FlaggedLead(t testing.TB, st *store.Store, ext, typ string) *store.Review {
+	t.Helper()
+	ctx := context.Background()
+	name, company, email := "Lead "+ext, "Company "+ext, ext+"@example.com"
+	score := 50
+	lead, _, err := st.UpsertLead(ctx, store.LeadInput{ExternalID: ext, Name: &name, Company: &company, Email: &email, Score: &score})
+	if err != nil {
+		t.Fatalf("upsert lead: %v", err)
+	}
+	res, err := st.Flag(ctx, lead.ID, store.FlagInput{ReviewType: typ, Reason: "test reason", Source: store.SourceAPI}, store.SystemActor)
+	if err != nil {
+		t.Fatalf("flag: %v", err)
+	}
+	return res.Review
+}
