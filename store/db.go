@@ -201,7 +201,20 @@ func (s *Store) Ping(ctx context.Context) error {
 // and MySQL (DATETIME(6)) hold the same value.
 func Now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
 
-// tx runs fn in one transaction.
+// tx runs fn in one transaction. A transaction that InnoDB chose as a
+// deadlock victim is rolled back whole and run again (at most 3 times).
 func (s *Store) tx(ctx context.Context, fn func(tx *gorm.DB) error) error {
-	return s.DB.WithContext(ctx).Transaction(fn)
+	var err error
+	for attempt := 0; attempt < 3; attempt++ {
+		err = s.DB.WithContext(ctx).Transaction(fn)
+		if !isDeadlock(err) {
+			return err
+		}
+	}
+	return err
+}
+
+func isDeadlock(err error) bool {
+	var me *mysqldriver.MySQLError
+	return errors.As(err, &me) && me.Number == 1213
 }

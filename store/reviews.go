@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"time"
 	"unicode/utf8"
 
 	"gorm.io/gorm"
@@ -277,8 +276,11 @@ func (s *Store) Decide(ctx context.Context, in DecideInput) (*Review, error) {
 	status, eventKind, tag, _ := outcomeStatus(in.Outcome)
 	var out Review
 	err = s.tx(ctx, func(tx *gorm.DB) error {
+		// Lock the review row first: racing deciders queue on this one lock
+		// and each then sees the current status, so only the winner touches
+		// the secondary indexes (in any other order InnoDB can deadlock).
 		var r Review
-		err := tx.Where("id = ?", in.ReviewID).Take(&r).Error
+		err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("id = ?", in.ReviewID).Take(&r).Error
 		if errors.Is(err, gorm.ErrRecordNotFound) {
 			return ErrNotFound
 		}
@@ -424,6 +426,3 @@ func (s *Store) OpenReviewOfLead(ctx context.Context, leadID int64) (*Review, er
 	}
 	return &r, nil
 }
-
-// ageOf is how long a review has waited.
-func ageOf(r *Review, now time.Time) time.Duration { return now.Sub(r.FlaggedAt) }

@@ -1,0 +1,46 @@
+# reviewq — every set-up step is a target here; see README.md.
+GO       ?= go
+BIN      := bin/reviewq
+VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+COMMIT   ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
+LDFLAGS  := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT)
+GOFILES   = $(shell git ls-files '*.go' 2>/dev/null; git ls-files --others --exclude-standard '*.go' 2>/dev/null)
+
+# The local MariaDB of the development machine; tests that need it skip with
+# a message when it does not answer (CI fails instead, see .ci/run).
+export REVIEWQ_TEST_MYSQL_URL ?= mysql://root@127.0.0.1:3306/test
+
+.PHONY: all build run test check generate release clean
+
+all: check test
+
+build:
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/reviewq
+
+# Build, migrate the embedded SQLite database, add demo data to an empty
+# one (printing the demo logins) and serve on http://127.0.0.1:8080.
+run: build
+	./$(BIN) migrate up
+	./$(BIN) serve --demo
+
+test:
+	$(GO) test -count=1 -timeout 20m ./...
+
+generate:
+	$(GO) tool templ generate -path views
+
+# Formatting, vet, staticcheck, and generated templ code that is up to date.
+check:
+	@out=$$(gofmt -l $(GOFILES)); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+	$(GO) tool staticcheck ./...
+	@tmp=$$(mktemp -d) && cp -r views $$tmp/ && $(GO) tool templ generate -path $$tmp/views >/dev/null 2>&1 && \
+	  if ! diff -r -q views $$tmp/views >/dev/null; then echo "templ generate would change views/: run make generate"; diff -r views $$tmp/views | head -20; rm -rf $$tmp; exit 1; fi; rm -rf $$tmp
+	@echo "check: ok"
+
+release:
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/reviewq
+	@./$(BIN) version
+
+clean:
+	rm -rf bin test-artifacts

@@ -1,0 +1,149 @@
+package main
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"reviewq/store"
+)
+
+// Config is the process configuration, from the environment.
+type Config struct {
+	DatabaseURL    string
+	Addr           string
+	SessionSecret  string
+	LogLevel       slog.Level
+	LogFormat      string
+	TrustedProxies []*net.IPNet
+	MetricsToken   string
+	CookieSecure   string
+}
+
+// LoadConfig reads and checks the REVIEWQ_* variables.
+func LoadConfig(getenv func(string) string) (Config, error) {
+	c := Config{
+		DatabaseURL:   getenv("REVIEWQ_DATABASE_URL"),
+		Addr:          getenv("REVIEWQ_ADDR"),
+		SessionSecret: getenv("REVIEWQ_SESSION_SECRET"),
+		LogFormat:     getenv("REVIEWQ_LOG_FORMAT"),
+		MetricsToken:  getenv("REVIEWQ_METRICS_TOKEN"),
+		CookieSecure:  getenv("REVIEWQ_COOKIE_SECURE"),
+	}
+	if c.DatabaseURL == "" {
+		c.DatabaseURL = store.DefaultURL
+	}
+	if _, _, err := store.ParseURL(c.DatabaseURL); err != nil {
+		return c, fmt.Errorf("REVIEWQ_DATABASE_URL: %w", err)
+	}
+	if c.Addr == "" {
+		c.Addr = "127.0.0.1:8080"
+	}
+	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
+		return c, fmt.Errorf("REVIEWQ_ADDR: %q is not host:port", c.Addr)
+	}
+	switch lv := strings.ToLower(getenv("REVIEWQ_LOG_LEVEL")); lv {
+	case "", "info":
+		c.LogLevel = slog.LevelInfo
+	case "debug":
+		c.LogLevel = slog.LevelDebug
+	case "warn":
+		c.LogLevel = slog.LevelWarn
+	case "error":
+		c.LogLevel = slog.LevelError
+	default:
+		return c, fmt.Errorf("REVIEWQ_LOG_LEVEL: %q is not debug, info, warn or error", lv)
+	}
+	switch c.LogFormat {
+	case "":
+		c.LogFormat = "text"
+	case "text", "json":
+	default:
+		return c, fmt.Errorf("REVIEWQ_LOG_FORMAT: %q is not text or json", c.LogFormat)
+	}
+	switch c.CookieSecure {
+	case "", "true", "false":
+	default:
+		return c, fmt.Errorf("REVIEWQ_COOKIE_SECURE: %q is not true or false", c.CookieSecure)
+	}
+	for _, p := range strings.Split(getenv("REVIEWQ_TRUSTED_PROXIES"), ",") {
+		p = strings.TrimSpace(p)
+		if p == "" {
+			continue
+		}
+		if !strings.Contains(p, "/") {
+			if strings.Contains(p, ":") {
+				p += "/128"
+			} else {
+				p += "/32"
+			}
+		}
+		_, n, err := net.ParseCIDR(p)
+		if err != nil {
+			return c, fmt.Errorf("REVIEWQ_TRUSTED_PROXIES: %q is not an address or CIDR", p)
+		}
+		c.TrustedProxies = append(c.TrustedProxies, n)
+	}
+	return c, nil
+}
+
+// Logger builds the process logger.
+func (c Config) Logger(w *os.File) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: c.LogLevel}
+	if c.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// SecureCookies: cookies are Secure unless the server listens on loopback
+// only (plain http://127.0.0.1 during development); REVIEWQ_COOKIE_SECURE
+// overrides.
+func (c Config) SecureCookies() bool {
+	if c.CookieSecure != "" {
+		return c.CookieSecure == "true"
+	}
+	host, _, _ := net.SplitHostPort(c.Addr)
+	if host == "localhost" {
+		return false
+	}
+	ip := net.ParseIP(host)
+	return ip == nil || !ip.IsLoopback()
+}
+
+// Secret returns the session secret: from the environment, or for SQLite a
+// key generated once into the database's folder.
+func (c Config) Secret() ([]byte, error) {
+	if c.SessionSecret != "" {
+		if len(c.SessionSecret) < 32 {
+			return nil, errors.New("REVIEWQ_SESSION_SECRET must be at least 32 characters")
+		}
+		return []byte(c.SessionSecret), nil
+	}
+	dialect, path, _ := store.ParseURL(c.DatabaseURL)
+	if dialect != store.SQLite {
+		return nil, errors.New("REVIEWQ_SESSION_SECRET is required with MySQL (every instance must share it); generate one with: openssl rand -hex 32")
+	}
+	keyFile := filepath.Join(filepath.Dir(path), "session.key")
+	if b, err := os.ReadFile(keyFile); err == nil && len(strings.TrimSpace(string(b))) >= 32 {
+		return []byte(strings.TrimSpace(string(b))), nil
+	}
+	buf := make([]byte, 32)
+	if _, err := rand.Read(buf); err != nil {
+		return nil, err
+	}
+	key := hex.EncodeToString(buf)
+	if err := os.MkdirAll(filepath.Dir(keyFile), 0o750); err != nil {
+		return nil, fmt.Errorf("session key: %w", err)
+	}
+	if err := os.WriteFile(keyFile, []byte(key+"\n"), 0o600); err != nil {
+		return nil, fmt.Errorf("session key: %w", err)
+	}
+	return []byte(key), nil
+}

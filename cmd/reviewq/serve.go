@@ -1,0 +1,93 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	"reviewq/store"
+	"reviewq/web"
+)
+
+func openStore(ctx context.Context, env *Env) (*store.Store, error) {
+	return store.Open(ctx, env.Config.DatabaseURL, store.Options{})
+}
+
+func cmdServe(ctx context.Context, env *Env, args []string) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(env.Stderr)
+	demo := fs.Bool("demo", false, "seed demo data and demo logins into an empty database")
+	if err := fs.Parse(args); err != nil {
+		return usagef("%v", err)
+	}
+	if fs.NArg() > 0 {
+		return usagef("unexpected argument %q", fs.Arg(0))
+	}
+	log := env.Config.Logger(os.Stderr)
+	secret, err := env.Config.Secret()
+	if err != nil {
+		return err
+	}
+	st, err := openStore(ctx, env)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	// Migrations are an explicit step (goose has no lock on MySQL): an
+	// instance never migrates by itself, it refuses a stale schema.
+	if err := st.CheckSchema(ctx); err != nil {
+		return err
+	}
+	if *demo {
+		logins, err := st.SeedDemo(ctx)
+		if err != nil {
+			return fmt.Errorf("demo data: %w", err)
+		}
+		if logins == nil {
+			fmt.Fprintln(env.Stderr, "demo: the database already has accounts, so no demo data was added (reset a password with: reviewq user reset-password --email admin@demo.reviewq)")
+		} else {
+			fmt.Fprintln(env.Stdout, "demo data added. Log in with one of:")
+			for _, l := range logins {
+				fmt.Fprintf(env.Stdout, "  %-9s %-24s password: %s\n", l.Role, l.Email, l.Password)
+			}
+		}
+	}
+	srv, err := web.New(st, web.Config{
+		SessionSecret: secret, SecureCookies: env.Config.SecureCookies(), TrustedProxies: env.Config.TrustedProxies,
+		MetricsToken: env.Config.MetricsToken, Version: version, Logger: log,
+	})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", env.Config.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", env.Config.Addr, err)
+	}
+	hs := srv.HTTPServer(env.Config.Addr)
+	fmt.Fprintf(env.Stdout, "reviewq %s serving http://%s/dashboard/review-queue\n", version, ln.Addr())
+	log.Info("serving", "addr", ln.Addr().String(), "database", string(st.Dialect), "version", version)
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	// SIGINT/SIGTERM: stop accepting, let in-flight requests finish.
+	log.Info("shutting down: draining in-flight requests")
+	sctx, cancel := context.WithTimeout(context.Background(), 25*time.Second)
+	defer cancel()
+	if err := hs.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	log.Info("stopped")
+	return nil
+}

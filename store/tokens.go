@@ -1,0 +1,138 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// API token scopes.
+const (
+	ScopeQueueRead    = "queue:read"
+	ScopeQueueWrite   = "queue:write"
+	ScopeLeadsWrite   = "leads:write"
+	ScopeOutreachRead = "outreach:read"
+)
+
+// Scopes lists every scope.
+var Scopes = []string{ScopeQueueRead, ScopeQueueWrite, ScopeLeadsWrite, ScopeOutreachRead}
+
+// tokenPrefix starts every secret so it is recognisable in a leak scan.
+const tokenPrefix = "rvq_"
+
+// ParseScopes validates a comma-separated scope list.
+func ParseScopes(raw string) ([]string, error) {
+	var out []string
+	for _, s := range strings.Split(raw, ",") {
+		s = strings.TrimSpace(s)
+		if s == "" {
+			continue
+		}
+		if !slices.Contains(Scopes, s) {
+			return nil, invalid("scopes", "unknown scope %q; known: %s", s, strings.Join(Scopes, ", "))
+		}
+		if !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	if len(out) == 0 {
+		return nil, invalid("scopes", "at least one scope is needed: %s", strings.Join(Scopes, ", "))
+	}
+	return out, nil
+}
+
+// CreateToken makes a token and returns its secret, which is shown once and
+// never stored.
+func (s *Store) CreateToken(ctx context.Context, actor Actor, ip, name string, scopes []string) (*APIToken, string, error) {
+	name = strings.TrimSpace(name)
+	if name == "" || len(name) > 200 {
+		return nil, "", invalid("name", "is required (at most 200 characters)")
+	}
+	if _, err := ParseScopes(strings.Join(scopes, ",")); err != nil {
+		return nil, "", err
+	}
+	secret := tokenPrefix + RandomToken(32)
+	t := &APIToken{Name: name, Prefix: secret[:12], TokenHash: HashToken(secret), Scopes: strings.Join(scopes, ","),
+		CreatedBy: actor.Name, CreatedAt: Now()}
+	err := s.tx(ctx, func(tx *gorm.DB) error {
+		if err := tx.Create(t).Error; err != nil {
+			return fmt.Errorf("create token: %w", err)
+		}
+		nv := fmt.Sprintf("name=%s scopes=%s prefix=%s", t.Name, t.Scopes, t.Prefix)
+		return audit(tx, actor, ip, "token.create", fmt.Sprintf("token:%d", t.ID), nil, &nv)
+	})
+	if err != nil {
+		return nil, "", err
+	}
+	return t, secret, nil
+}
+
+// ErrBadToken means the bearer token is unknown or revoked.
+var ErrBadToken = errors.New("unknown or revoked API token")
+
+// lastUsedEvery limits last_used_at writes to one per token per minute.
+const lastUsedEvery = time.Minute
+
+// LookupToken finds the live token of a secret and notes its use.
+func (s *Store) LookupToken(ctx context.Context, secret string) (*APIToken, error) {
+	if !strings.HasPrefix(secret, tokenPrefix) || len(secret) > 100 {
+		return nil, ErrBadToken
+	}
+	var t APIToken
+	err := s.DB.WithContext(ctx).Where("token_hash = ?", HashToken(secret)).Take(&t).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, ErrBadToken
+	}
+	if err != nil {
+		return nil, fmt.Errorf("lookup token: %w", err)
+	}
+	if t.RevokedAt != nil {
+		return nil, ErrBadToken
+	}
+	now := Now()
+	if t.LastUsedAt == nil || now.Sub(*t.LastUsedAt) > lastUsedEvery {
+		if err := s.DB.WithContext(ctx).Model(&APIToken{}).Where("id = ?", t.ID).Update("last_used_at", now).Error; err != nil {
+			return nil, fmt.Errorf("note token use: %w", err)
+		}
+		t.LastUsedAt = &now
+	}
+	return &t, nil
+}
+
+// ListTokens returns tokens by id after afterID.
+func (s *Store) ListTokens(ctx context.Context, afterID int64, limit int) ([]APIToken, error) {
+	if limit <= 0 || limit > 500 {
+		limit = 500
+	}
+	var out []APIToken
+	if err := s.DB.WithContext(ctx).Where("id > ?", afterID).Order("id").Limit(limit).Find(&out).Error; err != nil {
+		return nil, fmt.Errorf("list tokens: %w", err)
+	}
+	return out, nil
+}
+
+// RevokeToken ends a token at once; revoking a revoked token changes nothing.
+func (s *Store) RevokeToken(ctx context.Context, actor Actor, ip string, id int64) error {
+	return s.tx(ctx, func(tx *gorm.DB) error {
+		var t APIToken
+		err := tx.Where("id = ?", id).Take(&t).Error
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return ErrNotFound
+		}
+		if err != nil {
+			return fmt.Errorf("find token: %w", err)
+		}
+		if t.RevokedAt != nil {
+			return nil
+		}
+		if err := tx.Model(&APIToken{}).Where("id = ?", id).Update("revoked_at", Now()).Error; err != nil {
+			return fmt.Errorf("revoke token: %w", err)
+		}
+		return audit(tx, actor, ip, "token.revoke", fmt.Sprintf("token:%d", id), nil, nil)
+	})
+}

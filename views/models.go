@@ -1,0 +1,59 @@
+// Package views holds the templ pages and partials. Each takes one
+// view-model struct defined here; views never see a GORM model and never
+// query anything.
+package views
+
+// User is the logged-in operator as the layout shows them.
+type User struct {
+	ID    int64
+	Name  string
+	Email string
+	Role  string
+}
+
+// IsLead reports whether the user may see lead-only pages.
+func (u *User) IsLead() bool { return u != nil && (u.Role == "lead" || u.Role == "admin") }
+
+// IsAdmin reports whether the user may see admin pages.
+func (u *User) IsAdmin() bool { return u != nil && u.Role == "admin" }
+
+// Assets gives the versioned URLs of the static files.
+type Assets struct {
+	CSS  string
+	JS   string
+	HTMX string
+}
+
+// Page is what every full page needs: title, user, CSRF token, assets and
+// which nav item is current.
+type Page struct {
+	Title  string
+	User   *User
+	CSRF   string
+	Assets Assets
+	Nav    string
+	// HTMXConfig is the JSON of htmx's configuration meta tag.
+	HTMXConfig string
+}
+
+// LoginPage is the login form.
+type LoginPage struct {
+	Page
+	Email string
+	Error string
+	Next  string
+}
+
+// ErrorPage is a full-page error.
+type ErrorPage struct {
+	Page
+	Status  int
+	Heading string
+	Message string
+}
+
+// Flash is a message shown in the flash area (htmx errors land there).
+type Flash struct {
+	Kind    string // "error", "info"
+	Message string
+}

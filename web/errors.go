@@ -1,0 +1,130 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"reviewq/store"
+	"reviewq/views"
+)
+
+// HTTPError is an error with the status, code and message a client sees.
+type HTTPError struct {
+	Status  int
+	Code    string
+	Message string
+}
+
+func (e *HTTPError) Error() string { return e.Message }
+
+func httpError(status int, code, msg string) *HTTPError {
+	return &HTTPError{Status: status, Code: code, Message: msg}
+}
+
+var (
+	errTooLarge     = httpError(http.StatusRequestEntityTooLarge, "body_too_large", "the request body is too large")
+	errUnauthorized = httpError(http.StatusUnauthorized, "unauthorized", "log in or send a valid API token")
+	errForbidden    = httpError(http.StatusForbidden, "forbidden", "your role does not allow this")
+	errCSRF         = httpError(http.StatusForbidden, "csrf", "the form's security token is missing or stale: reload the page and try again")
+	errNotFound     = httpError(http.StatusNotFound, "not_found", "no such page or record")
+	errUnavailable  = httpError(http.StatusServiceUnavailable, "unavailable", "the database is unavailable; try again shortly")
+)
+
+// classify maps any error to what the client is told. Unknown errors are
+// 500 unless the database does not answer, which is 503.
+func (s *Server) classify(c echo.Context, err error) *HTTPError {
+	var he *HTTPError
+	var ve *store.ValidationError
+	var ce *store.ConflictError
+	var ee *echo.HTTPError
+	var mbe *http.MaxBytesError
+	switch {
+	case errors.As(err, &he):
+		return he
+	case errors.As(err, &mbe):
+		return errTooLarge
+	case errors.As(err, &ve):
+		return httpError(http.StatusBadRequest, "invalid", ve.Error())
+	case errors.As(err, &ce):
+		return httpError(http.StatusConflict, "conflict", ce.Message)
+	case errors.Is(err, store.ErrNotFound):
+		return errNotFound
+	case errors.Is(err, store.ErrBadCursor):
+		return httpError(http.StatusBadRequest, "invalid", "cursor: not a valid cursor")
+	case errors.Is(err, store.ErrQueueDisabled):
+		return httpError(http.StatusServiceUnavailable, "queue_disabled", "the review queue is disabled (setting queue.enabled)")
+	case errors.As(err, &ee):
+		switch ee.Code {
+		case http.StatusNotFound:
+			return errNotFound
+		case http.StatusMethodNotAllowed:
+			return httpError(http.StatusMethodNotAllowed, "method_not_allowed", "method not allowed")
+		case http.StatusRequestEntityTooLarge:
+			return errTooLarge
+		case http.StatusBadRequest:
+			return httpError(http.StatusBadRequest, "invalid", "bad request")
+		case http.StatusUnauthorized:
+			return errUnauthorized
+		case http.StatusForbidden:
+			return errForbidden
+		}
+		return httpError(ee.Code, "error", http.StatusText(ee.Code))
+	case errors.Is(err, context.Canceled):
+		return httpError(499, "canceled", "request canceled")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	if s.store.Ping(ctx) != nil || errors.Is(err, context.DeadlineExceeded) {
+		return errUnavailable
+	}
+	return httpError(http.StatusInternalServerError, "internal", "something went wrong on our side; it has been logged")
+}
+
+func isAPI(c echo.Context) bool { return strings.HasPrefix(c.Request().URL.Path, "/api/") }
+
+func isHTMX(c echo.Context) bool { return c.Request().Header.Get("HX-Request") == "true" }
+
+// handleError is the one place errors become responses: JSON for the API,
+// a flash fragment for htmx, an error page otherwise. Internals go to the
+// log only.
+func (s *Server) handleError(err error, c echo.Context) {
+	if c.Response().Committed {
+		return
+	}
+	he := s.classify(c, err)
+	if he.Status >= 500 {
+		s.log.Error("request failed", "request_id", c.Get(ctxRequestID), "path", c.Request().URL.Path, "error", err.Error())
+	}
+	if he.Status == http.StatusServiceUnavailable {
+		c.Response().Header().Set("Retry-After", "5")
+	}
+	var werr error
+	switch {
+	case isAPI(c) || c.Request().URL.Path == "/metrics":
+		werr = c.JSON(he.Status, map[string]any{"error": map[string]string{"code": he.Code, "message": he.Message}})
+	case he.Status == http.StatusUnauthorized:
+		werr = c.Redirect(http.StatusSeeOther, "/login")
+		if isHTMX(c) {
+			c.Response().Header().Set("HX-Redirect", "/login")
+		}
+	case isHTMX(c):
+		// Errors land in the flash area, whatever the request's target was.
+		c.Response().Header().Set("HX-Retarget", "#flash")
+		c.Response().Header().Set("HX-Reswap", "innerHTML")
+		werr = s.renderComponent(c, he.Status, views.FlashMessage(views.Flash{Kind: "error", Message: he.Message}))
+	default:
+		heading := http.StatusText(he.Status)
+		if he.Status == http.StatusServiceUnavailable {
+			heading = "Service unavailable"
+		}
+		werr = s.renderComponent(c, he.Status, views.Error(views.ErrorPage{Page: s.page(c, heading, ""), Status: he.Status, Heading: heading, Message: he.Message}))
+	}
+	if werr != nil {
+		s.log.Error("writing error response", "request_id", c.Get(ctxRequestID), "error", werr.Error())
+	}
+}

@@ -1,0 +1,114 @@
+// Package web is the HTTP side of reviewq: one route table (routes.go),
+// middleware, page and htmx handlers, and the JSON API. Handlers stay small:
+// parse, call the store, render a view model.
+package web
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/gorilla/sessions"
+	"github.com/labstack/echo/v4"
+
+	"reviewq/static"
+	"reviewq/store"
+)
+
+// Config is what the server needs from the command line and environment.
+type Config struct {
+	// SessionSecret is the key material for cookies and CSRF tokens.
+	SessionSecret []byte
+	// SecureCookies marks cookies Secure (every address but localhost).
+	SecureCookies bool
+	// TrustedProxies are the only peers whose X-Forwarded-For is believed.
+	TrustedProxies []*net.IPNet
+	// MetricsToken, when set, must be sent as a Bearer token to /metrics.
+	MetricsToken string
+	// BodyLimit caps request bodies (bytes); 0 takes 1 MiB.
+	BodyLimit int64
+	Version   string
+	Logger    *slog.Logger
+}
+
+// Server holds the router and what handlers share.
+type Server struct {
+	Echo    *echo.Echo
+	store   *store.Store
+	cfg     Config
+	log     *slog.Logger
+	cookies *sessions.CookieStore
+	csrfKey []byte
+	assets  map[string]string
+}
+
+// deriveKey makes independent keys for each use from the one secret.
+func deriveKey(secret []byte, label string) []byte {
+	m := hmac.New(sha256.New, secret)
+	m.Write([]byte("reviewq:" + label))
+	return m.Sum(nil)
+}
+
+// New builds the server and its route table.
+func New(st *store.Store, cfg Config) (*Server, error) {
+	if len(cfg.SessionSecret) < 32 {
+		return nil, fmt.Errorf("session secret: at least 32 bytes are needed")
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.BodyLimit == 0 {
+		cfg.BodyLimit = 1 << 20
+	}
+	hashes, err := static.Hashes()
+	if err != nil {
+		return nil, fmt.Errorf("static files: %w", err)
+	}
+	cookies := sessions.NewCookieStore(deriveKey(cfg.SessionSecret, "cookie-hash"), deriveKey(cfg.SessionSecret, "cookie-enc"))
+	// gorilla's defaults are SameSite=None, HttpOnly=false and 30 days: set all.
+	cookies.Options = &sessions.Options{
+		Path: "/", MaxAge: int(store.SessionLifetime / time.Second), HttpOnly: true,
+		Secure: cfg.SecureCookies, SameSite: http.SameSiteLaxMode,
+	}
+	s := &Server{
+		store: st, cfg: cfg, log: cfg.Logger, cookies: cookies,
+		csrfKey: deriveKey(cfg.SessionSecret, "csrf"), assets: hashes,
+	}
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.Debug = false
+	e.HTTPErrorHandler = s.handleError
+	e.IPExtractor = ipExtractor(cfg.TrustedProxies)
+	s.Echo = e
+	s.routes()
+	return s, nil
+}
+
+func ipExtractor(trusted []*net.IPNet) echo.IPExtractor {
+	if len(trusted) == 0 {
+		return echo.ExtractIPDirect()
+	}
+	opts := []echo.TrustOption{echo.TrustLoopback(false), echo.TrustLinkLocal(false), echo.TrustPrivateNet(false)}
+	for _, n := range trusted {
+		opts = append(opts, echo.TrustIPRange(n))
+	}
+	return echo.ExtractIPFromXFFHeader(opts...)
+}
+
+// HTTPServer wraps the router in an http.Server with timeouts set.
+func (s *Server) HTTPServer(addr string) *http.Server {
+	return &http.Server{
+		Addr:              addr,
+		Handler:           s.Echo,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
+}
