@@ -27,14 +27,14 @@ test:
 	$(GO) test -count=1 -timeout 20m ./...
 
 generate:
-	$(GO) tool templ generate -path views
+	$(GO) tool templ generate
 
 # Formatting, vet, staticcheck, and generated templ code that is up to date.
 check:
 	@out=$$(gofmt -l $(GOFILES)); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 	$(GO) tool staticcheck ./...
-	@tmp=$$(mktemp -d) && cp -r views $$tmp/ && $(GO) tool templ generate -path $$tmp/views >/dev/null 2>&1 && \
+	@tmp=$$(mktemp -d) && templ=$$($(GO) tool -n templ) && cp -r views go.mod go.sum $$tmp/ && (cd $$tmp && $$templ generate >/dev/null 2>&1) && \
 	  if ! diff -r -q views $$tmp/views >/dev/null; then echo "templ generate would change views/: run make generate"; diff -r views $$tmp/views | head -20; rm -rf $$tmp; exit 1; fi; rm -rf $$tmp
 	@echo "check: ok"
 
