@@ -18,6 +18,12 @@ type FlagInput struct {
 	ReviewType string
 	Reason     string
 	Source     string
+	// Detail is added to the history event, so the operator sees what the
+	// rule saw (e.g. the quality-gate issues).
+	Detail map[string]any
+	// Score, when set, is recorded on the lead in the flag's transaction
+	// (the score auto-flag rule).
+	Score *int
 }
 
 // Validate checks the flag's fields.
@@ -115,6 +121,12 @@ func (s *Store) flagOnce(ctx context.Context, leadID int64, in FlagInput, actor 
 		if err != nil {
 			return fmt.Errorf("find lead: %w", err)
 		}
+		if in.Score != nil && *in.Score != lead.Score {
+			if err := tx.Model(&Lead{}).Where("id = ?", lead.ID).Update("score", *in.Score).Error; err != nil {
+				return fmt.Errorf("record score: %w", err)
+			}
+			lead.Score = *in.Score
+		}
 		now := Now()
 		var r Review
 		err = tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("open_lead_id = ?", leadID).Take(&r).Error
@@ -142,6 +154,11 @@ func (s *Store) flagOnce(ctx context.Context, leadID int64, in FlagInput, actor 
 			}
 		}
 		detail := map[string]any{"review_type": in.ReviewType, "reason": in.Reason, "source": in.Source, "score": lead.Score}
+		for k, v := range in.Detail {
+			if _, taken := detail[k]; !taken {
+				detail[k] = v
+			}
+		}
 		if !res.Created {
 			detail["added_to_open_review"] = true
 		}
