@@ -10,7 +10,7 @@ GOFILES   = $(shell git ls-files '*.go' 2>/dev/null; git ls-files --others --exc
 # a message when it does not answer (CI fails instead, see .ci/run).
 export REVIEWQ_TEST_MYSQL_URL ?= mysql://root@127.0.0.1:3306/test
 
-.PHONY: all build run test check generate release clean
+.PHONY: all build run test check generate release clean bench
 
 all: check test
 
@@ -37,6 +37,13 @@ check:
 	@tmp=$$(mktemp -d) && templ=$$($(GO) tool -n templ) && cp -r views go.mod go.sum $$tmp/ && (cd $$tmp && $$templ generate >/dev/null 2>&1) && \
 	  if ! diff -r -q views $$tmp/views >/dev/null; then echo "templ generate would change views/: run make generate"; diff -r views $$tmp/views | head -20; rm -rf $$tmp; exit 1; fi; rm -rf $$tmp
 	@echo "check: ok"
+
+# Load benchmark: seeds (or reuses) its data set in the local MariaDB, starts
+# reviewq serve, and prints throughput and latency per scenario. SCALE=10m
+# for 10,000,000 leads; REVIEWQ_BENCH_DATABASE_URL to use another database.
+SCALE ?= 1m
+bench: build
+	$(GO) run ./cmd/reviewqbench --scale $(SCALE) --bin $(BIN)
 
 release:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/reviewq

@@ -1,0 +1,72 @@
+// Command reviewqbench is the load benchmark behind `make bench`: it seeds
+// (or reuses) a data set, starts `reviewq serve` as a separate process, logs
+// in, creates a token, and runs each scenario at a fixed concurrency for a
+// fixed time, printing throughput, latency percentiles, errors and the
+// server's peak RSS. Numbers compare runs on one machine; they are not
+// asserted anywhere.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+)
+
+// Options are the benchmark's knobs.
+type Options struct {
+	DatabaseURL string
+	Binary      string
+	Leads       int
+	Pending     int
+	Decided     int
+	Concurrency int
+	Duration    time.Duration
+	Warmup      time.Duration
+	ResultsDir  string
+	Only        string
+	Out         io.Writer
+	Log         io.Writer
+}
+
+func main() {
+	var o Options
+	scale := flag.String("scale", "1m", "data set: 1m (1,000,000 leads, 10,000 pending, 200,000 decided), 10m, or tiny")
+	flag.StringVar(&o.DatabaseURL, "db", envOr("REVIEWQ_BENCH_DATABASE_URL", "mysql://root@127.0.0.1:3306/reviewq_bench"), "database (created if missing on MySQL)")
+	flag.StringVar(&o.Binary, "bin", "bin/reviewq", "the reviewq binary to start")
+	flag.IntVar(&o.Concurrency, "c", 100, "concurrent connections")
+	flag.DurationVar(&o.Duration, "d", 10*time.Second, "measured time per scenario")
+	flag.DurationVar(&o.Warmup, "warmup", 2*time.Second, "warm-up time per scenario")
+	flag.StringVar(&o.ResultsDir, "results", "bench/results", "folder for the results table")
+	flag.StringVar(&o.Only, "only", "", "run only scenarios whose name contains this")
+	flag.Parse()
+	switch *scale {
+	case "1m":
+		o.Leads, o.Pending, o.Decided = 1_000_000, 10_000, 200_000
+	case "10m":
+		o.Leads, o.Pending, o.Decided = 10_000_000, 100_000, 200_000
+	case "tiny":
+		o.Leads, o.Pending, o.Decided = 2_000, 300, 200
+	default:
+		fmt.Fprintf(os.Stderr, "reviewqbench: --scale must be 1m, 10m or tiny\n")
+		os.Exit(2)
+	}
+	o.Out, o.Log = os.Stdout, os.Stderr
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := Run(ctx, o, *scale); err != nil {
+		fmt.Fprintf(os.Stderr, "reviewqbench: %v\n", err)
+		os.Exit(1)
+	}
+}
+
+func envOr(k, def string) string {
+	if v := os.Getenv(k); v != "" {
+		return v
+	}
+	return def
+}

@@ -1,0 +1,269 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"html"
+	"io"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	vegeta "github.com/tsenart/vegeta/v12/lib"
+
+	"reviewq/store"
+)
+
+type benchEnv struct {
+	o       Options
+	st      *store.Store
+	srv     *server
+	token   string
+	session *session
+}
+
+// scenario is one measured workload. targets returns a fresh targeter for
+// each run; once means each target is used once (the run ends with them).
+type scenario struct {
+	name    string
+	targets func(ctx context.Context) (vegeta.Targeter, error)
+	once    bool
+}
+
+// Result is one row of the table.
+type Result struct {
+	Name     string
+	Requests uint64
+	RPS      float64
+	P50      time.Duration
+	P95      time.Duration
+	P99      time.Duration
+	Max      time.Duration
+	Errors   uint64
+	Codes    map[string]int
+	PeakRSS  float64
+	Note     string
+}
+
+func (e *benchEnv) header(kind string) http.Header {
+	h := http.Header{}
+	switch kind {
+	case "token":
+		h.Set("Authorization", "Bearer "+e.token)
+	case "session", "htmx":
+		h.Set("Cookie", e.session.Cookie)
+		if kind == "htmx" {
+			h.Set("HX-Request", "true")
+		}
+	}
+	return h
+}
+
+// roundRobin cycles through fixed targets.
+func roundRobin(ts []vegeta.Target) vegeta.Targeter {
+	var i atomic.Uint64
+	return func(t *vegeta.Target) error {
+		n := i.Add(1) - 1
+		*t = ts[n%uint64(len(ts))]
+		return nil
+	}
+}
+
+// eachOnce hands out each target once, then ends the attack.
+func eachOnce(ts []vegeta.Target) vegeta.Targeter {
+	var i atomic.Uint64
+	return func(t *vegeta.Target) error {
+		n := i.Add(1) - 1
+		if n >= uint64(len(ts)) {
+			return vegeta.ErrNoTargets
+		}
+		*t = ts[n]
+		return nil
+	}
+}
+
+var nextPageRe = regexp.MustCompile(`hx-get="(/dashboard/review-queue/rows\?[^"]+)"`)
+
+func (e *benchEnv) get(path, kind string) (string, int, error) {
+	req, _ := http.NewRequest(http.MethodGet, e.srv.URL+path, nil)
+	req.Header = e.header(kind)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return "", 0, err
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return string(b), resp.StatusCode, nil
+}
+
+func (e *benchEnv) scenarios() []scenario {
+	static := func(method, path, kind string, body []byte) func(context.Context) (vegeta.Targeter, error) {
+		return func(context.Context) (vegeta.Targeter, error) {
+			return roundRobin([]vegeta.Target{{Method: method, URL: e.srv.URL + path, Header: e.header(kind), Body: body}}), nil
+		}
+	}
+	return []scenario{
+		{name: "queue page (50 rows, HTML)", targets: static("GET", "/dashboard/review-queue", "session", nil)},
+		{name: "queue next page (htmx partial)", targets: func(context.Context) (vegeta.Targeter, error) {
+			page, _, err := e.get("/dashboard/review-queue", "session")
+			if err != nil {
+				return nil, err
+			}
+			m := nextPageRe.FindStringSubmatch(page)
+			if m == nil {
+				return nil, fmt.Errorf("no next-page link on the queue page")
+			}
+			return static("GET", html.UnescapeString(m[1]), "htmx", nil)(nil)
+		}},
+		{name: "API tasks, limit 50", targets: static("GET", "/api/v1/review-queue/tasks?limit=50", "token", nil)},
+		{name: "API stats", targets: static("GET", "/api/v1/review-queue/stats", "token", nil)},
+		{name: "eligibility, single", targets: func(ctx context.Context) (vegeta.Targeter, error) {
+			ids, err := e.st.SampleLeadIDs(ctx, 5000)
+			if err != nil {
+				return nil, err
+			}
+			ts := make([]vegeta.Target, len(ids))
+			for i, id := range ids {
+				ts[i] = vegeta.Target{Method: "GET", URL: fmt.Sprintf("%s/api/v1/leads/%d/eligibility", e.srv.URL, id), Header: e.header("token")}
+			}
+			return roundRobin(ts), nil
+		}},
+		{name: "eligibility, batch of 1,000", targets: func(ctx context.Context) (vegeta.Targeter, error) {
+			ids, err := e.st.SampleLeadIDs(ctx, 1000)
+			if err != nil {
+				return nil, err
+			}
+			body, _ := json.Marshal(map[string]any{"lead_ids": ids})
+			h := e.header("token")
+			h.Set("Content-Type", "application/json")
+			return roundRobin([]vegeta.Target{{Method: "POST", URL: e.srv.URL + "/api/v1/outreach/eligibility", Header: h, Body: body}}), nil
+		}},
+		{name: "approve (each task once)", once: true, targets: func(ctx context.Context) (vegeta.Targeter, error) {
+			if err := e.st.TopUpPending(ctx, e.o.Pending); err != nil {
+				return nil, err
+			}
+			ids, err := e.st.PendingIDs(ctx, e.o.Pending)
+			if err != nil {
+				return nil, err
+			}
+			h := e.header("token")
+			h.Set("Content-Type", "application/json")
+			ts := make([]vegeta.Target, len(ids))
+			for i, id := range ids {
+				ts[i] = vegeta.Target{Method: "POST", URL: fmt.Sprintf("%s/api/v1/review-queue/tasks/%d/approve", e.srv.URL, id), Header: h, Body: []byte(`{"notes":"bench"}`)}
+			}
+			return eachOnce(ts), nil
+		}},
+		{name: "stats page, 30 days", targets: static("GET", "/dashboard/stats?range=30d", "session", nil)},
+		{name: "login (bounded hashing)", targets: func(context.Context) (vegeta.Targeter, error) {
+			jarless := &http.Client{}
+			req, _ := http.NewRequest(http.MethodGet, e.srv.URL+"/login", nil)
+			resp, err := jarless.Do(req)
+			if err != nil {
+				return nil, err
+			}
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			m := csrfInput.FindSubmatch(b)
+			if m == nil {
+				return nil, fmt.Errorf("no CSRF token on the login page")
+			}
+			var cookies []string
+			for _, c := range resp.Cookies() {
+				cookies = append(cookies, c.Name+"="+c.Value)
+			}
+			h := http.Header{}
+			h.Set("Cookie", strings.Join(cookies, "; "))
+			h.Set("Content-Type", "application/x-www-form-urlencoded")
+			form := url.Values{"email": {benchEmail}, "password": {benchPassword}, "csrf": {html.UnescapeString(string(m[1]))}}
+			return roundRobin([]vegeta.Target{{Method: "POST", URL: e.srv.URL + "/login", Header: h, Body: []byte(form.Encode())}}), nil
+		}},
+	}
+}
+
+// attack runs one scenario for d (or until its targets run out).
+func (e *benchEnv) attack(ctx context.Context, sc scenario, d time.Duration) (*vegeta.Metrics, error) {
+	tr, err := sc.targets(ctx)
+	if err != nil {
+		return nil, err
+	}
+	atk := vegeta.NewAttacker(
+		vegeta.Workers(uint64(e.o.Concurrency)), vegeta.MaxWorkers(uint64(e.o.Concurrency)),
+		vegeta.Connections(e.o.Concurrency), vegeta.MaxConnections(e.o.Concurrency),
+		vegeta.KeepAlive(true), vegeta.Redirects(vegeta.NoFollow), vegeta.Timeout(30*time.Second),
+	)
+	var m vegeta.Metrics
+	rate := vegeta.Rate{Freq: 0} // as fast as the workers go
+	done := make(chan struct{})
+	go func() {
+		select {
+		case <-ctx.Done():
+			atk.Stop()
+		case <-done:
+		}
+	}()
+	for res := range atk.Attack(tr, rate, d, sc.name) {
+		m.Add(res)
+	}
+	close(done)
+	m.Close()
+	return &m, ctx.Err()
+}
+
+func (e *benchEnv) runScenarios(ctx context.Context) ([]Result, error) {
+	var out []Result
+	for _, sc := range e.scenarios() {
+		if e.o.Only != "" && !strings.Contains(sc.name, e.o.Only) {
+			continue
+		}
+		fmt.Fprintf(e.o.Log, "scenario: %s\n", sc.name)
+		if !sc.once && e.o.Warmup > 0 {
+			if _, err := e.attack(ctx, sc, e.o.Warmup); err != nil {
+				return out, err
+			}
+		}
+		d := e.o.Duration
+		if sc.once {
+			d = 0 // until every target was used once
+		}
+		m, err := e.attack(ctx, sc, d)
+		if err != nil {
+			return out, fmt.Errorf("%s: %w", sc.name, err)
+		}
+		r := Result{Name: sc.name, Requests: m.Requests, RPS: m.Throughput, P50: m.Latencies.P50, P95: m.Latencies.P95,
+			P99: m.Latencies.P99, Max: m.Latencies.Max, Codes: m.StatusCodes, PeakRSS: e.srv.peakRSS()}
+		if m.Duration > 0 {
+			r.RPS = float64(m.Requests) / (m.Duration + m.Wait).Seconds()
+		}
+		for code, n := range m.StatusCodes {
+			if code == "0" || code[0] == '4' || code[0] == '5' {
+				r.Errors += uint64(n)
+			}
+		}
+		if sc.once {
+			if err := e.checkExactlyOnce(ctx, &r); err != nil {
+				return out, err
+			}
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+// checkExactlyOnce verifies the approve scenario decided every task once.
+func (e *benchEnv) checkExactlyOnce(ctx context.Context, r *Result) error {
+	left, err := e.st.PendingIDs(ctx, 1)
+	if err != nil {
+		return err
+	}
+	ok := r.Codes["200"]
+	r.Note = fmt.Sprintf("%d decided with 200", ok)
+	if len(left) > 0 || uint64(ok) != r.Requests {
+		r.Note += fmt.Sprintf("; NOT exactly once: %d requests, %d left pending", r.Requests, len(left))
+	}
+	return nil
+}
