@@ -9,20 +9,50 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
+
+	"gorm.io/gorm"
 )
 
-// Cursor is a keyset position in the queue: the last row's flag time and id.
+// Queue sort orders.
+const (
+	SortOldest = "oldest" // flagged_at, id (the default)
+	SortScore  = "score"  // score_at_flag descending, then oldest first
+)
+
+// Age bands, relative to the SLA settings.
+const (
+	AgeFresh    = "fresh"    // younger than the warning age
+	AgeWarning  = "warning"  // past the warning age, not yet critical
+	AgeCritical = "critical" // past the critical age
+)
+
+// AgeBands lists the age bands in display order.
+var AgeBands = []string{AgeFresh, AgeWarning, AgeCritical}
+
+// Cursor is a keyset position in the queue: the last row's flag time and
+// id, and for the score sort its score at flag time.
 type Cursor struct {
 	FlaggedAt time.Time
 	ID        int64
+	ByScore   bool
+	Score     int
 }
 
 // ErrBadCursor means a cursor was not one this server made.
 var ErrBadCursor = errors.New("cursor: not a valid cursor")
 
+// CursorOf is the cursor just after review r in the given sort.
+func CursorOf(r *Review, sort string) Cursor {
+	return Cursor{FlaggedAt: r.FlaggedAt, ID: r.ID, ByScore: sort == SortScore, Score: r.ScoreAtFlag}
+}
+
 // Encode makes the opaque text form of a cursor.
 func (c Cursor) Encode() string {
 	raw := strconv.FormatInt(c.FlaggedAt.UnixMicro(), 10) + "." + strconv.FormatInt(c.ID, 10)
+	if c.ByScore {
+		raw = "s" + strconv.Itoa(c.Score) + "." + raw
+	}
 	return base64.RawURLEncoding.EncodeToString([]byte(raw))
 }
 
@@ -38,7 +68,17 @@ func ParseCursor(s string) (*Cursor, error) {
 	if err != nil {
 		return nil, ErrBadCursor
 	}
-	ts, id, ok := strings.Cut(string(raw), ".")
+	text := string(raw)
+	c := &Cursor{}
+	if rest, ok := strings.CutPrefix(text, "s"); ok {
+		score, tail, ok := strings.Cut(rest, ".")
+		n, err := strconv.Atoi(score)
+		if !ok || err != nil || n < 0 || n > 100 {
+			return nil, ErrBadCursor
+		}
+		c.ByScore, c.Score, text = true, n, tail
+	}
+	ts, id, ok := strings.Cut(text, ".")
 	if !ok {
 		return nil, ErrBadCursor
 	}
@@ -47,7 +87,8 @@ func ParseCursor(s string) (*Cursor, error) {
 	if err1 != nil || err2 != nil || n <= 0 || us < 0 || us > 1<<52 {
 		return nil, ErrBadCursor
 	}
-	return &Cursor{FlaggedAt: time.UnixMicro(us).UTC(), ID: n}, nil
+	c.FlaggedAt, c.ID = time.UnixMicro(us).UTC(), n
+	return c, nil
 }
 
 // QueueFilter selects pending reviews.
@@ -55,8 +96,17 @@ type QueueFilter struct {
 	ReviewType string
 	Campaign   string
 	Source     string
-	After      *Cursor
-	Limit      int
+	// AgeBand is "", AgeFresh, AgeWarning or AgeCritical.
+	AgeBand string
+	// Search matches the start of the lead's name, email or company.
+	Search string
+	// Sort is SortOldest ("" too) or SortScore.
+	Sort string
+	// SkipClaimedFor, when not 0, leaves out reviews another operator holds
+	// a live claim on (the "next" flow of operator SkipClaimedFor).
+	SkipClaimedFor int64
+	After          *Cursor
+	Limit          int
 }
 
 // Validate checks the filter values.
@@ -69,6 +119,22 @@ func (f *QueueFilter) Validate() error {
 	}
 	if len(f.Campaign) > 100 {
 		return invalid("campaign", "must be at most 100 characters")
+	}
+	if f.AgeBand != "" && !slices.Contains(AgeBands, f.AgeBand) {
+		return invalid("age", "must be one of %s", strings.Join(AgeBands, ", "))
+	}
+	f.Search = strings.TrimSpace(f.Search)
+	if utf8.RuneCountInString(f.Search) > 100 {
+		return invalid("q", "must be at most 100 characters")
+	}
+	if f.Sort == "" {
+		f.Sort = SortOldest
+	}
+	if f.Sort != SortOldest && f.Sort != SortScore {
+		return invalid("sort", "must be oldest or score")
+	}
+	if f.After != nil && f.After.ByScore != (f.Sort == SortScore) {
+		return invalid("cursor", "belongs to another sort order; start from the first page")
 	}
 	if f.Limit <= 0 {
 		f.Limit = 50
@@ -90,39 +156,84 @@ type QueueItem struct {
 	LeadCampaign   string
 }
 
-// ListPending returns pending reviews oldest first, one keyset page, and
-// the cursor of the next page (nil at the end).
-func (s *Store) ListPending(ctx context.Context, f QueueFilter) ([]QueueItem, *Cursor, error) {
-	if err := f.Validate(); err != nil {
-		return nil, nil, err
-	}
-	q := s.DB.WithContext(ctx).Table("reviews").
-		Select("reviews.*, leads.external_id AS lead_external_id, leads.name AS lead_name, leads.email AS lead_email, "+
-			"leads.company AS lead_company, leads.score AS lead_score, leads.campaign AS lead_campaign").
-		Joins("JOIN leads ON leads.id = reviews.lead_id").
-		Where("reviews.status = ?", StatusPending)
-	if f.ReviewType != "" {
-		q = q.Where("reviews.review_type = ?", f.ReviewType)
-	}
+// likePrefix escapes LIKE's wildcards (with '!', an escape character that
+// means the same in SQLite and MySQL whatever the sql_mode) and appends %.
+func likePrefix(s string) string {
+	r := strings.NewReplacer("!", "!!", "%", "!%", "_", "!_")
+	return r.Replace(s) + "%"
+}
+
+// pendingQuery applies every filter except type and cursor.
+func (s *Store) pendingQuery(ctx context.Context, f QueueFilter, set Settings) *gorm.DB {
+	q := s.DB.WithContext(ctx).Table("reviews").Where("reviews.status = ?", StatusPending)
 	if f.Source != "" {
 		q = q.Where("reviews.source = ?", f.Source)
 	}
 	if f.Campaign != "" {
 		q = q.Where("reviews.campaign = ?", f.Campaign)
 	}
-	if f.After != nil {
-		// Spelled out rather than a row comparison so MySQL uses the index.
-		q = q.Where("(reviews.flagged_at > ? OR (reviews.flagged_at = ? AND reviews.id > ?))", f.After.FlaggedAt, f.After.FlaggedAt, f.After.ID)
+	now := Now()
+	switch f.AgeBand {
+	case AgeFresh:
+		q = q.Where("reviews.flagged_at > ?", now.Add(-set.SLAWarning()))
+	case AgeWarning:
+		q = q.Where("reviews.flagged_at <= ? AND reviews.flagged_at > ?", now.Add(-set.SLAWarning()), now.Add(-set.SLACritical()))
+	case AgeCritical:
+		q = q.Where("reviews.flagged_at <= ?", now.Add(-set.SLACritical()))
+	}
+	if f.Search != "" {
+		// A prefix match, so the indexes on leads.name/email/company serve it
+		// (LIKE '%x%' would scan every lead). Case-insensitive: MySQL's
+		// _ci collation, and SQLite's LIKE with NOCASE indexes.
+		p := likePrefix(f.Search)
+		q = q.Where("reviews.lead_id IN (SELECT id FROM leads WHERE name LIKE ? ESCAPE '!' OR email LIKE ? ESCAPE '!' OR company LIKE ? ESCAPE '!')", p, p, p)
+	}
+	if f.SkipClaimedFor != 0 {
+		q = q.Where("(reviews.claimed_by IS NULL OR reviews.claimed_by = ? OR reviews.claim_expires_at IS NULL OR reviews.claim_expires_at <= ?)", f.SkipClaimedFor, now)
+	}
+	return q
+}
+
+// ListPending returns pending reviews in the filter's sort order, one keyset
+// page, and the cursor of the next page (nil at the end).
+func (s *Store) ListPending(ctx context.Context, f QueueFilter) ([]QueueItem, *Cursor, error) {
+	if err := f.Validate(); err != nil {
+		return nil, nil, err
+	}
+	set, err := s.Settings(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	q := s.pendingQuery(ctx, f, set).
+		Select("reviews.*, leads.external_id AS lead_external_id, leads.name AS lead_name, leads.email AS lead_email, " +
+			"leads.company AS lead_company, leads.score AS lead_score, leads.campaign AS lead_campaign").
+		Joins("JOIN leads ON leads.id = reviews.lead_id")
+	if f.ReviewType != "" {
+		q = q.Where("reviews.review_type = ?", f.ReviewType)
+	}
+	// Keyset conditions are spelled out rather than row comparisons so
+	// MySQL uses the index.
+	if f.Sort == SortScore {
+		if a := f.After; a != nil {
+			q = q.Where("(reviews.score_at_flag < ? OR (reviews.score_at_flag = ? AND (reviews.flagged_at > ? OR (reviews.flagged_at = ? AND reviews.id > ?))))",
+				a.Score, a.Score, a.FlaggedAt, a.FlaggedAt, a.ID)
+		}
+		q = q.Order("reviews.score_at_flag DESC, reviews.flagged_at, reviews.id")
+	} else {
+		if a := f.After; a != nil {
+			q = q.Where("(reviews.flagged_at > ? OR (reviews.flagged_at = ? AND reviews.id > ?))", a.FlaggedAt, a.FlaggedAt, a.ID)
+		}
+		q = q.Order("reviews.flagged_at, reviews.id")
 	}
 	var items []QueueItem
-	if err := q.Order("reviews.flagged_at, reviews.id").Limit(f.Limit + 1).Scan(&items).Error; err != nil {
+	if err := q.Limit(f.Limit + 1).Scan(&items).Error; err != nil {
 		return nil, nil, fmt.Errorf("list queue: %w", err)
 	}
 	var next *Cursor
 	if len(items) > f.Limit {
 		items = items[:f.Limit]
-		last := items[len(items)-1]
-		next = &Cursor{FlaggedAt: last.FlaggedAt, ID: last.ID}
+		c := CursorOf(&items[len(items)-1].Review, f.Sort)
+		next = &c
 	}
 	return items, next, nil
 }
@@ -135,12 +246,27 @@ type PendingCounts struct {
 
 // CountPending counts pending reviews by type (an index-only scan).
 func (s *Store) CountPending(ctx context.Context) (PendingCounts, error) {
+	return s.CountPendingMatching(ctx, QueueFilter{})
+}
+
+// CountPendingMatching counts the pending reviews that pass the filter,
+// by type; the filter's own type, cursor and limit are ignored, so the
+// counts can label the type choices.
+func (s *Store) CountPendingMatching(ctx context.Context, f QueueFilter) (PendingCounts, error) {
+	f.ReviewType, f.After, f.Limit = "", nil, 0
+	if err := f.Validate(); err != nil {
+		return PendingCounts{}, err
+	}
+	set, err := s.Settings(ctx)
+	if err != nil {
+		return PendingCounts{}, err
+	}
 	var rows []struct {
 		ReviewType string
 		N          int64
 	}
-	if err := s.DB.WithContext(ctx).Table("reviews").Select("review_type, COUNT(*) AS n").
-		Where("status = ?", StatusPending).Group("review_type").Scan(&rows).Error; err != nil {
+	if err := s.pendingQuery(ctx, f, set).Select("reviews.review_type, COUNT(*) AS n").
+		Group("reviews.review_type").Scan(&rows).Error; err != nil {
 		return PendingCounts{}, fmt.Errorf("count queue: %w", err)
 	}
 	out := PendingCounts{ByType: map[string]int64{}}
@@ -150,6 +276,44 @@ func (s *Store) CountPending(ctx context.Context) (PendingCounts, error) {
 	for _, r := range rows {
 		out.ByType[r.ReviewType] = r.N
 		out.Total += r.N
+	}
+	return out, nil
+}
+
+// ReviewState is what the live queue needs to know of a row it shows.
+type ReviewState struct {
+	ID             int64
+	Status         string
+	Version        int
+	DecidedByID    *int64
+	DecidedByName  *string
+	ClaimedBy      *int64
+	ClaimedByName  *string
+	ClaimExpiresAt *time.Time
+}
+
+// LiveClaim returns the holder of a live claim, or nil.
+func (r ReviewState) LiveClaim(now time.Time) (id int64, name string, ok bool) {
+	if r.ClaimedBy == nil || r.ClaimExpiresAt == nil || !r.ClaimExpiresAt.After(now) {
+		return 0, "", false
+	}
+	return *r.ClaimedBy, deref(r.ClaimedByName), true
+}
+
+// ReviewStates returns the current state of up to 500 reviews by id (a
+// primary-key lookup), for the live refresh of rows on screen.
+func (s *Store) ReviewStates(ctx context.Context, ids []int64) ([]ReviewState, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	if len(ids) > 500 {
+		return nil, invalid("ids", "at most 500 at once")
+	}
+	var out []ReviewState
+	if err := s.DB.WithContext(ctx).Model(&Review{}).
+		Select("id, status, version, decided_by_id, decided_by_name, claimed_by, claimed_by_name, claim_expires_at").
+		Where("id IN ?", ids).Order("id").Scan(&out).Error; err != nil {
+		return nil, fmt.Errorf("review states: %w", err)
 	}
 	return out, nil
 }

@@ -71,6 +71,9 @@ func mergeReason(old, typ, reason, oldType string) string {
 }
 
 func eventDetail(v any) *string {
+	if v == nil {
+		return nil
+	}
 	b, err := json.Marshal(v)
 	if err != nil {
 		return nil
@@ -142,6 +145,9 @@ func (s *Store) flagOnce(ctx context.Context, leadID int64, in FlagInput, actor 
 				return fmt.Errorf("create review: %w", err)
 			}
 			res.Created = true
+			if err := recordFlagStats(tx, &r); err != nil {
+				return err
+			}
 		case err != nil:
 			return fmt.Errorf("find open review: %w", err)
 		default:
@@ -381,6 +387,9 @@ func (s *Store) Decide(ctx context.Context, in DecideInput) (*Review, error) {
 		}
 		if err := tx.Create(newEvent(&r, eventKind, in.Actor, detail)).Error; err != nil {
 			return fmt.Errorf("write history: %w", err)
+		}
+		if err := recordDecisionStats(tx, &r, status, in.ReasonCode, in.Actor, now); err != nil {
+			return err
 		}
 		return tx.Where("id = ?", r.ID).Take(&out).Error
 	})
