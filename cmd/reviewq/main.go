@@ -32,6 +32,8 @@ usage:
   reviewq user deactivate|reactivate --email E
   reviewq user reset-password --email E   (new password on stdin)
   reviewq seed --leads N --pending M [--decided D]
+  reviewq flags clear [--out FILE]       rollback: clear every pending review and open flag, saved to FILE first
+  reviewq flags restore FILE             put the flags saved by flags clear back
   reviewq version
 
 configuration (environment):
@@ -59,6 +61,7 @@ func commands() map[string]command {
 		"migrate": cmdMigrate,
 		"user":    cmdUser,
 		"seed":    cmdSeed,
+		"flags":   cmdFlags,
 		"version": func(_ context.Context, env *Env, _ []string) error {
 			fmt.Fprintf(env.Stdout, "reviewq %s (%s)\n", version, commit)
 			return nil
