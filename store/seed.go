@@ -111,7 +111,8 @@ func (s *Store) Seed(ctx context.Context, opt SeedOptions) error {
 			opt.Progress(end)
 		}
 	}
-	return nil
+	// The rows above bypassed Flag and Decide, which keep the daily stats.
+	return s.RebuildDailyStats(ctx)
 }
 
 func (s *Store) seedReviews(ctx context.Context, opt SeedOptions, start, end int, types, reasonOf []string, r *rand.Rand, now time.Time) error {

@@ -1,0 +1,559 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"slices"
+	"sort"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// Stats for ops leads: "now" figures read the pending reviews through the
+// queue indexes (index-only scans of the pending rows, never decided ones);
+// "over a range" figures read the daily aggregates (stats_daily.go) by
+// primary-key day range, plus the indexed 'reopened' history events.
+
+// StatsRange is a span of whole UTC days, both ends included.
+type StatsRange struct {
+	From, To time.Time // midnight UTC of the first and of the last day
+}
+
+// MaxStatsDays bounds a range, so one request cannot ask for years of days.
+const MaxStatsDays = 366
+
+// NewStatsRange checks and normalises a range of days.
+func NewStatsRange(from, to time.Time) (StatsRange, error) {
+	from, to = truncDay(from), truncDay(to)
+	if to.Before(from) {
+		return StatsRange{}, invalid("to", "must not be before from")
+	}
+	r := StatsRange{From: from, To: to}
+	if r.Days() > MaxStatsDays {
+		return StatsRange{}, invalid("range", "must be at most %d days", MaxStatsDays)
+	}
+	return r, nil
+}
+
+// LastDays is the range of n days ending with the day of now.
+func LastDays(now time.Time, n int) (StatsRange, error) {
+	if n < 1 || n > MaxStatsDays {
+		return StatsRange{}, invalid("days", "must be from 1 to %d", MaxStatsDays)
+	}
+	to := truncDay(now)
+	return StatsRange{From: to.AddDate(0, 0, -(n - 1)), To: to}, nil
+}
+
+func truncDay(t time.Time) time.Time {
+	t = t.UTC()
+	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
+}
+
+// Days is the number of days in the range.
+func (r StatsRange) Days() int { return int(r.To.Sub(r.From)/(24*time.Hour)) + 1 }
+
+// End is the instant just after the range.
+func (r StatsRange) End() time.Time { return r.To.AddDate(0, 0, 1) }
+
+// DayList lists the range's days as stored ("2006-01-02").
+func (r StatsRange) DayList() []string {
+	out := make([]string, 0, r.Days())
+	for d := r.From; !d.After(r.To); d = d.AddDate(0, 0, 1) {
+		out = append(out, Day(d))
+	}
+	return out
+}
+
+// NamedCount is a label and a count.
+type NamedCount struct {
+	Name string
+	N    int64
+}
+
+// AgeBucket is a count of pending reviews by age.
+type AgeBucket struct {
+	Label string
+	N     int64
+}
+
+// QueueNow is the queue as it is now.
+type QueueNow struct {
+	At       time.Time
+	Total    int64
+	ByType   []NamedCount // every review type, in display order
+	BySource []NamedCount // every source
+	// ByCampaign is largest first.
+	ByCampaign []NamedCount
+	// Oldest is the flag time of the oldest pending review; nil when empty.
+	Oldest    *time.Time
+	OldestAge time.Duration
+	Ageing    []AgeBucket // < 1 h, 1–4 h, 4–12 h, 12–24 h, > 24 h
+	// PastWarning and PastCritical count reviews at or over the SLA ages.
+	PastWarning, PastCritical int64
+	WarningHours              int
+	CriticalHours             int
+}
+
+// countPendingBy counts pending reviews grouped by one of the columns
+// the queue indexes lead with: an index-only scan of the pending rows.
+func (s *Store) countPendingBy(ctx context.Context, col string) (map[string]int64, error) {
+	switch col {
+	case "review_type", "source", "campaign":
+	default:
+		return nil, fmt.Errorf("count pending: unknown column %q", col)
+	}
+	var rows []struct {
+		K string
+		N int64
+	}
+	if err := s.DB.WithContext(ctx).Table("reviews").Select(col+" AS k, COUNT(*) AS n").
+		Where("status = ?", StatusPending).Group(col).Scan(&rows).Error; err != nil {
+		return nil, fmt.Errorf("count pending by %s: %w", col, err)
+	}
+	out := make(map[string]int64, len(rows))
+	for _, r := range rows {
+		out[r.K] = r.N
+	}
+	return out, nil
+}
+
+// OldestPending returns the flag time of the oldest pending review (nil when
+// none): the first entry of the queue index.
+func (s *Store) OldestPending(ctx context.Context) (*time.Time, error) {
+	var rows []struct{ FlaggedAt time.Time }
+	if err := s.DB.WithContext(ctx).Table("reviews").Select("flagged_at").Where("status = ?", StatusPending).
+		Order("flagged_at, id").Limit(1).Scan(&rows).Error; err != nil {
+		return nil, fmt.Errorf("oldest pending: %w", err)
+	}
+	if len(rows) == 0 {
+		return nil, nil
+	}
+	t := rows[0].FlaggedAt.UTC()
+	return &t, nil
+}
+
+func ordered(m map[string]int64, keys []string) []NamedCount {
+	out := make([]NamedCount, 0, len(keys))
+	for _, k := range keys {
+		out = append(out, NamedCount{Name: k, N: m[k]})
+	}
+	// Values outside the known list (old data) still show, after the rest.
+	var extra []string
+	for k := range m {
+		if !slices.Contains(keys, k) {
+			extra = append(extra, k)
+		}
+	}
+	sort.Strings(extra)
+	for _, k := range extra {
+		out = append(out, NamedCount{Name: k, N: m[k]})
+	}
+	return out
+}
+
+func largestFirst(m map[string]int64) []NamedCount {
+	out := make([]NamedCount, 0, len(m))
+	for k, n := range m {
+		out = append(out, NamedCount{Name: k, N: n})
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].N != out[j].N {
+			return out[i].N > out[j].N
+		}
+		return out[i].Name < out[j].Name
+	})
+	return out
+}
+
+// QueueNow returns the "now" figures of the queue at now.
+func (s *Store) QueueNow(ctx context.Context, now time.Time) (*QueueNow, error) {
+	set, err := s.Settings(ctx)
+	if err != nil {
+		return nil, err
+	}
+	now = now.UTC()
+	q := &QueueNow{At: now, WarningHours: set.Int(KeySLAWarningHours), CriticalHours: set.Int(KeySLACriticalHours)}
+	byType, err := s.countPendingBy(ctx, "review_type")
+	if err != nil {
+		return nil, err
+	}
+	bySource, err := s.countPendingBy(ctx, "source")
+	if err != nil {
+		return nil, err
+	}
+	byCampaign, err := s.countPendingBy(ctx, "campaign")
+	if err != nil {
+		return nil, err
+	}
+	q.ByType, q.BySource, q.ByCampaign = ordered(byType, ReviewTypes), ordered(bySource, Sources), largestFirst(byCampaign)
+	for _, n := range byType {
+		q.Total += n
+	}
+	if q.Oldest, err = s.OldestPending(ctx); err != nil {
+		return nil, err
+	}
+	if q.Oldest != nil {
+		q.OldestAge = max(now.Sub(*q.Oldest), 0)
+	}
+	// One pass over the (status, flagged_at) index: a review flagged at or
+	// before now-h is at least h old.
+	h := func(n int) time.Time { return now.Add(-time.Duration(n) * time.Hour) }
+	var ages struct{ A1, A4, A12, A24, Warn, Crit int64 }
+	if err := s.DB.WithContext(ctx).Table("reviews").Select(`
+		COALESCE(SUM(CASE WHEN flagged_at <= ? THEN 1 ELSE 0 END), 0) AS a1,
+		COALESCE(SUM(CASE WHEN flagged_at <= ? THEN 1 ELSE 0 END), 0) AS a4,
+		COALESCE(SUM(CASE WHEN flagged_at <= ? THEN 1 ELSE 0 END), 0) AS a12,
+		COALESCE(SUM(CASE WHEN flagged_at <= ? THEN 1 ELSE 0 END), 0) AS a24,
+		COALESCE(SUM(CASE WHEN flagged_at <= ? THEN 1 ELSE 0 END), 0) AS warn,
+		COALESCE(SUM(CASE WHEN flagged_at <= ? THEN 1 ELSE 0 END), 0) AS crit`,
+		h(1), h(4), h(12), h(24), h(q.WarningHours), h(q.CriticalHours)).
+		Where("status = ?", StatusPending).Scan(&ages).Error; err != nil {
+		return nil, fmt.Errorf("pending ages: %w", err)
+	}
+	// Counted from the same rows as Total could differ by a concurrent flag;
+	// the youngest bucket is what is left, never negative.
+	q.Ageing = []AgeBucket{
+		{"< 1 h", max(q.Total-ages.A1, 0)},
+		{"1–4 h", ages.A1 - ages.A4},
+		{"4–12 h", ages.A4 - ages.A12},
+		{"12–24 h", ages.A12 - ages.A24},
+		{"> 24 h", ages.A24},
+	}
+	q.PastWarning, q.PastCritical = ages.Warn, ages.Crit
+	return q, nil
+}
+
+// Outcomes counts decisions by outcome.
+type Outcomes struct {
+	Approved, Rejected, Skipped int64
+}
+
+// Total is the number of decisions.
+func (o Outcomes) Total() int64 { return o.Approved + o.Rejected + o.Skipped }
+
+func share(n, of int64) float64 {
+	if of == 0 {
+		return 0
+	}
+	return float64(n) / float64(of)
+}
+
+// ApprovalRate is approved / decided (0 with no decisions). For a flag
+// source it is the precision of that automatic rule.
+func (o Outcomes) ApprovalRate() float64 { return share(o.Approved, o.Total()) }
+
+// RejectRate is rejected / decided.
+func (o Outcomes) RejectRate() float64 { return share(o.Rejected, o.Total()) }
+
+// SkipRate is skipped / decided.
+func (o Outcomes) SkipRate() float64 { return share(o.Skipped, o.Total()) }
+
+// FalsePositiveRate is the share of flags an operator did not approve
+// (rejected or skipped): the automation asked for nothing.
+func (o Outcomes) FalsePositiveRate() float64 { return share(o.Rejected+o.Skipped, o.Total()) }
+
+func (o *Outcomes) add(kind string, n int64) {
+	switch kind {
+	case StatApproved:
+		o.Approved += n
+	case StatRejected:
+		o.Rejected += n
+	case StatSkipped:
+		o.Skipped += n
+	}
+}
+
+// DayFlow is one day's inflow (new reviews) and outflow (decisions).
+type DayFlow struct {
+	Day     string
+	Flagged int64
+	Outcomes
+}
+
+// GroupOutcomes is decisions of one group (a type, a source).
+type GroupOutcomes struct {
+	Name string
+	Outcomes
+}
+
+// Durations summarises decision times.
+type Durations struct {
+	N      int64
+	Mean   time.Duration
+	Median time.Duration
+	P90    time.Duration
+}
+
+// OperatorStats is one decider's figures.
+type OperatorStats struct {
+	ActorType string
+	ActorID   int64
+	Name      string
+	Outcomes
+	Handle Durations
+}
+
+// RangeStats are the figures over a range of days.
+type RangeStats struct {
+	Range   StatsRange
+	Days    []DayFlow
+	Flagged int64
+	Outcomes
+	ByType   []GroupOutcomes
+	BySource []GroupOutcomes
+	// Wait is flag (or reopen) → decision; Handle is claim → decision, or
+	// the wait when the decider had not claimed the review.
+	Wait, Handle Durations
+	// WithinSLA decisions came at most CriticalHours after the flag.
+	WithinSLA     int64
+	CriticalHours int
+	Operators     []OperatorStats
+	RejectReasons []NamedCount
+	SkipReasons   []NamedCount
+	Reopened      int64
+}
+
+// SLACompliance is the share of decisions made within the critical age.
+func (r *RangeStats) SLACompliance() float64 { return share(r.WithinSLA, r.Wait.N) }
+
+var decisionKinds = []string{StatApproved, StatRejected, StatSkipped}
+
+type histBucket struct {
+	LE, N, SumMS int64
+}
+
+// summarise reads a histogram (sorted by LE) into count, mean and
+// nearest-rank percentiles reported as bucket upper bounds.
+func summarise(h []histBucket) Durations {
+	var d Durations
+	var sum int64
+	for _, b := range h {
+		d.N += b.N
+		sum += b.SumMS
+	}
+	if d.N == 0 {
+		return d
+	}
+	d.Mean = time.Duration(sum/d.N) * time.Millisecond
+	d.Median, d.P90 = percentile(h, d.N, 0.5), percentile(h, d.N, 0.9)
+	return d
+}
+
+func percentile(h []histBucket, n int64, p float64) time.Duration {
+	rank := int64(math.Ceil(p * float64(n)))
+	var cum int64
+	for _, b := range h {
+		cum += b.N
+		if cum >= rank {
+			if b.LE == overflowLE {
+				return 30 * 24 * time.Hour
+			}
+			return time.Duration(b.LE) * time.Second
+		}
+	}
+	return 0
+}
+
+// RangeStats reads the figures over r from the daily aggregates.
+func (s *Store) RangeStats(ctx context.Context, r StatsRange) (*RangeStats, error) {
+	set, err := s.Settings(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := &RangeStats{Range: r, CriticalHours: set.Int(KeySLACriticalHours)}
+	from, to := Day(r.From), Day(r.To)
+	db := s.DB.WithContext(ctx)
+	daily := func() *gorm.DB { return db.Table("stats_daily").Where("day >= ? AND day <= ?", from, to) }
+
+	// Inflow and outflow per day.
+	var perDay []struct {
+		Day, Kind string
+		N         int64
+	}
+	if err := daily().Select("day, kind, SUM(n) AS n").Group("day, kind").Scan(&perDay).Error; err != nil {
+		return nil, fmt.Errorf("stats per day: %w", err)
+	}
+	idx := map[string]int{}
+	for i, d := range r.DayList() {
+		idx[d] = i
+		out.Days = append(out.Days, DayFlow{Day: d})
+	}
+	for _, row := range perDay {
+		i, ok := idx[row.Day]
+		if !ok {
+			continue
+		}
+		if row.Kind == StatFlagged {
+			out.Days[i].Flagged += row.N
+			out.Flagged += row.N
+		} else {
+			out.Days[i].add(row.Kind, row.N)
+			out.add(row.Kind, row.N)
+		}
+	}
+
+	// Outcomes by type and by source.
+	group := func(col string, keys []string) ([]GroupOutcomes, error) {
+		var rows []struct {
+			K, Kind string
+			N       int64
+		}
+		if err := daily().Select(col+" AS k, kind, SUM(n) AS n").Where("kind IN ?", decisionKinds).
+			Group(col + ", kind").Scan(&rows).Error; err != nil {
+			return nil, fmt.Errorf("stats by %s: %w", col, err)
+		}
+		m := map[string]*Outcomes{}
+		for _, k := range keys {
+			m[k] = &Outcomes{}
+		}
+		for _, row := range rows {
+			if m[row.K] == nil {
+				m[row.K] = &Outcomes{}
+				keys = append(keys, row.K)
+			}
+			m[row.K].add(row.Kind, row.N)
+		}
+		res := make([]GroupOutcomes, 0, len(keys))
+		for _, k := range keys {
+			res = append(res, GroupOutcomes{Name: k, Outcomes: *m[k]})
+		}
+		return res, nil
+	}
+	if out.ByType, err = group("review_type", slices.Clone(ReviewTypes)); err != nil {
+		return nil, err
+	}
+	if out.BySource, err = group("source", slices.Clone(Sources)); err != nil {
+		return nil, err
+	}
+
+	// Top reason codes.
+	var reasons []struct {
+		Kind, ReasonCode string
+		N                int64
+	}
+	if err := daily().Select("kind, reason_code, SUM(n) AS n").Where("kind IN ?", []string{StatRejected, StatSkipped}).
+		Group("kind, reason_code").Scan(&reasons).Error; err != nil {
+		return nil, fmt.Errorf("stats by reason: %w", err)
+	}
+	rej, skip := map[string]int64{}, map[string]int64{}
+	for _, row := range reasons {
+		code := row.ReasonCode
+		if code == "" {
+			code = "(none)"
+		}
+		if row.Kind == StatRejected {
+			rej[code] += row.N
+		} else {
+			skip[code] += row.N
+		}
+	}
+	out.RejectReasons, out.SkipReasons = largestFirst(rej), largestFirst(skip)
+
+	// Decision times, overall and per decider.
+	var hist []struct {
+		Metric           string
+		ActorType        string
+		ActorID          int64
+		LeSeconds, N, Ms int64
+	}
+	if err := db.Table("stats_daily_durations").Where("day >= ? AND day <= ?", from, to).
+		Select("metric, actor_type, actor_id, le_seconds, SUM(n) AS n, SUM(sum_ms) AS ms").
+		Group("metric, actor_type, actor_id, le_seconds").Scan(&hist).Error; err != nil {
+		return nil, fmt.Errorf("stats durations: %w", err)
+	}
+	type actorKey struct {
+		Type string
+		ID   int64
+	}
+	overall := map[string]map[int64]*histBucket{MetricWait: {}, MetricHandle: {}}
+	perActor := map[actorKey]map[int64]*histBucket{}
+	addTo := func(m map[int64]*histBucket, le, n, ms int64) {
+		b := m[le]
+		if b == nil {
+			b = &histBucket{LE: le}
+			m[le] = b
+		}
+		b.N += n
+		b.SumMS += ms
+	}
+	for _, row := range hist {
+		if overall[row.Metric] == nil {
+			continue
+		}
+		addTo(overall[row.Metric], row.LeSeconds, row.N, row.Ms)
+		if row.Metric == MetricHandle {
+			k := actorKey{row.ActorType, row.ActorID}
+			if perActor[k] == nil {
+				perActor[k] = map[int64]*histBucket{}
+			}
+			addTo(perActor[k], row.LeSeconds, row.N, row.Ms)
+		}
+	}
+	sorted := func(m map[int64]*histBucket) []histBucket {
+		h := make([]histBucket, 0, len(m))
+		for _, b := range m {
+			h = append(h, *b)
+		}
+		sort.Slice(h, func(i, j int) bool { return h[i].LE < h[j].LE })
+		return h
+	}
+	waitHist := sorted(overall[MetricWait])
+	out.Wait, out.Handle = summarise(waitHist), summarise(sorted(overall[MetricHandle]))
+	critical := int64(out.CriticalHours) * 3600
+	for _, b := range waitHist {
+		if b.LE <= critical {
+			out.WithinSLA += b.N
+		}
+	}
+
+	// Per decider.
+	var ops []struct {
+		ActorType string
+		ActorID   int64
+		Name      string
+		Kind      string
+		N         int64
+	}
+	if err := daily().Select("actor_type, actor_id, MAX(actor_name) AS name, kind, SUM(n) AS n").
+		Where("kind IN ?", decisionKinds).Group("actor_type, actor_id, kind").Scan(&ops).Error; err != nil {
+		return nil, fmt.Errorf("stats per operator: %w", err)
+	}
+	byActor := map[actorKey]*OperatorStats{}
+	for _, row := range ops {
+		k := actorKey{row.ActorType, row.ActorID}
+		o := byActor[k]
+		if o == nil {
+			o = &OperatorStats{ActorType: row.ActorType, ActorID: row.ActorID, Name: row.Name}
+			byActor[k] = o
+		}
+		if row.Name > o.Name {
+			o.Name = row.Name
+		}
+		o.add(row.Kind, row.N)
+	}
+	for k, o := range byActor {
+		if m := perActor[k]; m != nil {
+			o.Handle = summarise(sorted(m))
+		}
+		if o.Name == "" {
+			o.Name = o.ActorType
+		}
+		out.Operators = append(out.Operators, *o)
+	}
+	sort.Slice(out.Operators, func(i, j int) bool {
+		a, b := out.Operators[i], out.Operators[j]
+		if a.Total() != b.Total() {
+			return a.Total() > b.Total()
+		}
+		return a.Name < b.Name
+	})
+
+	// Reopened decisions: the history's own events, by the (kind, created_at) index.
+	if err := db.Table("review_events").Where("kind = ? AND created_at >= ? AND created_at < ?", EventReopened, r.From, r.End()).
+		Count(&out.Reopened).Error; err != nil {
+		return nil, fmt.Errorf("stats reopened: %w", err)
+	}
+	return out, nil
+}

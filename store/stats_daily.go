@@ -1,0 +1,295 @@
+package store
+
+// Daily aggregates of the review flow.
+//
+// The stats page, the weekly report and /metrics must stay fast with millions
+// of leads and decisions, so none of them reads the decision history. Every
+// flag that opens a review and every decision bumps per-day counters in the
+// SAME transaction as the change itself (exact, no background job, correct
+// with any number of instances):
+//
+//   - stats_daily: n per (UTC day, kind, review_type, source, actor,
+//     reason_code), kind = flagged | approved | rejected | skipped;
+//   - stats_daily_durations: per (UTC day, metric, actor) a histogram of
+//     decision times, metric = wait (flag → decision) or handle (claim →
+//     decision), with exact sums for averages.
+//
+// A range is then a primary-key range scan over days: a few hundred rows per
+// day whatever the traffic. Percentiles come from the histogram (nearest
+// rank, reported as the bucket's upper bound: exact to the minute under 1 h,
+// to 5 minutes under 24 h, to the hour beyond); every whole hour up to 30
+// days is a bucket bound, so SLA compliance against sla.critical_hours is
+// exact. A decision counts on the day it was made; reopening it later does
+// not un-count it (reopened decisions are counted separately from the
+// history's indexed 'reopened' events), and the new decision counts again.
+//
+// Writers: Flag (recordFlagStats, when it opens a review) and Decide
+// (recordDecisionStats). Any other code path that opens or decides a review
+// (bulk decisions, reopen-and-decide) must call the same helpers inside its
+// transaction. Seed writes rows in bulk and then calls RebuildDailyStats,
+// which recomputes everything from the reviews table.
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// Kinds of stats_daily rows.
+const (
+	StatFlagged  = "flagged"
+	StatApproved = StatusApproved
+	StatRejected = StatusRejected
+	StatSkipped  = StatusSkipped
+)
+
+// Metrics of stats_daily_durations rows.
+const (
+	MetricWait   = "wait"
+	MetricHandle = "handle"
+)
+
+// dayFormat is how days are stored: text in UTC, so ranges compare as strings.
+const dayFormat = "2006-01-02"
+
+// Day is the UTC day of t as stored in the aggregates.
+func Day(t time.Time) string { return t.UTC().Format(dayFormat) }
+
+// overflowLE is the upper bound of the last bucket (over 30 days).
+const overflowLE = math.MaxInt64
+
+// bucketLE is the upper bound, in seconds, of the histogram bucket holding d:
+// buckets are (lo, hi], 1 minute wide up to 1 h, 5 minutes up to 24 h, 1 hour
+// up to 30 days.
+func bucketLE(d time.Duration) int64 {
+	secs := int64(math.Ceil(d.Seconds()))
+	ceilTo := func(step int64) int64 { return (secs + step - 1) / step * step }
+	switch {
+	case secs <= 60:
+		return 60
+	case secs <= 3600:
+		return ceilTo(60)
+	case secs <= 24*3600:
+		return ceilTo(300)
+	case secs <= 30*24*3600:
+		return ceilTo(3600)
+	}
+	return overflowLE
+}
+
+type dailyKey struct {
+	Day, Kind, ReviewType, Source, ActorType string
+	ActorID                                  int64
+	ReasonCode                               string
+}
+
+type durationKey struct {
+	Day, Metric, ActorType string
+	ActorID                int64
+	LE                     int64
+}
+
+type durationVal struct{ N, SumMS int64 }
+
+func upsertDaily(tx *gorm.DB, k dailyKey, actorName string, n int64) error {
+	q := `INSERT INTO stats_daily (day, kind, review_type, source, actor_type, actor_id, reason_code, actor_name, n)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) `
+	if tx.Dialector.Name() == "mysql" {
+		q += `ON DUPLICATE KEY UPDATE n = n + VALUES(n), actor_name = VALUES(actor_name)`
+	} else {
+		q += `ON CONFLICT (day, kind, review_type, source, actor_type, actor_id, reason_code)
+			DO UPDATE SET n = n + excluded.n, actor_name = excluded.actor_name`
+	}
+	if err := tx.Exec(q, k.Day, k.Kind, k.ReviewType, k.Source, k.ActorType, k.ActorID, k.ReasonCode, actorName, n).Error; err != nil {
+		return fmt.Errorf("daily stats: %w", err)
+	}
+	return nil
+}
+
+func upsertDuration(tx *gorm.DB, k durationKey, v durationVal) error {
+	q := `INSERT INTO stats_daily_durations (day, metric, actor_type, actor_id, le_seconds, n, sum_ms)
+		VALUES (?, ?, ?, ?, ?, ?, ?) `
+	if tx.Dialector.Name() == "mysql" {
+		q += `ON DUPLICATE KEY UPDATE n = n + VALUES(n), sum_ms = sum_ms + VALUES(sum_ms)`
+	} else {
+		q += `ON CONFLICT (day, metric, actor_type, actor_id, le_seconds)
+			DO UPDATE SET n = n + excluded.n, sum_ms = sum_ms + excluded.sum_ms`
+	}
+	if err := tx.Exec(q, k.Day, k.Metric, k.ActorType, k.ActorID, k.LE, v.N, v.SumMS).Error; err != nil {
+		return fmt.Errorf("daily stats: %w", err)
+	}
+	return nil
+}
+
+// recordFlagStats counts a newly opened review on its flag day. Call it in
+// the transaction that creates the review (not when a flag is added to an
+// open one: that is no new work for the queue).
+func recordFlagStats(tx *gorm.DB, r *Review) error {
+	return upsertDaily(tx, dailyKey{Day: Day(r.FlaggedAt), Kind: StatFlagged, ReviewType: r.ReviewType, Source: r.Source}, "", 1)
+}
+
+// historyMark is one claim, release or reopen of a review.
+type historyMark struct {
+	Kind      string
+	ActorType string
+	ActorID   *int64
+	CreatedAt time.Time
+}
+
+// decisionDurations works out how long a review waited (since it was flagged,
+// or last reopened) and how long its decider handled it (since the decider's
+// last claim, if no release or reopen came after it; else the wait).
+func decisionDurations(r *Review, actorType string, actorID int64, marks []historyMark, at time.Time) (wait, handle time.Duration) {
+	waitStart := r.FlaggedAt
+	var claimAt *time.Time
+	for _, m := range marks {
+		switch m.Kind {
+		case EventReopened:
+			if m.CreatedAt.After(waitStart) {
+				waitStart = m.CreatedAt
+			}
+			claimAt = nil
+		case EventReleased:
+			claimAt = nil
+		case EventClaimed:
+			if m.ActorType == actorType && m.ActorID != nil && *m.ActorID == actorID {
+				t := m.CreatedAt
+				claimAt = &t
+			} else {
+				claimAt = nil
+			}
+		}
+	}
+	wait = max(at.Sub(waitStart), 0)
+	handle = wait
+	if claimAt != nil && !claimAt.Before(waitStart) {
+		handle = max(at.Sub(*claimAt), 0)
+	}
+	return wait, handle
+}
+
+func readMarks(tx *gorm.DB, reviewIDs []int64) (map[int64][]historyMark, error) {
+	out := map[int64][]historyMark{}
+	if len(reviewIDs) == 0 {
+		return out, nil
+	}
+	var rows []struct {
+		ReviewID int64
+		historyMark
+	}
+	// The (review_id, id) index: only these reviews' own history is read.
+	if err := tx.Table("review_events").Select("review_id, kind, actor_type, actor_id, created_at").
+		Where("review_id IN ? AND kind IN ?", reviewIDs, []string{EventClaimed, EventReleased, EventReopened}).
+		Order("review_id, id").Scan(&rows).Error; err != nil {
+		return nil, fmt.Errorf("daily stats: read claims: %w", err)
+	}
+	for _, r := range rows {
+		out[r.ReviewID] = append(out[r.ReviewID], r.historyMark)
+	}
+	return out, nil
+}
+
+// recordDecisionStats counts a decision (status approved/rejected/skipped)
+// made by actor at `at` on review r (as it was before the decision), with its
+// wait and handle times. Call it in the deciding transaction.
+func recordDecisionStats(tx *gorm.DB, r *Review, status, reasonCode string, actor Actor, at time.Time) error {
+	marks, err := readMarks(tx, []int64{r.ID})
+	if err != nil {
+		return err
+	}
+	actorID := int64(0)
+	if p := actor.idPtr(); p != nil {
+		actorID = *p
+	}
+	day := Day(at)
+	if err := upsertDaily(tx, dailyKey{Day: day, Kind: status, ReviewType: r.ReviewType, Source: r.Source,
+		ActorType: actor.Type, ActorID: actorID, ReasonCode: reasonCode}, actor.Name, 1); err != nil {
+		return err
+	}
+	wait, handle := decisionDurations(r, actor.Type, actorID, marks[r.ID], at)
+	for metric, d := range map[string]time.Duration{MetricWait: wait, MetricHandle: handle} {
+		k := durationKey{Day: day, Metric: metric, ActorType: actor.Type, ActorID: actorID, LE: bucketLE(d)}
+		if err := upsertDuration(tx, k, durationVal{N: 1, SumMS: d.Milliseconds()}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// RebuildDailyStats recomputes the daily aggregates from the reviews table in
+// one transaction: every review counts as flagged on its flag day, and every
+// decided review's current decision on its decision day. It is for data
+// written in bulk (Seed) and for repair; decisions that were later reopened
+// and decided again count once here (the live counters count both).
+func (s *Store) RebuildDailyStats(ctx context.Context) error {
+	return s.tx(ctx, func(tx *gorm.DB) error {
+		if err := tx.Exec("DELETE FROM stats_daily").Error; err != nil {
+			return fmt.Errorf("rebuild daily stats: %w", err)
+		}
+		if err := tx.Exec("DELETE FROM stats_daily_durations").Error; err != nil {
+			return fmt.Errorf("rebuild daily stats: %w", err)
+		}
+		daily := map[dailyKey]int64{}
+		names := map[dailyKey]string{}
+		durations := map[durationKey]durationVal{}
+		var lastID int64
+		for {
+			var batch []Review
+			if err := tx.Select("id, review_type, source, flagged_at, status, decided_by_type, decided_by_id, decided_by_name, decided_at, reason_code").
+				Where("id > ?", lastID).Order("id").Limit(5000).Find(&batch).Error; err != nil {
+				return fmt.Errorf("rebuild daily stats: read reviews: %w", err)
+			}
+			if len(batch) == 0 {
+				break
+			}
+			lastID = batch[len(batch)-1].ID
+			var decided []int64
+			for _, r := range batch {
+				daily[dailyKey{Day: Day(r.FlaggedAt), Kind: StatFlagged, ReviewType: r.ReviewType, Source: r.Source}]++
+				if r.Status != StatusPending && r.DecidedAt != nil {
+					decided = append(decided, r.ID)
+				}
+			}
+			marks, err := readMarks(tx, decided)
+			if err != nil {
+				return err
+			}
+			for _, r := range batch {
+				if r.Status == StatusPending || r.DecidedAt == nil {
+					continue
+				}
+				actorType, actorID, name := deref(r.DecidedByType), int64(0), deref(r.DecidedByName)
+				if r.DecidedByID != nil {
+					actorID = *r.DecidedByID
+				}
+				day := Day(*r.DecidedAt)
+				k := dailyKey{Day: day, Kind: r.Status, ReviewType: r.ReviewType, Source: r.Source,
+					ActorType: actorType, ActorID: actorID, ReasonCode: deref(r.ReasonCode)}
+				daily[k]++
+				names[k] = name
+				wait, handle := decisionDurations(&r, actorType, actorID, marks[r.ID], *r.DecidedAt)
+				for metric, d := range map[string]time.Duration{MetricWait: wait, MetricHandle: handle} {
+					dk := durationKey{Day: day, Metric: metric, ActorType: actorType, ActorID: actorID, LE: bucketLE(d)}
+					v := durations[dk]
+					v.N++
+					v.SumMS += d.Milliseconds()
+					durations[dk] = v
+				}
+			}
+		}
+		for k, n := range daily {
+			if err := upsertDaily(tx, k, names[k], n); err != nil {
+				return err
+			}
+		}
+		for k, v := range durations {
+			if err := upsertDuration(tx, k, v); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
