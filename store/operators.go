@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"net/mail"
 	"strings"
+	"time"
 
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 )
 
 // NewOperator is the input of CreateOperator.
@@ -22,26 +24,53 @@ func ValidRole(role string) bool { return RoleRank(role) > 0 }
 
 // CreateOperator validates and creates an account, audited.
 func (s *Store) CreateOperator(ctx context.Context, actor Actor, ip string, in NewOperator) (*Operator, error) {
-	email := normEmail(in.Email)
-	if a, err := mail.ParseAddress(email); err != nil || a.Address != email || len(email) > 254 {
-		return nil, invalid("email", "is not a valid email address")
-	}
-	name := strings.TrimSpace(in.Name)
-	if name == "" || len(name) > 200 {
-		return nil, invalid("name", "is required (at most 200 characters)")
-	}
-	if !ValidRole(in.Role) {
-		return nil, invalid("role", "must be one of %s", strings.Join(Roles, ", "))
+	email, name, err := validateNewOperator(in)
+	if err != nil {
+		return nil, err
 	}
 	if err := ValidatePassword(in.Password); err != nil {
 		return nil, err
 	}
-	hash, err := HashPassword(ctx, in.Password)
+	op, _, err := s.createOperator(ctx, actor, ip, email, name, in.Role, in.Password, false)
+	return op, err
+}
+
+// CreateOperatorWithLink creates an account whose password the person sets
+// through a one-time link; it returns the link's secret (in.Password is
+// ignored: the account gets a random one nobody knows).
+func (s *Store) CreateOperatorWithLink(ctx context.Context, actor Actor, ip string, in NewOperator) (*Operator, string, error) {
+	email, name, err := validateNewOperator(in)
 	if err != nil {
-		return nil, err
+		return nil, "", err
+	}
+	return s.createOperator(ctx, actor, ip, email, name, in.Role, RandomToken(32), true)
+}
+
+func validateNewOperator(in NewOperator) (email, name string, err error) {
+	email = normEmail(in.Email)
+	if a, err := mail.ParseAddress(email); err != nil || a.Address != email || len(email) > 254 {
+		return "", "", invalid("email", "is not a valid email address")
+	}
+	name = strings.TrimSpace(in.Name)
+	if name == "" || len(name) > 200 {
+		return "", "", invalid("name", "is required (at most 200 characters)")
+	}
+	if !ValidRole(in.Role) {
+		return "", "", invalid("role", "must be one of %s", strings.Join(Roles, ", "))
+	}
+	return email, name, nil
+}
+
+// createOperator inserts a validated account; with link it also makes a
+// one-time set-password link in the same transaction and returns its secret.
+func (s *Store) createOperator(ctx context.Context, actor Actor, ip, email, name, role, password string, link bool) (*Operator, string, error) {
+	hash, err := HashPassword(ctx, password)
+	if err != nil {
+		return nil, "", err
 	}
 	now := Now()
-	op := &Operator{Email: email, Name: name, Role: in.Role, PasswordHash: hash, Active: true, CreatedAt: now, UpdatedAt: now}
+	op := &Operator{Email: email, Name: name, Role: role, PasswordHash: hash, Active: true, CreatedAt: now, UpdatedAt: now}
+	var secret string
 	err = s.tx(ctx, func(tx *gorm.DB) error {
 		if err := tx.Create(op).Error; err != nil {
 			if errors.Is(err, gorm.ErrDuplicatedKey) {
@@ -50,12 +79,21 @@ func (s *Store) CreateOperator(ctx context.Context, actor Actor, ip string, in N
 			return fmt.Errorf("create operator: %w", err)
 		}
 		nv := fmt.Sprintf("email=%s name=%s role=%s", op.Email, op.Name, op.Role)
-		return audit(tx, actor, ip, "operator.create", op.Email, nil, &nv)
+		if link {
+			nv += " password=set-password link"
+		}
+		if err := audit(tx, actor, ip, "operator.create", op.Email, nil, &nv); err != nil {
+			return err
+		}
+		if link {
+			secret, err = newPasswordToken(tx, actor, op.ID)
+		}
+		return err
 	})
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
-	return op, nil
+	return op, secret, nil
 }
 
 // GetOperator loads one account by id.
@@ -127,4 +165,259 @@ func (s *Store) Authenticate(ctx context.Context, email, password string) (*Oper
 		return nil, ErrBadCredentials
 	}
 	return op, nil
+}
+
+// PasswordLinkLifetime is how long a set-password link works.
+var PasswordLinkLifetime = 72 * time.Hour
+
+// PasswordToken is a one-time set-password link; ID is the SHA-256 of the
+// secret in the link, so the table cannot be replayed.
+type PasswordToken struct {
+	ID         string
+	OperatorID int64
+	CreatedBy  string
+	CreatedAt  time.Time
+	ExpiresAt  time.Time
+}
+
+// TableName of PasswordToken.
+func (PasswordToken) TableName() string { return "password_tokens" }
+
+// newPasswordToken replaces the operator's earlier links by a new one and
+// returns its secret.
+func newPasswordToken(tx *gorm.DB, actor Actor, operatorID int64) (string, error) {
+	if err := tx.Where("operator_id = ?", operatorID).Delete(&PasswordToken{}).Error; err != nil {
+		return "", fmt.Errorf("replace password links: %w", err)
+	}
+	secret := RandomToken(32)
+	now := Now()
+	pt := PasswordToken{ID: HashToken(secret), OperatorID: operatorID, CreatedBy: actor.Name, CreatedAt: now, ExpiresAt: now.Add(PasswordLinkLifetime)}
+	if err := tx.Create(&pt).Error; err != nil {
+		return "", fmt.Errorf("create password link: %w", err)
+	}
+	return secret, nil
+}
+
+// ErrLastAdmin is refused: the change would leave no active admin.
+var ErrLastAdmin = &ConflictError{Message: "this is the last active admin: make another account admin first"}
+
+// changeOperator runs fn on the locked account inside one transaction and
+// refuses any change that leaves no active admin. Every active admin row is
+// locked first (always in id order), so two admins demoting each other at
+// the same time are serialised and the second sees the first's change.
+func (s *Store) changeOperator(ctx context.Context, id int64, fn func(tx *gorm.DB, op *Operator) error) (*Operator, error) {
+	var out Operator
+	err := s.tx(ctx, func(tx *gorm.DB) error {
+		var admins []int64
+		if err := tx.Model(&Operator{}).Clauses(clause.Locking{Strength: "UPDATE"}).
+			Where("role = ? AND active = ?", RoleAdmin, true).Order("id").Pluck("id", &admins).Error; err != nil {
+			return fmt.Errorf("lock admins: %w", err)
+		}
+		var op Operator
+		err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("id = ?", id).Take(&op).Error
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return ErrNotFound
+		}
+		if err != nil {
+			return fmt.Errorf("get operator: %w", err)
+		}
+		wasAdmin := op.Active && op.Role == RoleAdmin
+		if err := fn(tx, &op); err != nil {
+			return err
+		}
+		if wasAdmin && !(op.Active && op.Role == RoleAdmin) && len(admins) <= 1 {
+			return ErrLastAdmin
+		}
+		op.UpdatedAt = Now()
+		if err := tx.Model(&Operator{}).Where("id = ?", op.ID).Updates(map[string]any{
+			"role": op.Role, "active": op.Active, "password_hash": op.PasswordHash, "updated_at": op.UpdatedAt,
+		}).Error; err != nil {
+			return fmt.Errorf("update operator: %w", err)
+		}
+		out = op
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// SetRole changes an account's role, audited. Sessions stay: the role is
+// read from the database on every request.
+func (s *Store) SetRole(ctx context.Context, actor Actor, ip string, id int64, role string) (*Operator, error) {
+	if !ValidRole(role) {
+		return nil, invalid("role", "must be one of %s", strings.Join(Roles, ", "))
+	}
+	return s.changeOperator(ctx, id, func(tx *gorm.DB, op *Operator) error {
+		if op.Role == role {
+			return nil
+		}
+		ov, nv := "role="+op.Role, "role="+role
+		op.Role = role
+		return audit(tx, actor, ip, "operator.set_role", op.Email, &ov, &nv)
+	})
+}
+
+// SetActive deactivates or reactivates an account, audited. Deactivation
+// ends every session of the account in the same transaction.
+func (s *Store) SetActive(ctx context.Context, actor Actor, ip string, id int64, active bool) (*Operator, error) {
+	return s.changeOperator(ctx, id, func(tx *gorm.DB, op *Operator) error {
+		if op.Active == active {
+			return nil
+		}
+		ov, nv := fmt.Sprintf("active=%t", op.Active), fmt.Sprintf("active=%t", active)
+		op.Active = active
+		action := "operator.reactivate"
+		if !active {
+			action = "operator.deactivate"
+			if err := tx.Where("operator_id = ?", op.ID).Delete(&Session{}).Error; err != nil {
+				return fmt.Errorf("end sessions: %w", err)
+			}
+			if err := tx.Where("operator_id = ?", op.ID).Delete(&PasswordToken{}).Error; err != nil {
+				return fmt.Errorf("drop password links: %w", err)
+			}
+		}
+		return audit(tx, actor, ip, action, op.Email, &ov, &nv)
+	})
+}
+
+// ResetPassword sets a new password chosen by an admin and ends every
+// session of the account; the audit entry never holds the password.
+func (s *Store) ResetPassword(ctx context.Context, actor Actor, ip string, id int64, password string) (*Operator, error) {
+	if err := ValidatePassword(password); err != nil {
+		return nil, err
+	}
+	hash, err := HashPassword(ctx, password)
+	if err != nil {
+		return nil, err
+	}
+	return s.changeOperator(ctx, id, func(tx *gorm.DB, op *Operator) error {
+		op.PasswordHash = hash
+		if err := tx.Where("operator_id = ?", op.ID).Delete(&Session{}).Error; err != nil {
+			return fmt.Errorf("end sessions: %w", err)
+		}
+		if err := tx.Where("operator_id = ?", op.ID).Delete(&PasswordToken{}).Error; err != nil {
+			return fmt.Errorf("drop password links: %w", err)
+		}
+		nv := "password reset by admin; sessions ended"
+		return audit(tx, actor, ip, "operator.reset_password", op.Email, nil, &nv)
+	})
+}
+
+// CreatePasswordLink makes a one-time set-password link for an active
+// account (replacing any earlier one) and returns its secret.
+func (s *Store) CreatePasswordLink(ctx context.Context, actor Actor, ip string, id int64) (string, error) {
+	var secret string
+	_, err := s.changeOperator(ctx, id, func(tx *gorm.DB, op *Operator) error {
+		if !op.Active {
+			return invalid("account", "is deactivated: reactivate it first")
+		}
+		var err error
+		if secret, err = newPasswordToken(tx, actor, op.ID); err != nil {
+			return err
+		}
+		nv := "set-password link valid for " + PasswordLinkLifetime.String()
+		return audit(tx, actor, ip, "operator.password_link", op.Email, nil, &nv)
+	})
+	return secret, err
+}
+
+// PasswordLinkOperator returns the active account a live set-password link
+// belongs to, or ErrNotFound for an unknown, used or expired link.
+func (s *Store) PasswordLinkOperator(ctx context.Context, secret string) (*Operator, error) {
+	if secret == "" || len(secret) > 100 {
+		return nil, ErrNotFound
+	}
+	var pt PasswordToken
+	err := s.DB.WithContext(ctx).Where("id = ? AND expires_at > ?", HashToken(secret), Now()).Take(&pt).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("password link: %w", err)
+	}
+	op, err := s.GetOperator(ctx, pt.OperatorID)
+	if err != nil {
+		return nil, err
+	}
+	if !op.Active {
+		return nil, ErrNotFound
+	}
+	return op, nil
+}
+
+// SetPasswordWithLink sets the password through a one-time link: the link
+// is used up and every session of the account ends, in one transaction.
+func (s *Store) SetPasswordWithLink(ctx context.Context, ip, secret, password string) (*Operator, error) {
+	op, err := s.PasswordLinkOperator(ctx, secret)
+	if err != nil {
+		return nil, err
+	}
+	if err := ValidatePassword(password); err != nil {
+		return nil, err
+	}
+	hash, err := HashPassword(ctx, password)
+	if err != nil {
+		return nil, err
+	}
+	return s.changeOperator(ctx, op.ID, func(tx *gorm.DB, op *Operator) error {
+		// Deleting the link is the claim: of two uses at once only one
+		// deletes a row.
+		res := tx.Where("id = ? AND operator_id = ? AND expires_at > ?", HashToken(secret), op.ID, Now()).Delete(&PasswordToken{})
+		if res.Error != nil {
+			return fmt.Errorf("use password link: %w", res.Error)
+		}
+		if res.RowsAffected != 1 || !op.Active {
+			return ErrNotFound
+		}
+		op.PasswordHash = hash
+		if err := tx.Where("operator_id = ?", op.ID).Delete(&Session{}).Error; err != nil {
+			return fmt.Errorf("end sessions: %w", err)
+		}
+		nv := "password set through a one-time link"
+		return audit(tx, Actor{Type: ActorOperator, ID: op.ID, Name: op.Name}, ip, "operator.set_password", op.Email, nil, &nv)
+	})
+}
+
+// ChangePassword lets an operator change their own password: the current
+// one is required, and every other session of theirs ends (the one in
+// keepSession, the token of the current session, stays).
+func (s *Store) ChangePassword(ctx context.Context, id int64, ip, current, password, keepSession string) error {
+	op, err := s.GetOperator(ctx, id)
+	if err != nil {
+		return err
+	}
+	ok, err := CheckPassword(ctx, op.PasswordHash, current)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return invalid("current_password", "is not your current password")
+	}
+	if err := ValidatePassword(password); err != nil {
+		return invalid("new_password", "must be %d to 1024 characters", MinPasswordLength)
+	}
+	if password == current {
+		return invalid("new_password", "must differ from the current one")
+	}
+	hash, err := HashPassword(ctx, password)
+	if err != nil {
+		return err
+	}
+	oldHash := op.PasswordHash
+	_, err = s.changeOperator(ctx, id, func(tx *gorm.DB, op *Operator) error {
+		// A change made meanwhile (another tab, an admin reset) wins: the
+		// current password checked above is no longer current.
+		if op.PasswordHash != oldHash {
+			return &ConflictError{Message: "your password was changed meanwhile: sign in again"}
+		}
+		op.PasswordHash = hash
+		if err := tx.Where("operator_id = ? AND id <> ?", op.ID, HashToken(keepSession)).Delete(&Session{}).Error; err != nil {
+			return fmt.Errorf("end other sessions: %w", err)
+		}
+		nv := "password changed by the operator; other sessions ended"
+		return audit(tx, Actor{Type: ActorOperator, ID: op.ID, Name: op.Name}, ip, "operator.change_password", op.Email, nil, &nv)
+	})
+	return err
 }

@@ -24,6 +24,9 @@ type Config struct {
 	TrustedProxies []*net.IPNet
 	MetricsToken   string
 	CookieSecure   string
+	// SessionIdle and SessionLifetime end logins (0 keeps the store's defaults).
+	SessionIdle     time.Duration
+	SessionLifetime time.Duration
 }
 
 // LoadConfig reads and checks the REVIEWQ_* variables.
@@ -71,6 +74,18 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	case "", "true", "false":
 	default:
 		return c, fmt.Errorf("REVIEWQ_COOKIE_SECURE: %q is not true or false", c.CookieSecure)
+	}
+	for name, dst := range map[string]*time.Duration{"REVIEWQ_SESSION_IDLE": &c.SessionIdle, "REVIEWQ_SESSION_LIFETIME": &c.SessionLifetime} {
+		if raw := getenv(name); raw != "" {
+			d, err := time.ParseDuration(raw)
+			if err != nil || d < time.Minute {
+				return c, fmt.Errorf("%s: %q is not a duration of at least 1m (e.g. 30m, 8h)", name, raw)
+			}
+			*dst = d
+		}
+	}
+	if c.SessionIdle > 0 && c.SessionLifetime > 0 && c.SessionIdle > c.SessionLifetime {
+		return c, errors.New("REVIEWQ_SESSION_IDLE must not be longer than REVIEWQ_SESSION_LIFETIME")
 	}
 	for _, p := range strings.Split(getenv("REVIEWQ_TRUSTED_PROXIES"), ",") {
 		p = strings.TrimSpace(p)

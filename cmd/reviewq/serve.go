@@ -57,6 +57,12 @@ func cmdServe(ctx context.Context, env *Env, args []string) error {
 			}
 		}
 	}
+	if env.Config.SessionIdle > 0 {
+		store.SessionIdle = env.Config.SessionIdle
+	}
+	if env.Config.SessionLifetime > 0 {
+		store.SessionLifetime = env.Config.SessionLifetime
+	}
 	srv, err := web.New(st, web.Config{
 		SessionSecret: secret, SecureCookies: env.Config.SecureCookies(), TrustedProxies: env.Config.TrustedProxies,
 		MetricsToken: env.Config.MetricsToken, Version: version, Logger: log,

@@ -1,0 +1,114 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// Login throttling: failed logins are rows in the database, so every
+// instance sees the same counts (instances are stateless).
+var (
+	// LoginWindow is how far back failures count.
+	LoginWindow = 15 * time.Minute
+	// MaxAccountFailures per account within the window.
+	MaxAccountFailures = 5
+	// MaxAddressFailures per client address within the window: higher,
+	// since several people can share an address.
+	MaxAddressFailures = 30
+)
+
+// LoginAttempt is one failed login.
+type LoginAttempt struct {
+	ID        int64
+	Email     string
+	IP        string
+	CreatedAt time.Time
+}
+
+// TableName of LoginAttempt.
+func (LoginAttempt) TableName() string { return "login_attempts" }
+
+// LoginBlock says why and how long logins are refused.
+type LoginBlock struct {
+	// Account is true when the account is blocked, false for the address.
+	Account    bool
+	RetryAfter time.Duration
+}
+
+func truncate(s string, n int) string {
+	if len(s) > n {
+		return s[:n]
+	}
+	return s
+}
+
+// LoginThrottled returns a LoginBlock when this account or this address
+// has used up its failures in the window, else nil.
+func (s *Store) LoginThrottled(ctx context.Context, email, ip string) (*LoginBlock, error) {
+	now := Now()
+	since := now.Add(-LoginWindow)
+	// The max-th newest failure must leave the window before another try.
+	check := func(col, val string, max int) (time.Duration, error) {
+		var times []time.Time
+		err := s.DB.WithContext(ctx).Model(&LoginAttempt{}).Where(col+" = ? AND created_at > ?", val, since).
+			Order("created_at DESC").Limit(max).Pluck("created_at", &times).Error
+		if err != nil {
+			return 0, fmt.Errorf("login throttle: %w", err)
+		}
+		if len(times) < max {
+			return 0, nil
+		}
+		return times[max-1].Add(LoginWindow).Sub(now), nil
+	}
+	wait, err := check("email", truncate(normEmail(email), 254), MaxAccountFailures)
+	if err != nil || wait > 0 {
+		if wait > 0 {
+			return &LoginBlock{Account: true, RetryAfter: wait}, nil
+		}
+		return nil, err
+	}
+	wait, err = check("ip", truncate(ip, 64), MaxAddressFailures)
+	if err != nil {
+		return nil, err
+	}
+	if wait > 0 {
+		return &LoginBlock{RetryAfter: wait}, nil
+	}
+	return nil, nil
+}
+
+// RecordLoginFailure counts a failed login and audits it (the email as
+// typed, never the password). Failures older than the window are deleted.
+func (s *Store) RecordLoginFailure(ctx context.Context, email, ip string) error {
+	email = truncate(normEmail(email), 254)
+	ip = truncate(ip, 64)
+	now := Now()
+	err := s.tx(ctx, func(tx *gorm.DB) error {
+		if err := tx.Create(&LoginAttempt{Email: email, IP: ip, CreatedAt: now}).Error; err != nil {
+			return fmt.Errorf("record login failure: %w", err)
+		}
+		return audit(tx, Actor{Type: ActorSystem, Name: "login"}, ip, "login.failure", email, nil, nil)
+	})
+	if err != nil {
+		return err
+	}
+	if err := s.DB.WithContext(ctx).Where("created_at < ?", now.Add(-LoginWindow)).Delete(&LoginAttempt{}).Error; err != nil {
+		return fmt.Errorf("clean login failures: %w", err)
+	}
+	return nil
+}
+
+// RecordLoginSuccess audits a login and clears the account's failures (not
+// the address's: one valid account must not reset an attacker's budget).
+func (s *Store) RecordLoginSuccess(ctx context.Context, op *Operator, ip string) error {
+	ip = truncate(ip, 64)
+	return s.tx(ctx, func(tx *gorm.DB) error {
+		if err := tx.Where("email = ?", op.Email).Delete(&LoginAttempt{}).Error; err != nil {
+			return fmt.Errorf("clear login failures: %w", err)
+		}
+		return audit(tx, Actor{Type: ActorOperator, ID: op.ID, Name: op.Name}, ip, "login.success", op.Email, nil, nil)
+	})
+}
