@@ -177,8 +177,11 @@ func readMarks(tx *gorm.DB, reviewIDs []int64) (map[int64][]historyMark, error) 
 		return out, nil
 	}
 	var rows []struct {
-		ReviewID int64
-		historyMark
+		ReviewID  int64
+		Kind      string
+		ActorType string
+		ActorID   *int64
+		CreatedAt time.Time
 	}
 	// The (review_id, id) index: only these reviews' own history is read.
 	if err := tx.Table("review_events").Select("review_id, kind, actor_type, actor_id, created_at").
@@ -187,7 +190,7 @@ func readMarks(tx *gorm.DB, reviewIDs []int64) (map[int64][]historyMark, error) 
 		return nil, fmt.Errorf("daily stats: read claims: %w", err)
 	}
 	for _, r := range rows {
-		out[r.ReviewID] = append(out[r.ReviewID], r.historyMark)
+		out[r.ReviewID] = append(out[r.ReviewID], historyMark{Kind: r.Kind, ActorType: r.ActorType, ActorID: r.ActorID, CreatedAt: r.CreatedAt})
 	}
 	return out, nil
 }
