@@ -99,6 +99,20 @@ func settingDef(key string) (SettingDef, bool) {
 	return SettingDef{}, false
 }
 
+// CheckSettingKey says whether key names a setting, listing the known ones
+// when it does not.
+func CheckSettingKey(key string) error {
+	if _, ok := settingDef(key); ok {
+		return nil
+	}
+	keys := make([]string, 0, len(SettingDefs))
+	for _, d := range SettingDefs {
+		keys = append(keys, d.Key)
+	}
+	sort.Strings(keys)
+	return invalid("key", "unknown setting %q; known: %s", key, strings.Join(keys, ", "))
+}
+
 // Settings is a snapshot of every runtime setting.
 type Settings struct {
 	values map[string]string
@@ -211,15 +225,10 @@ func (s *Store) ListSettings(ctx context.Context) ([]SettingValue, error) {
 // SetSetting validates and stores a setting and audits the change, in one
 // transaction. It returns the normalised value.
 func (s *Store) SetSetting(ctx context.Context, actor Actor, ip, key, value string) (string, error) {
-	def, ok := settingDef(key)
-	if !ok {
-		keys := make([]string, 0, len(SettingDefs))
-		for _, d := range SettingDefs {
-			keys = append(keys, d.Key)
-		}
-		sort.Strings(keys)
-		return "", invalid("key", "unknown setting %q; known: %s", key, strings.Join(keys, ", "))
+	if err := CheckSettingKey(key); err != nil {
+		return "", err
 	}
+	def, _ := settingDef(key)
 	norm, err := def.Validate(value)
 	if err != nil {
 		return "", invalid(key, "%s", err.Error())

@@ -31,6 +31,9 @@ usage:
   reviewq user set-role --email E --role R
   reviewq user deactivate|reactivate --email E
   reviewq user reset-password --email E   (new password on stdin)
+  reviewq token create --name N --scopes S[,S]   (the secret alone on stdout, shown once)
+  reviewq token list | revoke --id N
+  reviewq settings get [KEY] | set KEY VALUE
   reviewq seed --leads N --pending M [--decided D]
   reviewq flags clear [--out FILE]       rollback: clear every pending review and open flag, saved to FILE first
   reviewq flags restore FILE             put the flags saved by flags clear back
@@ -57,11 +60,13 @@ type Env struct {
 
 func commands() map[string]command {
 	return map[string]command{
-		"serve":   cmdServe,
-		"migrate": cmdMigrate,
-		"user":    cmdUser,
-		"seed":    cmdSeed,
-		"flags":   cmdFlags,
+		"serve":    cmdServe,
+		"migrate":  cmdMigrate,
+		"user":     cmdUser,
+		"token":    cmdToken,
+		"settings": cmdSettings,
+		"seed":     cmdSeed,
+		"flags":    cmdFlags,
 		"version": func(_ context.Context, env *Env, _ []string) error {
 			fmt.Fprintf(env.Stdout, "reviewq %s (%s)\n", version, commit)
 			return nil

@@ -1,0 +1,158 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"gorm.io/gorm"
+)
+
+// MaxEligibilityBatch is the most leads one eligibility call may ask about.
+const MaxEligibilityBatch = 1000
+
+// Eligibility reasons: why outreach may or may not contact a lead.
+const (
+	EligibleOK          = "ok"
+	EligibleReviewOpen  = "review_pending"
+	EligibleLeadLost    = "lead_lost"
+	EligibleUnknownLead = "unknown_lead"
+)
+
+// Eligibility says whether outreach may contact a lead now, and why.
+type Eligibility struct {
+	LeadID     int64
+	ExternalID string
+	Found      bool
+	Eligible   bool
+	Reason     string
+	Message    string
+	// Set while a review is open.
+	TaskID     *int64
+	ReviewType *string
+}
+
+type eligibilityRow struct {
+	ID                  int64
+	ExternalID          string
+	Status              string
+	RequiresHumanReview bool
+	ReviewType          *string
+	TaskID              *int64
+}
+
+func (r eligibilityRow) judge() Eligibility {
+	e := Eligibility{LeadID: r.ID, ExternalID: r.ExternalID, Found: true, TaskID: r.TaskID, ReviewType: r.ReviewType}
+	switch {
+	case r.RequiresHumanReview || r.TaskID != nil:
+		// Either signal is enough: an engine may have set the seed column
+		// directly, and the open review is the truth of the queue.
+		e.Reason = EligibleReviewOpen
+		typ := "a"
+		if r.ReviewType != nil {
+			typ = "a " + *r.ReviewType
+		}
+		e.Message = typ + " review is open: wait for an operator's decision"
+		if r.TaskID != nil {
+			e.Message += fmt.Sprintf(" (task %d)", *r.TaskID)
+		}
+	case r.Status == "lost":
+		e.Reason = EligibleLeadLost
+		e.Message = "the lead is lost (rejected or skipped by an operator, or marked lost)"
+	default:
+		e.Eligible = true
+		e.Reason = EligibleOK
+		e.Message = "no open review; the lead may be contacted"
+	}
+	return e
+}
+
+// eligibilityQuery reads the lead with its open review, if any: the primary
+// key (or the unique external_id) and the unique open_lead_id index.
+func (s *Store) eligibilityQuery(ctx context.Context) *gorm.DB {
+	return s.DB.WithContext(ctx).Table("leads").
+		Select("leads.id, leads.external_id, leads.status, leads.requires_human_review, leads.review_type, reviews.id AS task_id").
+		Joins("LEFT JOIN reviews ON reviews.open_lead_id = leads.id")
+}
+
+// EligibilityOf answers for one lead by reviewq id; ErrNotFound if unknown.
+func (s *Store) EligibilityOf(ctx context.Context, leadID int64) (*Eligibility, error) {
+	var rows []eligibilityRow
+	if err := s.eligibilityQuery(ctx).Where("leads.id = ?", leadID).Limit(1).Scan(&rows).Error; err != nil {
+		return nil, fmt.Errorf("eligibility: %w", err)
+	}
+	if len(rows) == 0 {
+		return nil, ErrNotFound
+	}
+	e := rows[0].judge()
+	return &e, nil
+}
+
+func checkBatch(n int) error {
+	if n == 0 {
+		return invalid("lead_ids", "give at least one lead id (lead_ids or external_ids)")
+	}
+	if n > MaxEligibilityBatch {
+		return invalid("lead_ids", "at most %d leads per call", MaxEligibilityBatch)
+	}
+	return nil
+}
+
+// EligibilityByIDs answers for many leads by reviewq id in one query, in
+// the order asked; unknown ids are answered as not eligible.
+func (s *Store) EligibilityByIDs(ctx context.Context, ids []int64) ([]Eligibility, error) {
+	if err := checkBatch(len(ids)); err != nil {
+		return nil, err
+	}
+	var rows []eligibilityRow
+	if err := s.eligibilityQuery(ctx).Where("leads.id IN ?", ids).Scan(&rows).Error; err != nil {
+		return nil, fmt.Errorf("eligibility: %w", err)
+	}
+	byID := make(map[int64]eligibilityRow, len(rows))
+	for _, r := range rows {
+		byID[r.ID] = r
+	}
+	out := make([]Eligibility, 0, len(ids))
+	for _, id := range ids {
+		if r, ok := byID[id]; ok {
+			out = append(out, r.judge())
+		} else {
+			out = append(out, unknownLead(id, ""))
+		}
+	}
+	return out, nil
+}
+
+// EligibilityByExternalIDs is EligibilityByIDs for the engines' ids.
+func (s *Store) EligibilityByExternalIDs(ctx context.Context, ext []string) ([]Eligibility, error) {
+	if err := checkBatch(len(ext)); err != nil {
+		return nil, invalid("external_ids", "%s", strings.TrimPrefix(err.Error(), "lead_ids: "))
+	}
+	var rows []eligibilityRow
+	if err := s.eligibilityQuery(ctx).Where("leads.external_id IN ?", ext).Scan(&rows).Error; err != nil {
+		return nil, fmt.Errorf("eligibility: %w", err)
+	}
+	// MySQL compares external ids case-insensitively: match the same way.
+	byExt := make(map[string]eligibilityRow, len(rows))
+	folded := make(map[string]eligibilityRow, len(rows))
+	for _, r := range rows {
+		byExt[r.ExternalID] = r
+		folded[strings.ToLower(r.ExternalID)] = r
+	}
+	out := make([]Eligibility, 0, len(ext))
+	for _, x := range ext {
+		if r, ok := byExt[x]; ok {
+			out = append(out, r.judge())
+		} else if r, ok := folded[strings.ToLower(x)]; ok && s.Dialect == MySQL {
+			out = append(out, r.judge())
+		} else {
+			out = append(out, unknownLead(0, x))
+		}
+	}
+	return out, nil
+}
+
+func unknownLead(id int64, ext string) Eligibility {
+	return Eligibility{LeadID: id, ExternalID: ext, Reason: EligibleUnknownLead,
+		Message: "no such lead: outreach must not contact a lead reviewq has not seen"}
+}
