@@ -35,6 +35,11 @@ func (s *Server) routes() {
 	queue.POST("/:id/skip", s.decideRow(store.OutcomeSkip))
 
 	s.apiRoutes()
+
+	// Issue 6: operator accounts, audit log, own password, set-password links.
+	s.adminOperatorRoutes()
+	s.adminAuditRoutes()
+	s.accountRoutes()
 }
 
 // apiRoutes is the JSON API: a Bearer token with the route's scope, or a

@@ -1,17 +1,61 @@
 package web
 
 import (
+	"fmt"
+	"math"
+	"strconv"
+
 	"github.com/labstack/echo/v4"
 
 	"reviewq/store"
 )
 
+// Login throttling keeps its counts in the database (store/throttle.go), so
+// it holds across instances; the client address is c.RealIP(), which
+// believes X-Forwarded-For only from REVIEWQ_TRUSTED_PROXIES.
+
 // loginAllowed says whether another login attempt may be made for this
 // email from this client, and if not, what to tell the user.
-func (s *Server) loginAllowed(c echo.Context, email string) (string, bool) { return "", true }
+func (s *Server) loginAllowed(c echo.Context, email string) (string, bool) {
+	block, err := s.store.LoginThrottled(c.Request().Context(), email, c.RealIP())
+	if err != nil {
+		// The login itself needs the database too and will answer 503.
+		s.log.Warn("login throttle check failed", "request_id", c.Get(ctxRequestID), "error", err.Error())
+		return "", true
+	}
+	if block == nil {
+		return "", true
+	}
+	minutes := int(math.Ceil(block.RetryAfter.Minutes()))
+	c.Response().Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(block.RetryAfter.Seconds()))))
+	who := "from your network address"
+	if block.Account {
+		who = "for this account"
+	}
+	return fmt.Sprintf("Too many failed sign-ins %s. Try again in %s.", who, plural(minutes, "minute")), false
+}
+
+func plural(n int, unit string) string {
+	if n == 1 {
+		return "1 " + unit
+	}
+	return strconv.Itoa(n) + " " + unit + "s"
+}
 
 // loginFailed records a failed attempt.
-func (s *Server) loginFailed(c echo.Context, email string) {}
+func (s *Server) loginFailed(c echo.Context, email string) {
+	if err := s.store.RecordLoginFailure(c.Request().Context(), email, c.RealIP()); err != nil {
+		s.log.Error("recording a failed login", "request_id", c.Get(ctxRequestID), "error", err.Error())
+	}
+}
 
-// loginSucceeded records a successful login.
-func (s *Server) loginSucceeded(c echo.Context, op *store.Operator) {}
+// loginSucceeded records a successful login and drops expired sessions.
+func (s *Server) loginSucceeded(c echo.Context, op *store.Operator) {
+	ctx := c.Request().Context()
+	if err := s.store.RecordLoginSuccess(ctx, op, c.RealIP()); err != nil {
+		s.log.Error("recording a login", "request_id", c.Get(ctxRequestID), "error", err.Error())
+	}
+	if err := s.store.DeleteExpiredSessions(ctx); err != nil {
+		s.log.Warn("deleting expired sessions", "error", err.Error())
+	}
+}

@@ -1,0 +1,18 @@
+package views
+
+// PasswordPage is the operator's own password change.
+type PasswordPage struct {
+	Page
+	Error string
+	Done  bool
+}
+
+// SetPasswordPage is the page behind a one-time set-password link.
+type SetPasswordPage struct {
+	Page
+	Name   string
+	Email  string
+	Action string
+	Error  string
+	Done   bool
+}

@@ -1,0 +1,108 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"reviewq/store"
+	"reviewq/views"
+)
+
+// accountRoutes: every logged-in operator changes their own password; a
+// one-time set-password link works without a login.
+func (s *Server) accountRoutes() {
+	acc := s.Echo.Group("/account", s.requirePageRole(store.RoleOperator))
+	acc.GET("/password", s.accountPasswordPage)
+	acc.POST("/password", s.changeAccountPassword)
+	s.Echo.GET("/set-password/:token", s.setPasswordPage, hideTokenInPath)
+	s.Echo.POST("/set-password/:token", s.setPassword, hideTokenInPath)
+}
+
+// hideTokenInPath keeps the link's secret out of the access and error logs,
+// which record the request path.
+func hideTokenInPath(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		c.Request().URL.Path = "/set-password/-"
+		c.Request().URL.RawPath = ""
+		return next(c)
+	}
+}
+
+func (s *Server) accountPasswordPage(c echo.Context) error {
+	v := views.PasswordPage{Page: s.page(c, "Change password", "")}
+	return s.render(c, http.StatusOK, views.AccountPassword(v), nil)
+}
+
+type changePasswordForm struct {
+	Current string `form:"current_password"`
+	New     string `form:"new_password"`
+}
+
+func (s *Server) changeAccountPassword(c echo.Context) error {
+	var f changePasswordForm
+	if err := c.Bind(&f); err != nil {
+		return badRequest("the form could not be read")
+	}
+	op := currentOperator(c)
+	token, _ := c.Get(ctxSessionTok).(string)
+	err := s.store.ChangePassword(c.Request().Context(), op.ID, c.RealIP(), f.Current, f.New, token)
+	v := views.PasswordPage{Page: s.page(c, "Change password", "")}
+	if err != nil {
+		status, msg, ok := formError(err)
+		if !ok {
+			return err
+		}
+		v.Error = msg
+		return s.render(c, status, views.AccountPassword(v), nil)
+	}
+	v.Done = true
+	return s.render(c, http.StatusOK, views.AccountPassword(v), nil)
+}
+
+var errBadLink = httpError(http.StatusNotFound, "not_found", "this set-password link is not valid: it was used, replaced or has expired. Ask an admin for a new one.")
+
+func (s *Server) setPasswordPage(c echo.Context) error {
+	op, err := s.store.PasswordLinkOperator(c.Request().Context(), c.Param("token"))
+	if errors.Is(err, store.ErrNotFound) {
+		return errBadLink
+	}
+	if err != nil {
+		return err
+	}
+	v := views.SetPasswordPage{Page: s.page(c, "Set your password", ""), Name: op.Name, Email: op.Email,
+		Action: "/set-password/" + c.Param("token")}
+	return s.render(c, http.StatusOK, views.SetPassword(v), nil)
+}
+
+type setPasswordForm struct {
+	New string `form:"new_password"`
+}
+
+func (s *Server) setPassword(c echo.Context) error {
+	var f setPasswordForm
+	if err := c.Bind(&f); err != nil {
+		return badRequest("the form could not be read")
+	}
+	ctx, secret := c.Request().Context(), c.Param("token")
+	_, err := s.store.SetPasswordWithLink(ctx, c.RealIP(), secret, f.New)
+	if errors.Is(err, store.ErrNotFound) {
+		return errBadLink
+	}
+	v := views.SetPasswordPage{Page: s.page(c, "Set your password", ""), Action: "/set-password/" + secret}
+	if err != nil {
+		status, msg, ok := formError(err)
+		if !ok {
+			return err
+		}
+		op, lerr := s.store.PasswordLinkOperator(ctx, secret)
+		if lerr != nil {
+			return errBadLink
+		}
+		v.Name, v.Email, v.Error = op.Name, op.Email, msg
+		return s.render(c, status, views.SetPassword(v), nil)
+	}
+	v.Done = true
+	return s.render(c, http.StatusOK, views.SetPassword(v), nil)
+}
