@@ -2,12 +2,225 @@
 // allows scripts from this origin only.
 (function () {
   "use strict";
-  // After a row is replaced (decided), keep keyboard focus in the table
-  // instead of losing it to <body>.
-  document.addEventListener("htmx:afterSwap", function (ev) {
-    var t = ev.detail && ev.detail.target;
-    if (!t || !t.classList || !t.classList.contains("review-row")) return;
-    var next = document.querySelector("tr.review-row:not(.decided) button");
-    if (next && document.activeElement === document.body) next.focus();
+
+  function $(sel, root) { return (root || document).querySelector(sel); }
+  function $all(sel, root) { return Array.prototype.slice.call((root || document).querySelectorAll(sel)); }
+
+  // ---- The review queue -------------------------------------------------
+  // The current row is the keyboard's cursor: j/k move it, o/Enter open it.
+  // It is remembered by review id, so it survives rows being swapped by
+  // the live refresh or a decision.
+  var currentID = null;
+
+  function rows() { return $all("#queue-rows tr.review-row"); }
+  function workable() { return rows().filter(function (r) { return !r.classList.contains("decided"); }); }
+  function currentRow() {
+    return currentID ? document.getElementById("review-" + currentID) : null;
+  }
+
+  function setCurrent(row, focus) {
+    rows().forEach(function (r) { r.classList.remove("current"); r.removeAttribute("aria-current"); r.tabIndex = -1; });
+    if (!row) { currentID = null; return; }
+    currentID = row.getAttribute("data-review-id");
+    row.classList.add("current");
+    row.setAttribute("aria-current", "true");
+    row.tabIndex = 0;
+    if (focus !== false) {
+      row.focus({ preventScroll: true });
+      row.scrollIntoView({ block: "nearest" });
+    }
+  }
+
+  function move(step) {
+    var list = workable();
+    if (!list.length) return;
+    var cur = currentRow();
+    var i = cur ? list.indexOf(cur) : -1;
+    if (i < 0) {
+      // The current row was decided (or none yet): start from its place.
+      var all = rows();
+      var at = cur ? all.indexOf(cur) : -1;
+      i = step > 0 ? -1 : list.length;
+      if (at >= 0) {
+        for (var k = 0; k < list.length; k++) {
+          if (all.indexOf(list[k]) > at) { i = step > 0 ? k - 1 : k; break; }
+        }
+      }
+    }
+    var n = Math.max(0, Math.min(list.length - 1, i + step));
+    setCurrent(list[n]);
+    // At the end of a long list, j loads the next page.
+    if (step > 0 && n === list.length - 1) {
+      var more = $("#load-more button");
+      if (more) more.click();
+    }
+  }
+
+  function paneID() {
+    var p = $("#review-pane");
+    return p ? p.getAttribute("data-review-id") : null;
+  }
+
+  function open(row) {
+    row = row || currentRow() || workable()[0];
+    if (!row) return;
+    setCurrent(row, false);
+    var btn = $(".open-review", row);
+    if (btn) btn.click();
+  }
+
+  // Act in the pane when it shows the current row; otherwise open it first.
+  function paneReady() {
+    var id = paneID();
+    if (id && (!currentID || id === currentID)) return true;
+    open();
+    return false;
+  }
+
+  function submit(form) {
+    if (!form) return;
+    if (form.requestSubmit) form.requestSubmit(); else form.submit();
+  }
+
+  function focusReasons(outcome) {
+    var form = $("#pane form.decide-" + outcome);
+    if (!form) return;
+    var radio = $("input[type=radio]:checked", form) || $("input[type=radio]", form);
+    form.scrollIntoView({ block: "nearest" });
+    if (radio) radio.focus(); else $("button[type=submit]", form).focus();
+  }
+
+  function typing(el) {
+    if (!el) return false;
+    var tag = el.tagName;
+    return tag === "TEXTAREA" || tag === "SELECT" || el.isContentEditable ||
+      (tag === "INPUT" && el.type !== "checkbox" && el.type !== "radio");
+  }
+
+  function toggleHelp() {
+    var d = $("#shortcuts");
+    if (!d) return;
+    if (d.open) d.close(); else d.showModal();
+  }
+
+  document.addEventListener("keydown", function (ev) {
+    if (!$("#queue")) return;
+    if (ev.ctrlKey || ev.metaKey || ev.altKey) return;
+    var t = ev.target;
+    if (ev.key === "Escape" && typing(t)) { t.blur(); setCurrent(currentRow()); return; }
+    if ($("#shortcuts") && $("#shortcuts").open) return; // the dialog handles its own keys
+    // In a reason list: digits pick the nth reason, Enter decides.
+    var reasonForm = t && t.closest ? t.closest("form.reason-form") : null;
+    if (reasonForm && t.type === "radio") {
+      if (/^[1-9]$/.test(ev.key)) {
+        var radios = $all("input[type=radio]", reasonForm);
+        var r = radios[parseInt(ev.key, 10) - 1];
+        if (r) { r.checked = true; r.focus(); }
+        ev.preventDefault();
+        return;
+      }
+      if (ev.key === "Enter") { ev.preventDefault(); submit(reasonForm); return; }
+    }
+    if (typing(t)) return;
+    switch (ev.key) {
+      case "j": move(1); break;
+      case "k": move(-1); break;
+      case "o": open(); break;
+      case "Enter":
+        if (t && t.tagName === "TR" && t.classList.contains("review-row")) { open(t); break; }
+        return;
+      case "a": if (paneReady()) submit($("#pane form.decide-approve")); break;
+      case "r": if (paneReady()) focusReasons("reject"); break;
+      case "s": if (paneReady()) focusReasons("skip"); break;
+      case "c":
+        if (paneReady()) { var b = $("#pane .claim-toggle"); if (b) b.click(); }
+        break;
+      case "x":
+        var row = currentRow();
+        var box = row && $("input[type=checkbox]", row);
+        if (box) { box.checked = !box.checked; countSelected(); }
+        break;
+      case "/": var q = $("#q"); if (q) { q.focus(); q.select(); } break;
+      case "?": toggleHelp(); break;
+      default: return;
+    }
+    ev.preventDefault();
+  });
+
+  document.addEventListener("click", function (ev) {
+    var t = ev.target;
+    if (!t.closest) return;
+    if (t.closest("#shortcuts-open")) { toggleHelp(); return; }
+    if (t.closest(".bulk-cancel")) { var d = $("#bulk-dialog"); if (d) d.textContent = ""; return; }
+    var row = t.closest("#queue-rows tr.review-row");
+    if (row) setCurrent(row, false);
+  });
+
+  function countSelected() {
+    var n = $all("#queue-rows input[type=checkbox]:checked").length;
+    var el = $("#selected-count");
+    if (el) el.textContent = String(n);
+  }
+  document.addEventListener("change", function (ev) {
+    if (ev.target && ev.target.matches && ev.target.matches("#queue-rows input[type=checkbox]")) countSelected();
+  });
+
+  // The live refresh sends the rows on screen, and the last row's cursor
+  // when the whole list is loaded, so new reviews can be appended.
+  document.addEventListener("htmx:configRequest", function (ev) {
+    var elt = ev.detail.elt;
+    if (!elt || elt.id !== "queue-live") return;
+    var ids = workable().map(function (r) { return r.getAttribute("data-review-id"); });
+    ev.detail.parameters.ids = ids.slice(0, 500).join(",");
+    var all = rows();
+    if (!$("#load-more") && all.length) {
+      ev.detail.parameters.after = all[all.length - 1].getAttribute("data-cursor") || "";
+    }
+  });
+
+  document.addEventListener("htmx:afterSettle", function (ev) {
+    if (!$("#queue")) return;
+    var target = ev.detail.target;
+    // A new page of results (filter change): start at the top.
+    if (target && target.id === "queue-results") { currentID = null; countSelected(); }
+    // The pane opened a review (also the "next" one after a decision):
+    // the cursor follows it.
+    if (target && target.id === "pane") {
+      var id = paneID();
+      var row = id ? document.getElementById("review-" + id) : null;
+      if (row) setCurrent(row); else if (id === "") setCurrent(null);
+      var pane = $("#pane");
+      if (pane) {
+        pane.scrollTop = 0;
+        // One column (tablets): the pane sits below the list; bring it up.
+        if (window.innerWidth <= 1100 && ev.detail.requestConfig && ev.detail.requestConfig.verb === "get") pane.scrollIntoView({ block: "start" });
+      }
+    }
+    tidy();
+  });
+
+  // After rows were swapped out of band (live refresh, a decision): keep
+  // the cursor on its row and drop the empty-state row once rows arrived.
+  function tidy() {
+    var empty = $("#queue-rows tr.empty");
+    if (empty && rows().length) empty.remove();
+    var cur = currentRow();
+    if (cur && !cur.classList.contains("current")) setCurrent(cur, document.activeElement === document.body);
+    countSelected();
+  }
+  document.addEventListener("htmx:oobAfterSwap", tidy);
+
+  // A new action clears the last error message.
+  document.addEventListener("htmx:beforeRequest", function (ev) {
+    var elt = ev.detail.elt;
+    if (elt && elt.id === "queue-live") return;
+    var flash = $("#flash");
+    if (flash) flash.textContent = "";
+  });
+
+  document.addEventListener("DOMContentLoaded", function () {
+    var id = paneID();
+    var row = id && document.getElementById("review-" + id);
+    if (row) setCurrent(row, false);
   });
 })();

@@ -317,3 +317,22 @@ func (s *Store) ReviewStates(ctx context.Context, ids []int64) ([]ReviewState, e
 	}
 	return out, nil
 }
+
+// QueueItemsByID returns the reviews with the given ids (at most
+// BulkLimit; pending or not) with their lead fields, in id order.
+func (s *Store) QueueItemsByID(ctx context.Context, ids []int64) ([]QueueItem, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	if len(ids) > BulkLimit {
+		return nil, invalid("ids", "at most %d at once", BulkLimit)
+	}
+	var items []QueueItem
+	if err := s.DB.WithContext(ctx).Table("reviews").
+		Select("reviews.*, leads.external_id AS lead_external_id, leads.name AS lead_name, leads.email AS lead_email, "+
+			"leads.company AS lead_company, leads.score AS lead_score, leads.campaign AS lead_campaign").
+		Joins("JOIN leads ON leads.id = reviews.lead_id").Where("reviews.id IN ?", ids).Order("reviews.id").Scan(&items).Error; err != nil {
+		return nil, fmt.Errorf("queue items: %w", err)
+	}
+	return items, nil
+}

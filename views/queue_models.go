@@ -1,21 +1,59 @@
 package views
 
-// QueuePage is the review queue: filter chips with counts and the rows.
+// QueuePage is the review queue: the filter (with counts per type), the
+// rows, the context pane and the bulk bar.
 type QueuePage struct {
 	Page
-	Type    string
+	Filter  QueueFilterVM
 	Total   int64
-	Types   []TypeChip
-	Rows    QueueRows
+	Results QueueResults
 	Enabled bool
+	// Pane, when not nil, is opened on load (a review's own URL).
+	Pane        *ReviewPane
+	RejectCodes []string
+	SkipCodes   []string
+	BulkLimit   int
+	LiveURL     string
 }
 
-// TypeChip is one filter entry with its pending count.
+// QueueFilterVM is the filter form's state and choices.
+type QueueFilterVM struct {
+	Type     string
+	Campaign string
+	Source   string
+	Age      string
+	Search   string
+	Sort     string
+	Types    []TypeChip
+	Sources  []string
+	// AgeBands are value/label pairs (labels carry the SLA hours).
+	AgeBands []Option
+	Active   bool // any filter besides the sort is set
+}
+
+// Option is one choice of a select.
+type Option struct {
+	Value string
+	Label string
+}
+
+// TypeChip is one type choice with its pending count.
 type TypeChip struct {
+	Value  string
 	Label  string
-	URL    string
 	Count  int64
 	Active bool
+}
+
+// QueueResults is what a filter change swaps: the rows and the counts.
+type QueueResults struct {
+	Rows QueueRows
+	// Matching is the number of pending reviews passing the filter.
+	Matching int64
+	Total    int64
+	Types    []TypeChip
+	// OOB marks a partial response: counts go out of band.
+	OOB bool
 }
 
 // QueueRows is one page of rows and the URL of the next page ("" at the end).
@@ -24,34 +62,176 @@ type QueueRows struct {
 	NextURL string
 	// Empty is shown when there are no rows at all.
 	Empty string
+	// EmptyHint suggests what to do (clear the filter).
+	EmptyHint string
+	// Append marks rows sent by the live refresh for the end of the list.
+	Append bool
 }
 
 // QueueRow is one pending review as a row.
 type QueueRow struct {
+	ID        int64
+	Version   int
+	Cursor    string
+	Age       string
+	FlaggedAt string
+	SLA       string // "", "warning" or "critical"
+	Type      string
+	Reason    string
+	Source    string
+	LeadName  string
+	Company   string
+	Email     string
+	Campaign  string
+	Score     int
+	State     RowState
+}
+
+// RowState is the live part of a row: who holds a claim on it.
+type RowState struct {
+	ID        int64
+	ClaimedBy string
+	Mine      bool
+	Until     string
+	OOB       bool
+}
+
+// DecidedRow replaces a row after a decision, or when someone else decided
+// it (Stale).
+type DecidedRow struct {
+	ID      int64
+	Cursor  string
+	Message string
+	// Stale: decided by someone else, seen through the live refresh or a
+	// refused decision.
+	Stale bool
+	OOB   bool
+}
+
+// QueueLive is the answer of the live refresh: counts, row states,
+// decided rows and new arrivals, all out of band.
+type QueueLive struct {
+	Total   int64
+	Types   []TypeChip
+	States  []RowState
+	Decided []DecidedRow
+	New     QueueRows
+}
+
+// ReviewPane is the context pane of one review.
+type ReviewPane struct {
 	ID          int64
 	Version     int
-	Age         string
-	FlaggedAt   string
-	SLA         string // "", "warning" or "critical"
+	Status      string
+	Pending     bool
 	Type        string
 	Reason      string
 	Source      string
-	LeadName    string
-	Company     string
-	Email       string
-	Campaign    string
-	Score       int
-	RejectCodes []string
-	SkipCodes   []string
-	ClaimedBy   string
+	ScoreAtFlag int
+	FlaggedAt   string
+	Age         string
+	SLA         string
+	Issues      []QualityIssue
+	Lead        LeadDetails
+	LastReply   string
+	Subject     string
+	Body        string
+	// Claim state.
+	ClaimedBy  string
+	ClaimMine  bool
+	ClaimUntil string
+	// Decision, when decided.
+	Decision string
+	// Choices.
+	RejectCodes    []string
+	SkipCodes      []string
+	ReasonRequired bool
+	Types          []string
+	CanReopen      bool
+	History        []HistoryEntry
+	// Error is shown at the top of the pane (a refused action).
+	Error string
+	// Notice is shown at the top of the pane (e.g. what was just decided).
+	Notice string
+	// Oob parts sent along with the pane.
+	RowUpdate *DecidedRow
+	RowState  *RowState
+	Count     *int64
 }
 
-// DecidedRow replaces a row after a decision, or when someone else got
-// there first (Conflict).
-type DecidedRow struct {
-	ID       int64
+// QualityIssue is one issue the quality gate reported.
+type QualityIssue struct {
+	Code     string
+	Severity string
 	Message  string
-	Conflict bool
-	// Count, when not nil, refreshes the pending count out of band.
-	Count *int64
+}
+
+// LeadDetails is the lead as the pane shows it.
+type LeadDetails struct {
+	ID             int64
+	ExternalID     string
+	Name           string
+	Email          string
+	Company        string
+	Industry       string
+	Campaign       string
+	Score          int
+	Status         string
+	Tags           []string
+	FailedAttempts int
+}
+
+// HistoryEntry is one event of a review's history.
+type HistoryEntry struct {
+	Kind   string
+	Label  string
+	Actor  string
+	At     string
+	AtISO  string
+	Detail []KeyValue
+	Note   string
+}
+
+// KeyValue is one line of an event's detail.
+type KeyValue struct {
+	Key   string
+	Value string
+}
+
+// QueueDone is the pane when no review is left to work.
+type QueueDone struct {
+	Notice    string
+	RowUpdate *DecidedRow
+	Count     *int64
+}
+
+// BulkPreview is the confirmation of a bulk action, before it runs.
+type BulkPreview struct {
+	Outcome    string
+	Verb       string
+	ReasonCode string
+	Notes      string
+	IDs        []int64
+	Names      []string
+	More       int
+	// Capped is set when "all matching" held more than the limit.
+	Capped      bool
+	Matching    int64
+	Limit       int
+	Consequence string
+}
+
+// BulkResult lists what a bulk action did.
+type BulkResult struct {
+	Verb      string
+	Succeeded []string
+	Refused   []BulkRefusal
+	Rows      []DecidedRow
+	Count     int64
+}
+
+// BulkRefusal is one review a bulk action left alone, and why.
+type BulkRefusal struct {
+	Name   string
+	Reason string
 }

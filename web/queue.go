@@ -1,7 +1,6 @@
 package web
 
 import (
-	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -16,10 +15,16 @@ import (
 
 const queuePageSize = 50
 
-// queueQuery is the queue's filter as it appears in the URL.
+// queueQuery is the queue's filter as it appears in the URL (and in the
+// filter form, which htmx includes in every request that needs it).
 type queueQuery struct {
-	Type   string `query:"type"`
-	Cursor string `query:"cursor"`
+	Type     string `query:"type" form:"type"`
+	Campaign string `query:"campaign" form:"campaign"`
+	Source   string `query:"source" form:"source"`
+	Age      string `query:"age" form:"age"`
+	Search   string `query:"q" form:"q"`
+	Sort     string `query:"sort" form:"sort"`
+	Cursor   string `query:"cursor" form:"cursor"`
 }
 
 func (q queueQuery) filter() (store.QueueFilter, error) {
@@ -27,22 +32,40 @@ func (q queueQuery) filter() (store.QueueFilter, error) {
 	if err != nil {
 		return store.QueueFilter{}, err
 	}
-	f := store.QueueFilter{ReviewType: q.Type, After: cur, Limit: queuePageSize}
+	f := store.QueueFilter{ReviewType: q.Type, Campaign: q.Campaign, Source: q.Source, AgeBand: q.Age, Search: q.Search,
+		Sort: q.Sort, After: cur, Limit: queuePageSize}
 	return f, f.Validate()
 }
 
-func queueURL(path, typ, cursor string) string {
+// values is the filter as URL parameters, leaving out what is unset.
+func (q queueQuery) values() url.Values {
 	v := url.Values{}
-	if typ != "" {
-		v.Set("type", typ)
+	for k, s := range map[string]string{"type": q.Type, "campaign": q.Campaign, "source": q.Source, "age": q.Age, "q": q.Search, "cursor": q.Cursor} {
+		if s != "" {
+			v.Set(k, s)
+		}
 	}
-	if cursor != "" {
-		v.Set("cursor", cursor)
+	if q.Sort == store.SortScore {
+		v.Set("sort", q.Sort)
 	}
-	if len(v) == 0 {
-		return path
+	return v
+}
+
+func (q queueQuery) url(path string) string {
+	if v := q.values(); len(v) > 0 {
+		return path + "?" + v.Encode()
 	}
-	return path + "?" + v.Encode()
+	return path
+}
+
+// bindQueue reads the filter from the query string or the posted form.
+func bindQueue(c echo.Context) (queueQuery, store.QueueFilter, error) {
+	var q queueQuery
+	if err := c.Bind(&q); err != nil {
+		return q, store.QueueFilter{}, badRequest("the filter could not be read")
+	}
+	f, err := q.filter()
+	return q, f, err
 }
 
 // humanAge is an age as an operator reads it: 5m, 3h 20m, 2d 4h.
@@ -69,67 +92,130 @@ func slaLevel(age time.Duration, set store.Settings) string {
 	return ""
 }
 
-func (s *Server) queueRowsVM(items []store.QueueItem, next *store.Cursor, typ string, set store.Settings) views.QueueRows {
+func rowState(id int64, claimedBy *int64, name *string, expires *time.Time, me int64, now time.Time) views.RowState {
+	s := views.RowState{ID: id}
+	if claimedBy != nil && expires != nil && expires.After(now) {
+		s.ClaimedBy, s.Mine, s.Until = derefStr(name), *claimedBy == me, expires.UTC().Format("15:04 UTC")
+	}
+	return s
+}
+
+func derefStr(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+func (s *Server) queueRowsVM(c echo.Context, items []store.QueueItem, next *store.Cursor, q queueQuery, set store.Settings) views.QueueRows {
 	now := store.Now()
-	rows := views.QueueRows{Items: make([]views.QueueRow, 0, len(items)), Empty: "Nothing waiting for review. Well done."}
+	me := actorOf(c).ID
+	rows := views.QueueRows{Items: make([]views.QueueRow, 0, len(items))}
 	for _, it := range items {
 		age := now.Sub(it.FlaggedAt)
-		r := views.QueueRow{
-			ID: it.ID, Version: it.Version, Age: humanAge(age), FlaggedAt: it.FlaggedAt.Format(time.RFC3339),
-			SLA: slaLevel(age, set), Type: it.ReviewType, Reason: it.Reason, Source: it.Source,
-			LeadName: it.LeadName, Company: it.LeadCompany, Email: it.LeadEmail, Campaign: it.LeadCampaign,
-			Score: it.LeadScore, RejectCodes: set.RejectCodes(), SkipCodes: set.SkipCodes(),
-		}
-		if it.ClaimedByName != nil && it.ClaimExpiresAt != nil && it.ClaimExpiresAt.After(now) {
-			r.ClaimedBy = *it.ClaimedByName
-		}
-		rows.Items = append(rows.Items, r)
+		rows.Items = append(rows.Items, views.QueueRow{
+			ID: it.ID, Version: it.Version, Cursor: store.CursorOf(&it.Review, q.Sort).Encode(), Age: humanAge(age),
+			FlaggedAt: it.FlaggedAt.Format(time.RFC3339), SLA: slaLevel(age, set), Type: it.ReviewType, Reason: it.Reason,
+			Source: it.Source, LeadName: it.LeadName, Company: it.LeadCompany, Email: it.LeadEmail, Campaign: it.LeadCampaign,
+			Score: it.ScoreAtFlag, State: rowState(it.ID, it.ClaimedBy, it.ClaimedByName, it.ClaimExpiresAt, me, now),
+		})
 	}
 	if next != nil {
-		rows.NextURL = queueURL("/dashboard/review-queue/rows", typ, next.Encode())
+		nq := q
+		nq.Cursor = next.Encode()
+		rows.NextURL = nq.url("/dashboard/review-queue/rows")
 	}
 	return rows
 }
 
-// queuePage is the operator's queue: pending reviews oldest first.
-func (s *Server) queuePage(c echo.Context) error {
-	var q queueQuery
-	if err := c.Bind(&q); err != nil {
-		return badRequest("the filter could not be read")
+func typeChips(q queueQuery, counts store.PendingCounts) []views.TypeChip {
+	chips := []views.TypeChip{{Value: "", Label: "All", Count: counts.Total, Active: q.Type == ""}}
+	for _, t := range store.ReviewTypes {
+		chips = append(chips, views.TypeChip{Value: t, Label: t, Count: counts.ByType[t], Active: q.Type == t})
 	}
-	f, err := q.filter()
+	return chips
+}
+
+// queueResults lists the first page for the filter, with its counts.
+func (s *Server) queueResults(c echo.Context, q queueQuery, f store.QueueFilter, set store.Settings) (views.QueueResults, error) {
+	ctx := c.Request().Context()
+	items, next, err := s.store.ListPending(ctx, f)
 	if err != nil {
-		return err
+		return views.QueueResults{}, err
 	}
+	matching, err := s.store.CountPendingMatching(ctx, f)
+	if err != nil {
+		return views.QueueResults{}, err
+	}
+	total, err := s.store.CountPending(ctx)
+	if err != nil {
+		return views.QueueResults{}, err
+	}
+	res := views.QueueResults{Rows: s.queueRowsVM(c, items, next, q, set), Total: total.Total, Types: typeChips(q, matching),
+		Matching: matching.Total}
+	if q.Type != "" {
+		res.Matching = matching.ByType[q.Type]
+	}
+	if f.After == nil {
+		if total.Total == 0 {
+			res.Rows.Empty = "Nothing waiting for review. Well done."
+			res.Rows.EmptyHint = "New reviews appear here by themselves."
+		} else {
+			res.Rows.Empty = "No pending review matches this filter."
+			res.Rows.EmptyHint = "Clear the filters to see all " + strconv.FormatInt(total.Total, 10) + " pending reviews."
+		}
+	}
+	return res, nil
+}
+
+func (s *Server) queuePageVM(c echo.Context, q queueQuery, f store.QueueFilter) (views.QueuePage, error) {
 	ctx := c.Request().Context()
 	set, err := s.store.Settings(ctx)
 	if err != nil {
-		return err
+		return views.QueuePage{}, err
 	}
-	items, next, err := s.store.ListPending(ctx, f)
+	res, err := s.queueResults(c, q, f, set)
+	if err != nil {
+		return views.QueuePage{}, err
+	}
+	fv := views.QueueFilterVM{Type: q.Type, Campaign: q.Campaign, Source: q.Source, Age: q.Age, Search: q.Search, Sort: f.Sort,
+		Types: res.Types, Sources: store.Sources,
+		AgeBands: []views.Option{
+			{Value: store.AgeFresh, Label: fmt.Sprintf("under %d h", set.Int(store.KeySLAWarningHours))},
+			{Value: store.AgeWarning, Label: fmt.Sprintf("%d–%d h (SLA soon)", set.Int(store.KeySLAWarningHours), set.Int(store.KeySLACriticalHours))},
+			{Value: store.AgeCritical, Label: fmt.Sprintf("over %d h (SLA breached)", set.Int(store.KeySLACriticalHours))},
+		},
+		Active: q.Type != "" || q.Campaign != "" || q.Source != "" || q.Age != "" || q.Search != ""}
+	return views.QueuePage{Page: s.page(c, "Review queue", "queue"), Filter: fv, Total: res.Total, Results: res,
+		Enabled: set.QueueEnabled(), RejectCodes: set.RejectCodes(), SkipCodes: set.SkipCodes(), BulkLimit: store.BulkLimit,
+		LiveURL: "/dashboard/review-queue/live"}, nil
+}
+
+// queuePage is the operator's queue. A filter change from the page (htmx)
+// gets only the results; the URL carries the filter, so it can be shared
+// and the back button works.
+func (s *Server) queuePage(c echo.Context) error {
+	q, f, err := bindQueue(c)
 	if err != nil {
 		return err
 	}
-	counts, err := s.store.CountPending(ctx)
+	f.After, q.Cursor = nil, ""
+	v, err := s.queuePageVM(c, q, f)
 	if err != nil {
 		return err
 	}
-	v := views.QueuePage{Page: s.page(c, "Review queue", "queue"), Type: q.Type, Total: counts.Total, Enabled: set.QueueEnabled(),
-		Rows: s.queueRowsVM(items, next, q.Type, set)}
-	v.Types = append(v.Types, views.TypeChip{Label: "All", URL: "/dashboard/review-queue", Count: counts.Total, Active: q.Type == ""})
-	for _, t := range store.ReviewTypes {
-		v.Types = append(v.Types, views.TypeChip{Label: t, URL: queueURL("/dashboard/review-queue", t, ""), Count: counts.ByType[t], Active: q.Type == t})
+	partial := v.Results
+	partial.OOB = true
+	if isHTMX(c) {
+		// The clean URL (no empty parameters) goes into the history.
+		c.Response().Header().Set("HX-Push-Url", q.url("/dashboard/review-queue"))
 	}
-	return s.render(c, http.StatusOK, views.Queue(v), nil)
+	return s.render(c, http.StatusOK, views.Queue(v), views.Results(partial))
 }
 
 // queueRows is the htmx partial behind "Load more": the next keyset page.
 func (s *Server) queueRows(c echo.Context) error {
-	var q queueQuery
-	if err := c.Bind(&q); err != nil {
-		return badRequest("the filter could not be read")
-	}
-	f, err := q.filter()
+	q, f, err := bindQueue(c)
 	if err != nil {
 		return err
 	}
@@ -142,16 +228,7 @@ func (s *Server) queueRows(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	rows := s.queueRowsVM(items, next, q.Type, set)
-	rows.Empty = ""
-	return s.renderComponent(c, http.StatusOK, views.Rows(rows))
-}
-
-// decisionForm is what a row's decision form posts.
-type decisionForm struct {
-	ReasonCode string `form:"reason_code"`
-	Notes      string `form:"notes"`
-	Version    string `form:"version"`
+	return s.renderComponent(c, http.StatusOK, views.Rows(s.queueRowsVM(c, items, next, q, set)))
 }
 
 func parseID(c echo.Context) (int64, error) {
@@ -160,50 +237,4 @@ func parseID(c echo.Context) (int64, error) {
 		return 0, errNotFound
 	}
 	return id, nil
-}
-
-var outcomeDone = map[string]string{store.OutcomeApprove: "Approved", store.OutcomeReject: "Rejected", store.OutcomeSkip: "Skipped"}
-
-// decideRow decides one review from its row and swaps the row for the
-// outcome; when someone else decided first the row says who and when (409).
-func (s *Server) decideRow(outcome string) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		id, err := parseID(c)
-		if err != nil {
-			return err
-		}
-		var f decisionForm
-		if err := c.Bind(&f); err != nil {
-			return badRequest("the decision form could not be read")
-		}
-		version := 0
-		if f.Version != "" {
-			if version, err = strconv.Atoi(f.Version); err != nil || version < 0 {
-				return badRequest("version: not a number")
-			}
-		}
-		ctx := c.Request().Context()
-		r, err := s.store.Decide(ctx, store.DecideInput{ReviewID: id, Outcome: outcome, ReasonCode: f.ReasonCode, Notes: f.Notes,
-			ExpectedVersion: version, Actor: actorOf(c)})
-		var ce *store.ConflictError
-		status := http.StatusOK
-		var msg string
-		switch {
-		case errors.As(err, &ce):
-			status, msg = http.StatusConflict, "Not decided: "+ce.Message+"."
-		case err != nil:
-			return err
-		default:
-			msg = fmt.Sprintf("%s by you", outcomeDone[outcome])
-			if r.ReasonCode != nil {
-				msg += " (" + *r.ReasonCode + ")"
-			}
-			msg += "."
-		}
-		counts, err := s.store.CountPending(ctx)
-		if err != nil {
-			return err
-		}
-		return s.renderComponent(c, status, views.Decided(views.DecidedRow{ID: id, Message: msg, Conflict: status == http.StatusConflict, Count: &counts.Total}))
-	}
 }

@@ -26,13 +26,8 @@ func (s *Server) routes() {
 	e.POST("/login", s.login)
 	e.POST("/logout", s.logout, s.requirePageRole(store.RoleOperator))
 
-	// Operators (and every higher role) work the queue.
-	queue := e.Group("/dashboard/review-queue", s.requirePageRole(store.RoleOperator))
-	queue.GET("", s.queuePage)
-	queue.GET("/rows", s.queueRows)
-	queue.POST("/:id/approve", s.decideRow(store.OutcomeApprove))
-	queue.POST("/:id/reject", s.decideRow(store.OutcomeReject))
-	queue.POST("/:id/skip", s.decideRow(store.OutcomeSkip))
+	// Operators (and every higher role) work the queue: web/queue_routes.go.
+	s.queueRoutes()
 
 	s.apiRoutes()
 

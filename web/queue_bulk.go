@@ -1,0 +1,175 @@
+package web
+
+import (
+	"fmt"
+	"net/http"
+	"strconv"
+
+	"github.com/labstack/echo/v4"
+
+	"reviewq/store"
+	"reviewq/views"
+)
+
+// bulkForm is the bulk bar (with the queue's filter) and its confirmation.
+type bulkForm struct {
+	Outcome    string   `form:"outcome"`
+	ReasonCode string   `form:"reason_code"`
+	Notes      string   `form:"notes"`
+	Scope      string   `form:"scope"`
+	IDs        []string `form:"ids"`
+}
+
+var bulkVerbs = map[string]string{store.OutcomeApprove: "Approve", store.OutcomeReject: "Reject", store.OutcomeSkip: "Skip"}
+
+func bulkConsequence(outcome string) string {
+	switch outcome {
+	case store.OutcomeApprove:
+		return "Each lead's flag is cleared and automated outreach may contact it with its suggested message."
+	case store.OutcomeReject:
+		return "Each lead is set to lost and tagged operator_reject; no outreach goes to it."
+	default:
+		return "Each lead is set to lost and tagged operator_skip; no outreach goes to it."
+	}
+}
+
+func (f bulkForm) ids() ([]int64, error) {
+	if len(f.IDs) > store.BulkLimit {
+		return nil, badRequest(fmt.Sprintf("ids: at most %d reviews at once", store.BulkLimit))
+	}
+	out := make([]int64, 0, len(f.IDs))
+	for _, s := range f.IDs {
+		id, err := strconv.ParseInt(s, 10, 64)
+		if err != nil || id <= 0 {
+			return nil, badRequest("ids: not a list of review ids")
+		}
+		out = append(out, id)
+	}
+	return out, nil
+}
+
+// bulkPreview shows what a bulk action will do before it runs: how many,
+// which, and what happens to the leads.
+func (s *Server) bulkPreview(c echo.Context) error {
+	var f bulkForm
+	if err := c.Bind(&f); err != nil {
+		return badRequest("the bulk form could not be read")
+	}
+	verb, ok := bulkVerbs[f.Outcome]
+	if !ok {
+		return badRequest("outcome: must be approve, reject or skip")
+	}
+	ctx := c.Request().Context()
+	set, err := s.store.Settings(ctx)
+	if err != nil {
+		return err
+	}
+	probe := store.DecideInput{Outcome: f.Outcome, ReasonCode: f.ReasonCode, Notes: f.Notes}
+	if err := store.ValidateDecision(set, &probe); err != nil {
+		return err
+	}
+	b := views.BulkPreview{Outcome: f.Outcome, Verb: verb, ReasonCode: probe.ReasonCode, Notes: f.Notes, Limit: store.BulkLimit,
+		Consequence: bulkConsequence(f.Outcome) + " Each review is decided on its own and gets its own history entry; reviews someone else has claimed or decided meanwhile are left alone and listed afterwards."}
+	var items []store.QueueItem
+	if f.Scope == "all" {
+		_, filter, err := bindQueue(c)
+		if err != nil {
+			return err
+		}
+		filter.After, filter.Limit = nil, store.BulkLimit
+		if items, _, err = s.store.ListPending(ctx, filter); err != nil {
+			return err
+		}
+		counts, err := s.store.CountPendingMatching(ctx, filter)
+		if err != nil {
+			return err
+		}
+		b.Matching = counts.Total
+		if filter.ReviewType != "" {
+			b.Matching = counts.ByType[filter.ReviewType]
+		}
+		b.Capped = b.Matching > int64(store.BulkLimit)
+	} else {
+		ids, err := f.ids()
+		if err != nil {
+			return err
+		}
+		if len(ids) == 0 {
+			return badRequest("select at least one review (x or the row's checkbox), or choose \"all matching the filter\"")
+		}
+		all, err := s.store.QueueItemsByID(ctx, ids)
+		if err != nil {
+			return err
+		}
+		for _, it := range all {
+			if it.Status == store.StatusPending {
+				items = append(items, it)
+			}
+		}
+	}
+	if len(items) == 0 {
+		return badRequest("no pending review matches")
+	}
+	for i, it := range items {
+		b.IDs = append(b.IDs, it.ID)
+		if i < 10 {
+			b.Names = append(b.Names, it.LeadName)
+		}
+	}
+	b.More = len(items) - len(b.Names)
+	return s.renderComponent(c, http.StatusOK, views.BulkConfirm(b))
+}
+
+// bulkDecide runs a confirmed bulk action.
+func (s *Server) bulkDecide(c echo.Context) error {
+	var f bulkForm
+	if err := c.Bind(&f); err != nil {
+		return badRequest("the bulk form could not be read")
+	}
+	ids, err := f.ids()
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	items, err := s.store.QueueItemsByID(ctx, ids)
+	if err != nil {
+		return err
+	}
+	names := map[int64]string{}
+	for _, it := range items {
+		names[it.ID] = it.LeadName
+	}
+	res, err := s.store.BulkDecide(ctx, store.BulkInput{ReviewIDs: ids, Outcome: f.Outcome, ReasonCode: f.ReasonCode, Notes: f.Notes, Actor: actorOf(c)})
+	if err != nil {
+		return err
+	}
+	out := views.BulkResult{Verb: bulkVerbs[f.Outcome] + "ed"}
+	if f.Outcome == store.OutcomeApprove {
+		out.Verb = "Approved"
+	}
+	if f.Outcome == store.OutcomeSkip {
+		out.Verb = "Skipped"
+	}
+	for _, it := range res {
+		name := names[it.ReviewID]
+		if name == "" {
+			name = "review #" + strconv.FormatInt(it.ReviewID, 10)
+		}
+		if it.OK {
+			out.Succeeded = append(out.Succeeded, name)
+			msg := out.Verb + " by you"
+			if f.ReasonCode != "" {
+				msg += " (" + f.ReasonCode + ")"
+			}
+			out.Rows = append(out.Rows, views.DecidedRow{ID: it.ReviewID, Message: msg + ", in bulk.", OOB: true})
+		} else {
+			out.Refused = append(out.Refused, views.BulkRefusal{Name: name, Reason: it.Message})
+		}
+	}
+	counts, err := s.store.CountPending(ctx)
+	if err != nil {
+		return err
+	}
+	out.Count = counts.Total
+	return s.renderComponent(c, http.StatusOK, views.BulkDone(out))
+}

@@ -1,0 +1,410 @@
+package web
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"reviewq/store"
+	"reviewq/views"
+)
+
+var eventLabels = map[string]string{
+	store.EventFlagged: "Flagged", store.EventReflagged: "Re-flagged", store.EventClaimed: "Claimed",
+	store.EventReleased: "Released", store.EventApproved: "Approved", store.EventRejected: "Rejected",
+	store.EventSkipped: "Skipped", store.EventReopened: "Reopened", store.EventNote: "Note",
+}
+
+// detailShown lists, per event kind, the snapshot fields worth a line in
+// the timeline (the rest stays in the database).
+var detailShown = map[string][]string{
+	store.EventFlagged:   {"review_type", "reason", "source", "score"},
+	store.EventReflagged: {"from_type", "review_type", "from_reason", "reason"},
+	store.EventClaimed:   {"took_over_expired_claim_of"},
+	store.EventApproved:  {"notes", "edited_subject", "edited_body"},
+	store.EventRejected:  {"reason_code", "notes"},
+	store.EventSkipped:   {"reason_code", "notes"},
+	store.EventReopened:  {"from_status", "decided_by", "reason_code"},
+}
+
+func detailValue(v any) string {
+	switch x := v.(type) {
+	case string:
+		return x
+	case float64:
+		return strconv.FormatFloat(x, 'f', -1, 64)
+	case bool:
+		return strconv.FormatBool(x)
+	case nil:
+		return ""
+	}
+	b, _ := json.Marshal(v)
+	return string(b)
+}
+
+// qualityIssues reads the issues the quality gate sent with a flag, in
+// whichever of the usual shapes the detail holds them.
+func qualityIssues(detail map[string]any) []views.QualityIssue {
+	var out []views.QualityIssue
+	for _, key := range []string{"issues", "quality_issues"} {
+		list, _ := detail[key].([]any)
+		for _, it := range list {
+			switch x := it.(type) {
+			case map[string]any:
+				out = append(out, views.QualityIssue{Code: detailValue(x["code"]), Severity: detailValue(x["severity"]), Message: detailValue(x["message"])})
+			case string:
+				out = append(out, views.QualityIssue{Code: x})
+			}
+		}
+	}
+	return out
+}
+
+func historyVM(events []store.ReviewEvent) ([]views.HistoryEntry, []views.QualityIssue) {
+	var issues []views.QualityIssue
+	out := make([]views.HistoryEntry, 0, len(events))
+	for _, e := range events {
+		h := views.HistoryEntry{Kind: e.Kind, Label: eventLabels[e.Kind], Actor: e.ActorName, At: e.CreatedAt.UTC().Format("2006-01-02 15:04 UTC"),
+			AtISO: e.CreatedAt.UTC().Format(time.RFC3339)}
+		if h.Label == "" {
+			h.Label = e.Kind
+		}
+		var detail map[string]any
+		if e.Detail != nil {
+			_ = json.Unmarshal([]byte(*e.Detail), &detail)
+		}
+		if e.Kind == store.EventNote {
+			h.Note = detailValue(detail["note"])
+		}
+		for _, k := range detailShown[e.Kind] {
+			if v, ok := detail[k]; ok && detailValue(v) != "" {
+				h.Detail = append(h.Detail, views.KeyValue{Key: strings.ReplaceAll(k, "_", " "), Value: detailValue(v)})
+			}
+		}
+		if e.Kind == store.EventFlagged {
+			issues = append(issues, qualityIssues(detail)...)
+		}
+		out = append(out, h)
+	}
+	return out, issues
+}
+
+// paneVM builds the context pane of a review.
+func (s *Server) paneVM(c echo.Context, id int64) (views.ReviewPane, error) {
+	ctx := c.Request().Context()
+	rl, events, err := s.store.GetReview(ctx, id)
+	if err != nil {
+		return views.ReviewPane{}, err
+	}
+	set, err := s.store.Settings(ctx)
+	if err != nil {
+		return views.ReviewPane{}, err
+	}
+	r, l := rl.Review, rl.Lead
+	now := store.Now()
+	age := now.Sub(r.FlaggedAt)
+	p := views.ReviewPane{
+		ID: r.ID, Version: r.Version, Status: r.Status, Pending: r.Status == store.StatusPending, Type: r.ReviewType,
+		Reason: r.Reason, Source: r.Source, ScoreAtFlag: r.ScoreAtFlag, FlaggedAt: r.FlaggedAt.UTC().Format(time.RFC3339),
+		Age: humanAge(age), LastReply: derefStr(l.LastReplySnippet), Subject: l.MessageSubject, Body: derefStr(l.MessageBody),
+		Lead: views.LeadDetails{ID: l.ID, ExternalID: l.ExternalID, Name: l.Name, Email: l.Email, Company: l.Company,
+			Industry: l.Industry, Campaign: l.Campaign, Score: l.Score, Status: l.Status, Tags: l.TagList(), FailedAttempts: l.FailedAttempts},
+		RejectCodes: set.RejectCodes(), SkipCodes: set.SkipCodes(), ReasonRequired: set.ReasonsRequired(), Types: store.ReviewTypes,
+	}
+	if p.Pending {
+		p.SLA = slaLevel(age, set)
+		st := rowState(r.ID, r.ClaimedBy, r.ClaimedByName, r.ClaimExpiresAt, actorOf(c).ID, now)
+		p.ClaimedBy, p.ClaimMine, p.ClaimUntil = st.ClaimedBy, st.Mine, st.Until
+	} else {
+		p.Decision = decisionText(&r, actorOf(c).ID)
+		if r.DecisionSubject != nil {
+			p.Subject = *r.DecisionSubject
+		}
+		if r.DecisionBody != nil {
+			p.Body = *r.DecisionBody
+		}
+		op := currentOperator(c)
+		p.CanReopen = op != nil && store.RoleRank(op.Role) >= store.RoleRank(store.RoleLead)
+	}
+	p.History, p.Issues = historyVM(events)
+	return p, nil
+}
+
+// decisionText says who decided and how: "Approved by Ann at 14:02 UTC".
+func decisionText(r *store.Review, me int64) string {
+	who := derefStr(r.DecidedByName)
+	if r.DecidedByID != nil && *r.DecidedByID == me {
+		who = "you"
+	}
+	msg := outcomeDone[r.Status] + " by " + who
+	if r.ReasonCode != nil {
+		msg += " (" + *r.ReasonCode + ")"
+	}
+	if r.DecidedAt != nil {
+		msg += " at " + r.DecidedAt.UTC().Format("2006-01-02 15:04 UTC")
+	}
+	return msg
+}
+
+var outcomeDone = map[string]string{store.StatusApproved: "Approved", store.StatusRejected: "Rejected", store.StatusSkipped: "Skipped"}
+
+// reviewPane opens a review in the side pane (htmx), or as the queue page
+// with the pane open (a shared link, a reload).
+func (s *Server) reviewPane(c echo.Context) error {
+	id, err := parseID(c)
+	if err != nil {
+		return err
+	}
+	p, err := s.paneVM(c, id)
+	if err != nil {
+		return err
+	}
+	if isHTMX(c) && c.Request().Header.Get("HX-History-Restore-Request") != "true" {
+		c.Response().Header().Add("Vary", "HX-Request")
+		return s.renderComponent(c, http.StatusOK, views.Pane(p))
+	}
+	q, f, err := bindQueue(c)
+	if err != nil {
+		return err
+	}
+	v, err := s.queuePageVM(c, q, f)
+	if err != nil {
+		return err
+	}
+	v.Pane = &p
+	v.Page.Title = p.Lead.Name + " · Review queue"
+	return s.render(c, http.StatusOK, views.Queue(v), nil)
+}
+
+// paneAfter answers an action taken in the pane with the pane as it is now.
+func (s *Server) paneAfter(c echo.Context, id int64, status int, edit func(*views.ReviewPane)) error {
+	p, err := s.paneVM(c, id)
+	if err != nil {
+		return err
+	}
+	if edit != nil {
+		edit(&p)
+	}
+	if p.Pending {
+		st := views.RowState{ID: id, ClaimedBy: p.ClaimedBy, Mine: p.ClaimMine, Until: p.ClaimUntil, OOB: true}
+		p.RowState = &st
+	}
+	return s.renderComponent(c, status, views.Pane(p))
+}
+
+// claimReview claims (or renews) the review for the operator.
+func (s *Server) claimReview(c echo.Context) error {
+	id, err := parseID(c)
+	if err != nil {
+		return err
+	}
+	if _, err := s.store.Claim(c.Request().Context(), id, actorOf(c)); err != nil {
+		return s.paneRefused(c, id, err)
+	}
+	return s.paneAfter(c, id, http.StatusOK, nil)
+}
+
+// renewClaim keeps the operator's claim alive while the pane is open.
+func (s *Server) renewClaim(c echo.Context) error {
+	id, err := parseID(c)
+	if err != nil {
+		return err
+	}
+	if _, err := s.store.Claim(c.Request().Context(), id, actorOf(c)); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
+}
+
+func (s *Server) releaseReview(c echo.Context) error {
+	id, err := parseID(c)
+	if err != nil {
+		return err
+	}
+	if _, err := s.store.Release(c.Request().Context(), id, actorOf(c)); err != nil {
+		return s.paneRefused(c, id, err)
+	}
+	return s.paneAfter(c, id, http.StatusOK, nil)
+}
+
+// paneRefused shows a refused action (someone else got there first) in the
+// pane, with the review as it is now; other errors go the usual way.
+func (s *Server) paneRefused(c echo.Context, id int64, err error) error {
+	var ce *store.ConflictError
+	if !errors.As(err, &ce) {
+		return err
+	}
+	return s.paneAfter(c, id, http.StatusConflict, func(p *views.ReviewPane) { p.Error = "Not done: " + ce.Message + "." })
+}
+
+type reflagForm struct {
+	ReviewType string `form:"review_type"`
+	Reason     string `form:"reason"`
+	Version    string `form:"version"`
+}
+
+func formVersion(v string) (int, error) {
+	if v == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 0 {
+		return 0, badRequest("version: not a number")
+	}
+	return n, nil
+}
+
+func (s *Server) reflagReview(c echo.Context) error {
+	id, err := parseID(c)
+	if err != nil {
+		return err
+	}
+	var f reflagForm
+	if err := c.Bind(&f); err != nil {
+		return badRequest("the re-flag form could not be read")
+	}
+	version, err := formVersion(f.Version)
+	if err != nil {
+		return err
+	}
+	if _, err := s.store.Reflag(c.Request().Context(), store.ReflagInput{ReviewID: id, ReviewType: f.ReviewType, Reason: f.Reason,
+		ExpectedVersion: version, Actor: actorOf(c)}); err != nil {
+		return s.paneRefused(c, id, err)
+	}
+	return s.paneAfter(c, id, http.StatusOK, func(p *views.ReviewPane) { p.Notice = "Re-flagged as " + p.Type + "." })
+}
+
+type noteForm struct {
+	Note string `form:"note"`
+}
+
+func (s *Server) addNote(c echo.Context) error {
+	id, err := parseID(c)
+	if err != nil {
+		return err
+	}
+	var f noteForm
+	if err := c.Bind(&f); err != nil {
+		return badRequest("the note could not be read")
+	}
+	if _, err := s.store.AddNote(c.Request().Context(), id, f.Note, actorOf(c)); err != nil {
+		return err
+	}
+	return s.paneAfter(c, id, http.StatusOK, func(p *views.ReviewPane) { p.Notice = "Note added." })
+}
+
+// reopenReview overturns a decision (leads and admins; the route checks).
+func (s *Server) reopenReview(c echo.Context) error {
+	id, err := parseID(c)
+	if err != nil {
+		return err
+	}
+	if _, err := s.store.Reopen(c.Request().Context(), id, actorOf(c), c.RealIP()); err != nil {
+		return s.paneRefused(c, id, err)
+	}
+	return s.paneAfter(c, id, http.StatusOK, func(p *views.ReviewPane) { p.Notice = "Reopened: the review is back in the queue." })
+}
+
+// decisionForm is what the pane's decision forms post, with the queue's
+// filter (for the "next" review).
+type decisionForm struct {
+	ReasonCode string  `form:"reason_code"`
+	Notes      string  `form:"notes"`
+	Version    string  `form:"version"`
+	Subject    *string `form:"subject"`
+	Body       *string `form:"body"`
+}
+
+// decide approves, rejects or skips a review, then opens the next one the
+// operator can work on (the "next" flow): the next in the list order that
+// nobody else holds, or the first such from the top.
+func (s *Server) decide(outcome string) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		id, err := parseID(c)
+		if err != nil {
+			return err
+		}
+		var f decisionForm
+		if err := c.Bind(&f); err != nil {
+			return badRequest("the decision form could not be read")
+		}
+		version, err := formVersion(f.Version)
+		if err != nil {
+			return err
+		}
+		_, filter, err := bindQueue(c)
+		if err != nil {
+			return err
+		}
+		ctx := c.Request().Context()
+		in := store.DecideInput{ReviewID: id, Outcome: outcome, ReasonCode: f.ReasonCode, Notes: f.Notes, ExpectedVersion: version, Actor: actorOf(c)}
+		if outcome == store.OutcomeApprove && (f.Subject != nil || f.Body != nil) {
+			// Only a message the operator changed counts as edited.
+			rl, _, err := s.store.GetReview(ctx, id)
+			if err != nil {
+				return err
+			}
+			if f.Subject != nil && *f.Subject != rl.Lead.MessageSubject || f.Body != nil && *f.Body != derefStr(rl.Lead.MessageBody) {
+				in.Subject, in.Body = f.Subject, f.Body
+			}
+		}
+		r, err := s.store.Decide(ctx, in)
+		var ce *store.ConflictError
+		if errors.As(err, &ce) {
+			return s.paneAfter(c, id, http.StatusConflict, func(p *views.ReviewPane) {
+				p.Error = "Not decided: " + ce.Message + "."
+				if !p.Pending {
+					p.RowUpdate = &views.DecidedRow{ID: id, Message: p.Decision, Stale: true, OOB: true}
+				}
+			})
+		}
+		if err != nil {
+			return err
+		}
+		counts, err := s.store.CountPending(ctx)
+		if err != nil {
+			return err
+		}
+		notice := decisionText(r, actorOf(c).ID)
+		row := &views.DecidedRow{ID: id, Cursor: store.CursorOf(r, filter.Sort).Encode(), Message: decisionText(r, actorOf(c).ID) + ".", OOB: true}
+		next, err := s.nextReview(c, filter, r)
+		if err != nil {
+			return err
+		}
+		if next == 0 {
+			return s.renderComponent(c, http.StatusOK, views.Done(views.QueueDone{Notice: notice + ".", RowUpdate: row, Count: &counts.Total}))
+		}
+		p, err := s.paneVM(c, next)
+		if err != nil {
+			return err
+		}
+		p.Notice, p.RowUpdate, p.Count = notice+". Next up:", row, &counts.Total
+		return s.renderComponent(c, http.StatusOK, views.Pane(p))
+	}
+}
+
+// nextReview finds the review to open after deciding r: 0 when none is left.
+func (s *Server) nextReview(c echo.Context, f store.QueueFilter, r *store.Review) (int64, error) {
+	ctx := c.Request().Context()
+	cur := store.CursorOf(r, f.Sort)
+	f.After, f.Limit, f.SkipClaimedFor = &cur, 1, actorOf(c).ID
+	items, _, err := s.store.ListPending(ctx, f)
+	if err != nil {
+		return 0, err
+	}
+	if len(items) == 0 {
+		f.After = nil
+		if items, _, err = s.store.ListPending(ctx, f); err != nil {
+			return 0, err
+		}
+	}
+	if len(items) == 0 {
+		return 0, nil
+	}
+	return items[0].ID, nil
+}
