@@ -44,6 +44,9 @@ func plural(n int, unit string) string {
 
 // loginFailed records a failed attempt.
 func (s *Server) loginFailed(c echo.Context, email string) {
+	if email == "" {
+		return // names no account: nothing was guessed
+	}
 	if err := s.store.RecordLoginFailure(c.Request().Context(), email, c.RealIP()); err != nil {
 		s.log.Error("recording a failed login", "request_id", c.Get(ctxRequestID), "error", err.Error())
 	}
