@@ -136,3 +136,16 @@ func (s *Store) RevokeToken(ctx context.Context, actor Actor, ip string, id int6
 		return audit(tx, actor, ip, "token.revoke", fmt.Sprintf("token:%d", id), nil, nil)
 	})
 }
+
+// GetToken loads a token by id (never its secret, which is not kept).
+func (s *Store) GetToken(ctx context.Context, id int64) (*APIToken, error) {
+	var t APIToken
+	err := s.DB.WithContext(ctx).Where("id = ?", id).Take(&t).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("get token: %w", err)
+	}
+	return &t, nil
+}

@@ -31,6 +31,10 @@ func (s *Server) routes() {
 
 	s.apiRoutes()
 
+	// Issue 4: API tokens and runtime settings (admin pages).
+	s.adminTokenRoutes()
+	s.adminSettingsRoutes()
+
 	// Issue 6: operator accounts, audit log, own password, set-password links.
 	s.adminOperatorRoutes()
 	s.adminAuditRoutes()
@@ -40,6 +44,25 @@ func (s *Server) routes() {
 // apiRoutes is the JSON API: a Bearer token with the route's scope, or a
 // logged-in session of the role that scope maps to.
 func (s *Server) apiRoutes() {
+	// The API's own description needs no token: it holds no data.
+	s.Echo.GET("/api/v1/openapi.json", s.apiOpenAPI)
+
 	api := s.Echo.Group("/api/v1", s.apiAuth)
-	api.GET("/review-queue/reason-codes", s.apiReasonCodes, requireScope(store.ScopeQueueRead))
+	// The review endpoints answer 503 while queue.enabled is off.
+	rq := api.Group("/review-queue", s.requireQueueEnabled)
+	rq.GET("/reason-codes", s.apiReasonCodes, requireScope(store.ScopeQueueRead))
+	rq.GET("/stats", s.apiStats, requireScope(store.ScopeQueueRead))
+	rq.GET("/tasks", s.apiTasks, requireScope(store.ScopeQueueRead))
+	rq.GET("/tasks/:id", s.apiTask, requireScope(store.ScopeQueueRead))
+	rq.POST("/tasks/:id/approve", s.apiDecide(store.OutcomeApprove), requireScope(store.ScopeQueueWrite))
+	rq.POST("/tasks/:id/reject", s.apiDecide(store.OutcomeReject), requireScope(store.ScopeQueueWrite))
+	rq.POST("/tasks/:id/skip", s.apiDecide(store.OutcomeSkip), requireScope(store.ScopeQueueWrite))
+
+	api.POST("/leads", s.apiUpsertLead, requireScope(store.ScopeLeadsWrite))
+	api.GET("/leads/:id", s.apiLead, requireAnyScope(store.ScopeLeadsWrite, store.ScopeQueueRead, store.ScopeOutreachRead))
+	api.POST("/leads/:id/flag", s.apiFlag, requireScope(store.ScopeLeadsWrite))
+	api.POST("/leads/:id/score", s.apiScore, requireScope(store.ScopeLeadsWrite))
+	api.POST("/leads/:id/quality", s.apiQuality, requireScope(store.ScopeLeadsWrite))
+	api.GET("/leads/:id/eligibility", s.apiEligibility, requireScope(store.ScopeOutreachRead))
+	api.POST("/outreach/eligibility", s.apiEligibilityBatch, requireScope(store.ScopeOutreachRead))
 }

@@ -1,0 +1,64 @@
+package web_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+
+	"reviewq/store"
+	"reviewq/web/webtest"
+)
+
+// TestOpenAPIMatchesRoutes keeps the served document true: every /api/v1
+// route of the router is in it, and it describes no route that is not.
+func TestOpenAPIMatchesRoutes(t *testing.T) {
+	env := webtest.Start(t, store.SQLite)
+	r := env.NewClient(t).Get("/api/v1/openapi.json")
+	if r.Status != http.StatusOK || !strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") {
+		t.Fatalf("openapi.json: %d %s", r.Status, r.Header.Get("Content-Type"))
+	}
+	var doc struct {
+		OpenAPI string                                `json:"openapi"`
+		Paths   map[string]map[string]json.RawMessage `json:"paths"`
+	}
+	webtest.DecodeJSON(t, r, &doc)
+	if !strings.HasPrefix(doc.OpenAPI, "3.") {
+		t.Fatalf("not OpenAPI 3: %q", doc.OpenAPI)
+	}
+	documented := map[string]bool{}
+	for path, ops := range doc.Paths {
+		for method := range ops {
+			documented[strings.ToUpper(method)+" "+path] = true
+		}
+	}
+	param := regexp.MustCompile(`:(\w+)`)
+	routed := map[string]bool{}
+	for _, rt := range env.Server.Echo.Routes() {
+		if !strings.HasPrefix(rt.Path, "/api/v1/") || strings.HasSuffix(rt.Path, "*") || rt.Method == "echo_route_not_found" {
+			continue
+		}
+		routed[rt.Method+" "+param.ReplaceAllString(rt.Path, "{$1}")] = true
+	}
+	var missing, extra []string
+	for k := range routed {
+		if !documented[k] {
+			missing = append(missing, k)
+		}
+	}
+	for k := range documented {
+		if !routed[k] {
+			extra = append(extra, k)
+		}
+	}
+	sort.Strings(missing)
+	sort.Strings(extra)
+	if len(missing) > 0 || len(extra) > 0 {
+		t.Fatalf("openapi.json is out of step with the router:\n routes not documented: %v\n documented, no route: %v", missing, extra)
+	}
+	if len(routed) < 15 {
+		t.Fatalf("only %d API routes found", len(routed))
+	}
+}
