@@ -557,3 +557,40 @@ func (s *Store) RangeStats(ctx context.Context, r StatsRange) (*RangeStats, erro
 	}
 	return out, nil
 }
+
+// FlowTotal is a sum of stats_daily over days: new reviews (kind flagged)
+// or decisions (kind approved/rejected/skipped) by type and source.
+type FlowTotal struct {
+	Kind, ReviewType, Source string
+	N                        int64
+}
+
+// FlowTotals sums the daily counters of the days fromDay..toDay (stored
+// "2006-01-02" form; "" leaves that end open). /metrics reads the days before
+// today once in a while and today's rows often: a primary-key range each.
+func (s *Store) FlowTotals(ctx context.Context, fromDay, toDay string) ([]FlowTotal, error) {
+	q := s.DB.WithContext(ctx).Table("stats_daily")
+	if fromDay != "" {
+		q = q.Where("day >= ?", fromDay)
+	}
+	if toDay != "" {
+		q = q.Where("day <= ?", toDay)
+	}
+	var out []FlowTotal
+	if err := q.Select("kind, review_type, source, SUM(n) AS n").Group("kind, review_type, source").Scan(&out).Error; err != nil {
+		return nil, fmt.Errorf("flow totals: %w", err)
+	}
+	return out, nil
+}
+
+// PendingByType counts pending reviews by type, every type present.
+func (s *Store) PendingByType(ctx context.Context) (map[string]int64, error) {
+	m, err := s.countPendingBy(ctx, "review_type")
+	if err != nil {
+		return nil, err
+	}
+	for _, t := range ReviewTypes {
+		m[t] += 0
+	}
+	return m, nil
+}

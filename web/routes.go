@@ -14,7 +14,7 @@ import (
 func (s *Server) routes() {
 	e := s.Echo
 	e.Pre(middleware.RemoveTrailingSlashWithConfig(middleware.TrailingSlashConfig{RedirectCode: http.StatusMovedPermanently}))
-	e.Use(s.recoverPanics, s.requestID, s.securityHeaders, s.accessLog, s.bodyLimit, s.loadSession, s.csrfProtect)
+	e.Use(s.httpMetrics, s.recoverPanics, s.requestID, s.securityHeaders, s.accessLog, s.bodyLimit, s.loadSession, s.csrfProtect)
 
 	// Probes and assets: no login.
 	e.GET("/healthz", s.healthz)
@@ -34,6 +34,9 @@ func (s *Server) routes() {
 	// Issue 4: API tokens and runtime settings (admin pages).
 	s.adminTokenRoutes()
 	s.adminSettingsRoutes()
+
+	// Issue 5: stats page, its CSV report, Prometheus metrics.
+	s.statsRoutes()
 
 	// Issue 6: operator accounts, audit log, own password, set-password links.
 	s.adminOperatorRoutes()
@@ -65,4 +68,16 @@ func (s *Server) apiRoutes() {
 	api.POST("/leads/:id/quality", s.apiQuality, requireScope(store.ScopeLeadsWrite))
 	api.GET("/leads/:id/eligibility", s.apiEligibility, requireScope(store.ScopeOutreachRead))
 	api.POST("/outreach/eligibility", s.apiEligibilityBatch, requireScope(store.ScopeOutreachRead))
+}
+
+// statsRoutes: the stats page and report for leads and admins, and /metrics
+// (bearer token when REVIEWQ_METRICS_TOKEN is set; on its own address
+// instead when REVIEWQ_METRICS_ADDR is set).
+func (s *Server) statsRoutes() {
+	stats := s.Echo.Group("/dashboard/stats", s.requirePageRole(store.RoleLead))
+	stats.GET("", s.statsPage)
+	stats.GET("/report.csv", s.statsReportCSV)
+	if s.cfg.MetricsAddr == "" {
+		s.Echo.GET("/metrics", s.metricsPage)
+	}
 }

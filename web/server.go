@@ -29,6 +29,11 @@ type Config struct {
 	TrustedProxies []*net.IPNet
 	// MetricsToken, when set, must be sent as a Bearer token to /metrics.
 	MetricsToken string
+	// MetricsAddr, when set, is where the caller serves MetricsHandler;
+	// /metrics is then not on the main address.
+	MetricsAddr string
+	// Commit is the source revision, for reviewq_build_info.
+	Commit string
 	// BodyLimit caps request bodies (bytes); 0 takes 1 MiB.
 	BodyLimit int64
 	Version   string
@@ -44,6 +49,7 @@ type Server struct {
 	cookies *sessions.CookieStore
 	csrfKey []byte
 	assets  map[string]string
+	metrics *metrics
 }
 
 // deriveKey makes independent keys for each use from the one secret.
@@ -84,6 +90,7 @@ func New(st *store.Store, cfg Config) (*Server, error) {
 	e.HTTPErrorHandler = s.handleError
 	e.IPExtractor = ipExtractor(cfg.TrustedProxies)
 	s.Echo = e
+	s.metrics = newMetrics(st, cfg, cfg.Logger)
 	s.routes()
 	return s, nil
 }

@@ -1,0 +1,117 @@
+package views
+
+import (
+	"fmt"
+	"strconv"
+)
+
+// Chart layout: pure arithmetic from numbers to SVG user units, so the
+// templates only place what is computed here. The SVG scales to its box.
+
+// FlowDay is one day's inflow and outflow, for NewFlowChart.
+type FlowDay struct {
+	Label    string // short label under the axis, e.g. "Mar 12"
+	Day      string
+	In, Out  int64
+	Outcomes string // tooltip detail of the outflow
+}
+
+// niceCeil rounds a maximum up to 1, 2 or 5 times a power of ten.
+func niceCeil(v int64) int64 {
+	if v <= 4 {
+		return 4
+	}
+	p := int64(1)
+	for p*10 <= v {
+		p *= 10
+	}
+	for _, m := range []int64{1, 2, 5, 10} {
+		if m*p >= v {
+			return m * p
+		}
+	}
+	return 10 * p
+}
+
+// NewFlowChart lays out flagged (in) and decided (out) bars per day.
+func NewFlowChart(days []FlowDay) FlowChart {
+	const w, h, left, right, top, bottom = 1200, 300, 48, 12, 14, 36
+	c := FlowChart{Width: w, Height: h, PlotLeft: left, PlotRight: w - right, Baseline: h - bottom}
+	var peak, in, out int64
+	for _, d := range days {
+		peak = max(peak, d.In, d.Out)
+		in += d.In
+		out += d.Out
+	}
+	yMax := niceCeil(peak)
+	plotH := h - top - bottom
+	y := func(v int64) int { return h - bottom - int(v*int64(plotH)/yMax) }
+	for i := int64(0); i <= 4; i++ {
+		v := yMax * i / 4
+		c.Gridlines = append(c.Gridlines, ChartTick{Y: y(v), Label: strconv.FormatInt(v, 10)})
+	}
+	n := len(days)
+	if n == 0 {
+		return c
+	}
+	groupW := float64(w-left-right) / float64(n)
+	barW := int(min(groupW*0.38, 22))
+	barW = max(barW, 1)
+	every := (n + 11) / 12 // at most 12 labels under the axis
+	for i, d := range days {
+		mid := left + int(groupW*float64(i)+groupW/2)
+		gap := 1
+		if barW < 3 {
+			gap = 0
+		}
+		for _, b := range []struct {
+			v     int64
+			x     int
+			class string
+			title string
+		}{
+			{d.In, mid - barW - gap, "bar-in", fmt.Sprintf("%s: %d flagged", d.Day, d.In)},
+			{d.Out, mid + gap, "bar-out", fmt.Sprintf("%s: %d decided%s", d.Day, d.Out, d.Outcomes)},
+		} {
+			top := y(b.v)
+			c.Bars = append(c.Bars, ChartBar{X: b.x, Y: top, W: barW, H: h - bottom - top, Class: b.class, Title: b.title})
+		}
+		if i%every == 0 || i == n-1 && n <= 12 {
+			c.XLabels = append(c.XLabels, ChartLabel{X: mid, Y: h - bottom + 16, Text: d.Label})
+		}
+	}
+	c.Summary = fmt.Sprintf("Bar chart of %d days: %d reviews flagged and %d decided in total.", n, in, out)
+	return c
+}
+
+// NewHBarChart lays out one horizontal bar per count, longest = full width.
+// classes, when given, style the bars one by one.
+func NewHBarChart(items []StatsCount, classes []string) HBarChart {
+	const w, rowH, barH, labelW, valueW = 340, 28, 18, 64, 44
+	c := HBarChart{Width: w, Height: rowH*len(items) + 4}
+	var peak, total int64
+	for _, it := range items {
+		peak = max(peak, it.N)
+		total += it.N
+	}
+	for i, it := range items {
+		bw := 0
+		if peak > 0 {
+			bw = int(it.N * int64(w-labelW-valueW) / peak)
+		}
+		if it.N > 0 {
+			bw = max(bw, 2)
+		}
+		class := "bar-age"
+		if i < len(classes) {
+			class = classes[i]
+		}
+		top := i*rowH + 4
+		c.Rows = append(c.Rows, HBarRow{Label: it.Label, Value: strconv.FormatInt(it.N, 10), Y: top, H: barH,
+			BarX: labelW, BarW: bw, TextY: top + barH - 4, ValueX: labelW + bw + 6, Class: class})
+	}
+	c.Summary = fmt.Sprintf("Bar chart of %d pending reviews by age.", total)
+	return c
+}
+
+func viewBox(w, h int) string { return "0 0 " + strconv.Itoa(w) + " " + strconv.Itoa(h) }

@@ -1,0 +1,150 @@
+package views
+
+// StatsPage is /dashboard/stats: the queue now and the flow over a range.
+type StatsPage struct {
+	Page
+	Range   StatsRangeForm
+	Presets []StatsPreset
+	// CSVURL downloads the report of the selected range.
+	CSVURL string
+	Now    StatsNow
+	Over   StatsOver
+}
+
+// StatsRangeForm is the selected range as the custom-range form shows it.
+type StatsRangeForm struct {
+	From, To string // YYYY-MM-DD
+	Label    string // "7 days: 2026-03-06 – 2026-03-12 (UTC)"
+	Custom   bool
+	MaxDay   string // today, the latest pickable day
+}
+
+// StatsPreset is one of the range links (today, 7 days, 30 days).
+type StatsPreset struct {
+	Label  string
+	URL    string
+	Active bool
+}
+
+// StatsCount is a label with a count (and its share, where one is shown).
+type StatsCount struct {
+	Label string
+	N     int64
+	Share string
+}
+
+// StatsNow are the queue's figures at the time of the request.
+type StatsNow struct {
+	At            string
+	Total         int64
+	OldestAge     string // "" when the queue is empty
+	OldestAt      string
+	PastWarning   int64
+	PastCritical  int64
+	WarningHours  int
+	CriticalHours int
+	ByType        []StatsCount
+	BySource      []StatsCount
+	ByCampaign    []StatsCount
+	// MoreCampaigns counts campaigns left out of ByCampaign.
+	MoreCampaigns int
+	Ageing        HBarChart
+}
+
+// StatsOver are the figures over the selected range.
+type StatsOver struct {
+	Days                        int
+	Flagged                     int64
+	Decided                     int64
+	Approved, Rejected, Skipped int64
+	ApprovalRate, RejectRate    string
+	SkipRate                    string
+	Flow                        FlowChart
+	FlowRows                    []FlowRow
+	ByType, BySource            []OutcomeRow
+	Wait, Handle                DurationFigures
+	SLACompliance               string
+	WithinSLA                   int64
+	CriticalHours               int
+	Operators                   []StatsOperatorRow
+	RejectReasons, SkipReasons  []StatsCount
+	Reopened                    int64
+}
+
+// FlowRow is one day of the inflow/outflow table.
+type FlowRow struct {
+	Day                                  string
+	Flagged, Decided                     int64
+	Approved, Rejected, Skipped, Balance int64
+}
+
+// OutcomeRow is the decisions of one type or source.
+type OutcomeRow struct {
+	Label                                string
+	Decided, Approved, Rejected, Skipped int64
+	ApprovalRate, FalsePositiveRate      string
+}
+
+// DurationFigures summarise decision times as text.
+type DurationFigures struct {
+	N                 int64
+	Median, P90, Mean string
+}
+
+// StatsOperatorRow is one decider's figures.
+type StatsOperatorRow struct {
+	Name                        string
+	Decisions                   int64
+	Approved, Rejected, Skipped int64
+	ApprovalRate                string
+	MedianHandle                string
+}
+
+// FlowChart is the inflow/outflow bar chart, laid out in SVG user units.
+type FlowChart struct {
+	Width, Height int
+	Bars          []ChartBar
+	Gridlines     []ChartTick
+	XLabels       []ChartLabel
+	PlotLeft      int
+	PlotRight     int
+	Baseline      int
+	Summary       string
+}
+
+// ChartBar is one rectangle with its tooltip.
+type ChartBar struct {
+	X, Y, W, H int
+	Class      string
+	Title      string
+}
+
+// ChartTick is a horizontal gridline with its value.
+type ChartTick struct {
+	Y     int
+	Label string
+}
+
+// ChartLabel is a text label at a point.
+type ChartLabel struct {
+	X, Y int
+	Text string
+}
+
+// HBarChart is a horizontal bar chart (ageing buckets).
+type HBarChart struct {
+	Width, Height int
+	Rows          []HBarRow
+	Summary       string
+}
+
+// HBarRow is one labelled bar.
+type HBarRow struct {
+	Label      string
+	Value      string
+	Y, H       int // top and height of the bar
+	BarX, BarW int
+	TextY      int // baseline of the label and value
+	ValueX     int
+	Class      string
+}

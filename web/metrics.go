@@ -1,0 +1,280 @@
+package web
+
+import (
+	"context"
+	"crypto/subtle"
+	"log/slog"
+	"net/http"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"reviewq/store"
+)
+
+// Prometheus metrics. Each server has its own registry (tests start many).
+//
+// Queue and flow figures come from the database, not from in-process
+// counters, so every instance reports the same cluster-wide values (use
+// max(), not sum(), across instances): the queue gauges from two index-only
+// queries over the pending rows, cached for queueCacheTTL; the decision and
+// flag counters from the daily aggregates (store/stats_daily.go): the days
+// before today are summed once per baselineTTL, today's rows on each refresh.
+// HTTP and pool metrics are per instance.
+
+const (
+	queueCacheTTL = 5 * time.Second
+	baselineTTL   = 10 * time.Minute
+)
+
+type metrics struct {
+	reg      *prometheus.Registry
+	handler  http.Handler
+	requests *prometheus.CounterVec
+	duration *prometheus.HistogramVec
+}
+
+func newMetrics(st *store.Store, cfg Config, log *slog.Logger) *metrics {
+	m := &metrics{reg: prometheus.NewRegistry()}
+	m.requests = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "reviewq_http_requests_total",
+		Help: "HTTP requests by method, route template and status code.",
+	}, []string{"method", "route", "status"})
+	m.duration = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name:    "reviewq_http_request_duration_seconds",
+		Help:    "HTTP request latency by method and route template.",
+		Buckets: []float64{0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10},
+	}, []string{"method", "route"})
+	build := prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "reviewq_build_info",
+		Help: "Build of the running binary (always 1).",
+	}, []string{"version", "commit", "goversion"})
+	build.WithLabelValues(orUnknown(cfg.Version), orUnknown(cfg.Commit), runtime.Version()).Set(1)
+	m.reg.MustRegister(m.requests, m.duration, build,
+		collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		// go_sql_{max_open,open,in_use,idle}_connections, go_sql_wait_count_total, ...
+		collectors.NewDBStatsCollector(st.SQL, "reviewq"),
+		newQueueCollector(st, log),
+	)
+	m.handler = promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{
+		ErrorHandling: promhttp.ContinueOnError,
+		ErrorLog:      slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	})
+	return m
+}
+
+func orUnknown(s string) string {
+	if s == "" {
+		return "unknown"
+	}
+	return s
+}
+
+var knownMethods = map[string]bool{"GET": true, "HEAD": true, "POST": true, "PUT": true, "PATCH": true, "DELETE": true, "OPTIONS": true}
+
+// httpMetrics counts every request by its route template (c.Path(), never
+// the raw path, which would make a series per id) and status. It is the
+// outermost middleware, so it also sees panics turned into 500s.
+func (s *Server) httpMetrics(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		start := time.Now()
+		if err := next(c); err != nil {
+			c.Error(err)
+		}
+		route := c.Path()
+		if route == "" || (c.Response().Status == http.StatusNotFound && strings.HasSuffix(route, "*")) {
+			route = "unmatched"
+		}
+		method := c.Request().Method
+		if !knownMethods[method] {
+			method = "OTHER"
+		}
+		s.metrics.requests.WithLabelValues(method, route, strconv.Itoa(c.Response().Status)).Inc()
+		s.metrics.duration.WithLabelValues(method, route).Observe(time.Since(start).Seconds())
+		return nil
+	}
+}
+
+// metricsAuthorized checks the bearer token when REVIEWQ_METRICS_TOKEN is set.
+func (s *Server) metricsAuthorized(r *http.Request) bool {
+	if s.cfg.MetricsToken == "" {
+		return true
+	}
+	got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	return ok && subtle.ConstantTimeCompare([]byte(got), []byte(s.cfg.MetricsToken)) == 1
+}
+
+// metricsPage serves /metrics on the main address.
+func (s *Server) metricsPage(c echo.Context) error {
+	if !s.metricsAuthorized(c.Request()) {
+		c.Response().Header().Set("WWW-Authenticate", `Bearer realm="metrics"`)
+		return errUnauthorized
+	}
+	c.Response().Header().Set("Cache-Control", "no-store")
+	s.metrics.handler.ServeHTTP(c.Response(), c.Request())
+	return nil
+}
+
+// MetricsHandler serves /metrics alone, for the separate listen address
+// (REVIEWQ_METRICS_ADDR); the bearer token, when set, is required there too.
+func (s *Server) MetricsHandler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /metrics", func(w http.ResponseWriter, r *http.Request) {
+		if !s.metricsAuthorized(r) {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="metrics"`)
+			http.Error(w, "unauthorized", http.StatusUnauthorized)
+			return
+		}
+		s.metrics.handler.ServeHTTP(w, r)
+	})
+	return mux
+}
+
+// queueCollector exports the queue and flow figures from the database.
+type queueCollector struct {
+	st  *store.Store
+	log *slog.Logger
+
+	pending, oldestAge, decisions, flags *prometheus.Desc
+
+	mu         sync.Mutex
+	at         time.Time
+	snap       *queueSnapshot
+	baseDay    string // baseline covers the days before this one
+	baseAt     time.Time
+	baseline   []store.FlowTotal
+	lastFailed time.Time
+}
+
+type queueSnapshot struct {
+	pending   map[string]int64
+	oldestAge float64
+	totals    []store.FlowTotal
+}
+
+func newQueueCollector(st *store.Store, log *slog.Logger) *queueCollector {
+	return &queueCollector{
+		st: st, log: log,
+		pending: prometheus.NewDesc("reviewq_pending_reviews", "Pending reviews by review type.", []string{"review_type"}, nil),
+		oldestAge: prometheus.NewDesc("reviewq_oldest_pending_age_seconds",
+			"Age of the oldest pending review in seconds (0 when the queue is empty).", nil, nil),
+		decisions: prometheus.NewDesc("reviewq_decisions_total",
+			"Decisions by outcome (approved, rejected, skipped) and review type, all instances together.", []string{"outcome", "review_type"}, nil),
+		flags: prometheus.NewDesc("reviewq_flags_total",
+			"Reviews opened by flag source, all instances together.", []string{"source"}, nil),
+	}
+}
+
+func (q *queueCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- q.pending
+	ch <- q.oldestAge
+	ch <- q.decisions
+	ch <- q.flags
+}
+
+// snapshot returns the cached figures, refreshing them when stale. A failed
+// refresh keeps serving the last figures for a minute, then none (so a
+// dead database shows as missing series, not as a frozen queue).
+func (q *queueCollector) snapshot() *queueSnapshot {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	now := time.Now()
+	if q.snap != nil && now.Sub(q.at) < queueCacheTTL {
+		return q.snap
+	}
+	if now.Sub(q.lastFailed) < time.Second {
+		return q.staleOrNil(now)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	snap, err := q.refresh(ctx)
+	if err != nil {
+		q.lastFailed = now
+		q.log.Warn("metrics: reading the queue figures failed", "error", err.Error())
+		return q.staleOrNil(now)
+	}
+	q.snap, q.at = snap, now
+	return snap
+}
+
+func (q *queueCollector) staleOrNil(now time.Time) *queueSnapshot {
+	if q.snap != nil && now.Sub(q.at) < time.Minute {
+		return q.snap
+	}
+	return nil
+}
+
+func (q *queueCollector) refresh(ctx context.Context) (*queueSnapshot, error) {
+	pending, err := q.st.PendingByType(ctx)
+	if err != nil {
+		return nil, err
+	}
+	oldest, err := q.st.OldestPending(ctx)
+	if err != nil {
+		return nil, err
+	}
+	now := store.Now()
+	today := store.Day(now)
+	if q.baseDay != today || time.Since(q.baseAt) > baselineTTL {
+		yesterday := store.Day(now.AddDate(0, 0, -1))
+		base, err := q.st.FlowTotals(ctx, "", yesterday)
+		if err != nil {
+			return nil, err
+		}
+		q.baseline, q.baseDay, q.baseAt = base, today, time.Now()
+	}
+	todays, err := q.st.FlowTotals(ctx, today, "")
+	if err != nil {
+		return nil, err
+	}
+	snap := &queueSnapshot{pending: pending, totals: append(append([]store.FlowTotal(nil), q.baseline...), todays...)}
+	if oldest != nil {
+		snap.oldestAge = max(now.Sub(*oldest).Seconds(), 0)
+	}
+	return snap, nil
+}
+
+func (q *queueCollector) Collect(ch chan<- prometheus.Metric) {
+	snap := q.snapshot()
+	if snap == nil {
+		return
+	}
+	for typ, n := range snap.pending {
+		ch <- prometheus.MustNewConstMetric(q.pending, prometheus.GaugeValue, float64(n), typ)
+	}
+	ch <- prometheus.MustNewConstMetric(q.oldestAge, prometheus.GaugeValue, snap.oldestAge)
+	type dk struct{ outcome, typ string }
+	decisions := map[dk]int64{}
+	flags := map[string]int64{}
+	// Every series exists from the start, so rate() and increase() see the
+	// first decision of a kind as an increase from 0.
+	for _, typ := range store.ReviewTypes {
+		for _, o := range []string{store.StatApproved, store.StatRejected, store.StatSkipped} {
+			decisions[dk{o, typ}] += 0
+		}
+	}
+	for _, src := range store.Sources {
+		flags[src] += 0
+	}
+	for _, t := range snap.totals {
+		if t.Kind == store.StatFlagged {
+			flags[t.Source] += t.N
+		} else {
+			decisions[dk{t.Kind, t.ReviewType}] += t.N
+		}
+	}
+	for k, n := range decisions {
+		ch <- prometheus.MustNewConstMetric(q.decisions, prometheus.CounterValue, float64(n), k.outcome, k.typ)
+	}
+	for src, n := range flags {
+		ch <- prometheus.MustNewConstMetric(q.flags, prometheus.CounterValue, float64(n), src)
+	}
+}

@@ -1,0 +1,204 @@
+package web
+
+import (
+	"encoding/csv"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"reviewq/store"
+)
+
+// The ops metrics report (`reviewq report`, /dashboard/stats/report.csv):
+// the same figures as text for people and as CSV for spreadsheets.
+
+// Percent formats a share as "71.4%".
+func Percent(f float64) string { return strconv.FormatFloat(f*100, 'f', 1, 64) + "%" }
+
+// HumanDuration formats a decision time: "7 min", "2 h", "9 h 15 min",
+// "3 d 4 h". Under a minute shows as "< 1 min".
+func HumanDuration(d time.Duration) string {
+	switch {
+	case d < time.Minute:
+		return "< 1 min"
+	case d < time.Hour:
+		return fmt.Sprintf("%d min", int(d/time.Minute))
+	case d < 48*time.Hour:
+		h, m := int(d/time.Hour), int(d%time.Hour/time.Minute)
+		if m == 0 {
+			return fmt.Sprintf("%d h", h)
+		}
+		return fmt.Sprintf("%d h %d min", h, m)
+	}
+	days, h := int(d/(24*time.Hour)), int(d%(24*time.Hour)/time.Hour)
+	if h == 0 {
+		return fmt.Sprintf("%d d", days)
+	}
+	return fmt.Sprintf("%d d %d h", days, h)
+}
+
+func durationOrDash(d store.Durations, v time.Duration) string {
+	if d.N == 0 {
+		return "–"
+	}
+	return HumanDuration(v)
+}
+
+// csvSafe neutralises a cell a spreadsheet would run as a formula (CSV
+// injection): cells starting with = + - @ (or tab / carriage return) get a
+// leading apostrophe. Quoting is left to encoding/csv.
+func csvSafe(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
+}
+
+func rate(f float64) string { return strconv.FormatFloat(f, 'f', 4, 64) }
+
+func secs(d time.Duration) string { return strconv.FormatInt(int64(d/time.Second), 10) }
+
+func count(n int64) string { return strconv.FormatInt(n, 10) }
+
+// reportRows is the report in long form: section, group, metric, value.
+func reportRows(rs *store.RangeStats) [][]string {
+	rows := [][]string{{"section", "group", "metric", "value"}}
+	add := func(section, group, metric, value string) {
+		rows = append(rows, []string{section, group, metric, value})
+	}
+	add("range", "", "from", store.Day(rs.Range.From))
+	add("range", "", "to", store.Day(rs.Range.To))
+	add("range", "", "days", strconv.Itoa(rs.Range.Days()))
+	add("summary", "", "total_reviewed", count(rs.Total()))
+	add("summary", "", "approved", count(rs.Approved))
+	add("summary", "", "rejected", count(rs.Rejected))
+	add("summary", "", "skipped", count(rs.Skipped))
+	add("summary", "", "approval_rate", rate(rs.ApprovalRate()))
+	add("summary", "", "avg_review_time_seconds", secs(rs.Wait.Mean))
+	add("summary", "", "median_review_time_seconds", secs(rs.Wait.Median))
+	add("summary", "", "p90_review_time_seconds", secs(rs.Wait.P90))
+	add("summary", "", "median_handle_time_seconds", secs(rs.Handle.Median))
+	add("summary", "", "sla_critical_hours", strconv.Itoa(rs.CriticalHours))
+	add("summary", "", "sla_compliance", rate(rs.SLACompliance()))
+	add("summary", "", "flagged", count(rs.Flagged))
+	add("summary", "", "reopened", count(rs.Reopened))
+	for _, g := range []struct {
+		section string
+		rows    []store.GroupOutcomes
+	}{{"by_source", rs.BySource}, {"by_type", rs.ByType}} {
+		for _, o := range g.rows {
+			add(g.section, o.Name, "decided", count(o.Total()))
+			add(g.section, o.Name, "approved", count(o.Approved))
+			add(g.section, o.Name, "rejected", count(o.Rejected))
+			add(g.section, o.Name, "skipped", count(o.Skipped))
+			add(g.section, o.Name, "approval_rate", rate(o.ApprovalRate()))
+			add(g.section, o.Name, "false_positive_rate", rate(o.FalsePositiveRate()))
+		}
+	}
+	for _, o := range rs.Operators {
+		add("operator", o.Name, "decisions", count(o.Total()))
+		add("operator", o.Name, "approved", count(o.Approved))
+		add("operator", o.Name, "rejected", count(o.Rejected))
+		add("operator", o.Name, "skipped", count(o.Skipped))
+		add("operator", o.Name, "approval_rate", rate(o.ApprovalRate()))
+		add("operator", o.Name, "median_handle_time_seconds", secs(o.Handle.Median))
+		add("operator", o.Name, "avg_handle_time_seconds", secs(o.Handle.Mean))
+	}
+	for _, r := range rs.RejectReasons {
+		add("reject_reason", r.Name, "count", count(r.N))
+	}
+	for _, r := range rs.SkipReasons {
+		add("skip_reason", r.Name, "count", count(r.N))
+	}
+	return rows
+}
+
+// WriteReportCSV writes the report as CSV, one figure per row
+// (section, group, metric, value), every cell escaped and neutralised.
+func WriteReportCSV(w io.Writer, rs *store.RangeStats) error {
+	cw := csv.NewWriter(w)
+	for _, row := range reportRows(rs) {
+		for i := range row {
+			row[i] = csvSafe(row[i])
+		}
+		if err := cw.Write(row); err != nil {
+			return err
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// WriteReportText writes the report for people.
+func WriteReportText(w io.Writer, rs *store.RangeStats) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "reviewq report: %s to %s (%d days, UTC)\n\n", store.Day(rs.Range.From), store.Day(rs.Range.To), rs.Range.Days())
+	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(tw, "Total reviewed\t%d\t(approved %d, rejected %d, skipped %d)\n", rs.Total(), rs.Approved, rs.Rejected, rs.Skipped)
+	fmt.Fprintf(tw, "Approval rate\t%s\t\n", Percent(rs.ApprovalRate()))
+	fmt.Fprintf(tw, "Review time\taverage %s, median %s, p90 %s\t(flag to decision)\n",
+		durationOrDash(rs.Wait, rs.Wait.Mean), durationOrDash(rs.Wait, rs.Wait.Median), durationOrDash(rs.Wait, rs.Wait.P90))
+	fmt.Fprintf(tw, "Handle time\tmedian %s, p90 %s\t(claim to decision)\n", durationOrDash(rs.Handle, rs.Handle.Median), durationOrDash(rs.Handle, rs.Handle.P90))
+	fmt.Fprintf(tw, "SLA compliance\t%s\t(%d of %d decided within %d h)\n", Percent(rs.SLACompliance()), rs.WithinSLA, rs.Total(), rs.CriticalHours)
+	fmt.Fprintf(tw, "New flags\t%d\t\n", rs.Flagged)
+	fmt.Fprintf(tw, "Reopened decisions\t%d\t\n", rs.Reopened)
+	_ = tw.Flush()
+
+	b.WriteString("\nFalse-positive flags by rule (rejected or skipped; approval rate = precision)\n")
+	tw = tabwriter.NewWriter(&b, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintf(tw, "\tdecided\tapproved\trejected\tskipped\tapproval rate\tfalse positives\t\n")
+	for _, g := range []struct {
+		prefix string
+		rows   []store.GroupOutcomes
+	}{{"source", rs.BySource}, {"type", rs.ByType}} {
+		for _, o := range g.rows {
+			fmt.Fprintf(tw, "%s %s\t%d\t%d\t%d\t%d\t%s\t%s\t\n", g.prefix, o.Name, o.Total(), o.Approved, o.Rejected, o.Skipped,
+				Percent(o.ApprovalRate()), Percent(o.FalsePositiveRate()))
+		}
+	}
+	_ = tw.Flush()
+
+	b.WriteString("\nPer operator\n")
+	if len(rs.Operators) == 0 {
+		b.WriteString("  no decisions in this range\n")
+	} else {
+		tw = tabwriter.NewWriter(&b, 0, 0, 2, ' ', tabwriter.AlignRight)
+		fmt.Fprintf(tw, "\tdecisions\tapproved\trejected\tskipped\tapproval rate\tmedian handle\t\n")
+		for _, o := range rs.Operators {
+			fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%s\t%s\t\n", oneLine(o.Name), o.Total(), o.Approved, o.Rejected, o.Skipped,
+				Percent(o.ApprovalRate()), durationOrDash(o.Handle, o.Handle.Median))
+		}
+		_ = tw.Flush()
+	}
+
+	for _, r := range []struct {
+		title string
+		rows  []store.NamedCount
+	}{{"Top reject reasons", rs.RejectReasons}, {"Top skip reasons", rs.SkipReasons}} {
+		fmt.Fprintf(&b, "\n%s\n", r.title)
+		if len(r.rows) == 0 {
+			b.WriteString("  none\n")
+			continue
+		}
+		tw = tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
+		for _, c := range r.rows {
+			fmt.Fprintf(tw, "  %s\t%d\t\n", c.Name, c.N)
+		}
+		_ = tw.Flush()
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// oneLine keeps a name from breaking the text table (or a terminal).
+func oneLine(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f {
+			return ' '
+		}
+		return r
+	}, s)
+}
