@@ -10,7 +10,7 @@ GOFILES   = $(shell git ls-files '*.go' 2>/dev/null; git ls-files --others --exc
 # a message when it does not answer (CI fails instead, see .ci/run).
 export REVIEWQ_TEST_MYSQL_URL ?= mysql://root@127.0.0.1:3306/test
 
-.PHONY: all build run test check generate release clean bench
+.PHONY: all build run test check generate release clean bench smoke
 
 all: check test
 
@@ -45,9 +45,18 @@ SCALE ?= 1m
 bench: build
 	$(GO) run ./cmd/reviewqbench --scale $(SCALE) --bin $(BIN)
 
+# The binary to ship: static (no cgo, no libc), version and commit stamped
+# (reviewq version). deploy/deploy_test.go checks both.
 release:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/reviewq
-	@./$(BIN) version
+	@case "$(BIN)" in */*) $(BIN) version ;; *) ./$(BIN) version ;; esac
+
+# Smoke test of a running instance (or its load balancer):
+#   make smoke URL=https://reviewq.example.com TOKEN=rq_...   (a queue:read token)
+# The token travels in the environment, not on the command line.
+smoke: build
+	@test -n "$(URL)" || { echo "usage: make smoke URL=https://host TOKEN=token-with-queue:read"; exit 2; }
+	@REVIEWQ_SMOKE_TOKEN='$(TOKEN)' ./$(BIN) smoke --url '$(URL)'
 
 clean:
 	rm -rf bin test-artifacts

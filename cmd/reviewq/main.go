@@ -37,6 +37,8 @@ usage:
   reviewq seed --leads N --pending M [--decided D]
   reviewq flags clear [--out FILE]       rollback: clear every pending review and open flag, saved to FILE first
   reviewq flags restore FILE             put the flags saved by flags clear back
+  reviewq backup FILE                    consistent online copy of the SQLite database (MySQL: mysqldump, see docs/operations.md)
+  reviewq smoke --url URL --token TOKEN  smoke-test a running instance (PASS/FAIL per check; non-zero exit on a failure)
   reviewq version
 
 configuration (environment):
@@ -67,6 +69,8 @@ func commands() map[string]command {
 		"settings": cmdSettings,
 		"seed":     cmdSeed,
 		"flags":    cmdFlags,
+		"backup":   cmdBackup,
+		"smoke":    cmdSmoke,
 		"version": func(_ context.Context, env *Env, _ []string) error {
 			fmt.Fprintf(env.Stdout, "reviewq %s (%s)\n", version, commit)
 			return nil
