@@ -8,6 +8,7 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+	"unicode/utf8"
 
 	"reviewq/store"
 )
@@ -137,25 +138,32 @@ func WriteReportText(w io.Writer, rs *store.RangeStats) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "reviewq report: %s to %s (%d days, UTC)\n\n", store.Day(rs.Range.From), store.Day(rs.Range.To), rs.Range.Days())
 	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
-	fmt.Fprintf(tw, "Total reviewed\t%d\t(approved %d, rejected %d, skipped %d)\n", rs.Total(), rs.Approved, rs.Rejected, rs.Skipped)
-	fmt.Fprintf(tw, "Approval rate\t%s\t\n", Percent(rs.ApprovalRate()))
-	fmt.Fprintf(tw, "Review time\taverage %s, median %s, p90 %s\t(flag to decision)\n",
+	fmt.Fprintf(tw, "Total reviewed\t%d (approved %d, rejected %d, skipped %d)\n", rs.Total(), rs.Approved, rs.Rejected, rs.Skipped)
+	fmt.Fprintf(tw, "Approval rate\t%s\n", Percent(rs.ApprovalRate()))
+	fmt.Fprintf(tw, "Review time\taverage %s, median %s, p90 %s (flag to decision)\n",
 		durationOrDash(rs.Wait, rs.Wait.Mean), durationOrDash(rs.Wait, rs.Wait.Median), durationOrDash(rs.Wait, rs.Wait.P90))
-	fmt.Fprintf(tw, "Handle time\tmedian %s, p90 %s\t(claim to decision)\n", durationOrDash(rs.Handle, rs.Handle.Median), durationOrDash(rs.Handle, rs.Handle.P90))
-	fmt.Fprintf(tw, "SLA compliance\t%s\t(%d of %d decided within %d h)\n", Percent(rs.SLACompliance()), rs.WithinSLA, rs.Total(), rs.CriticalHours)
-	fmt.Fprintf(tw, "New flags\t%d\t\n", rs.Flagged)
-	fmt.Fprintf(tw, "Reopened decisions\t%d\t\n", rs.Reopened)
+	fmt.Fprintf(tw, "Handle time\tmedian %s, p90 %s (claim to decision)\n", durationOrDash(rs.Handle, rs.Handle.Median), durationOrDash(rs.Handle, rs.Handle.P90))
+	fmt.Fprintf(tw, "SLA compliance\t%s (%d of %d decided within %d h)\n", Percent(rs.SLACompliance()), rs.WithinSLA, rs.Total(), rs.CriticalHours)
+	fmt.Fprintf(tw, "New flags\t%d\n", rs.Flagged)
+	fmt.Fprintf(tw, "Reopened decisions\t%d\n", rs.Reopened)
 	_ = tw.Flush()
 
 	b.WriteString("\nFalse-positive flags by rule (rejected or skipped; approval rate = precision)\n")
 	tw = tabwriter.NewWriter(&b, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintf(tw, "\tdecided\tapproved\trejected\tskipped\tapproval rate\tfalse positives\t\n")
+	labelW := 0
+	for _, g := range [][]store.GroupOutcomes{rs.BySource, rs.ByType} {
+		for _, o := range g {
+			labelW = max(labelW, len(o.Name)+len("source "))
+		}
+	}
 	for _, g := range []struct {
 		prefix string
 		rows   []store.GroupOutcomes
 	}{{"source", rs.BySource}, {"type", rs.ByType}} {
 		for _, o := range g.rows {
-			fmt.Fprintf(tw, "%s %s\t%d\t%d\t%d\t%d\t%s\t%s\t\n", g.prefix, o.Name, o.Total(), o.Approved, o.Rejected, o.Skipped,
+			// Padded here so the label column reads left-aligned.
+			fmt.Fprintf(tw, "  %-*s\t%d\t%d\t%d\t%d\t%s\t%s\t\n", labelW, g.prefix+" "+o.Name, o.Total(), o.Approved, o.Rejected, o.Skipped,
 				Percent(o.ApprovalRate()), Percent(o.FalsePositiveRate()))
 		}
 	}
@@ -167,8 +175,12 @@ func WriteReportText(w io.Writer, rs *store.RangeStats) error {
 	} else {
 		tw = tabwriter.NewWriter(&b, 0, 0, 2, ' ', tabwriter.AlignRight)
 		fmt.Fprintf(tw, "\tdecisions\tapproved\trejected\tskipped\tapproval rate\tmedian handle\t\n")
+		nameW := 0
 		for _, o := range rs.Operators {
-			fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%s\t%s\t\n", oneLine(o.Name), o.Total(), o.Approved, o.Rejected, o.Skipped,
+			nameW = max(nameW, utf8.RuneCountInString(oneLine(o.Name)))
+		}
+		for _, o := range rs.Operators {
+			fmt.Fprintf(tw, "  %-*s\t%d\t%d\t%d\t%d\t%s\t%s\t\n", nameW, oneLine(o.Name), o.Total(), o.Approved, o.Rejected, o.Skipped,
 				Percent(o.ApprovalRate()), durationOrDash(o.Handle, o.Handle.Median))
 		}
 		_ = tw.Flush()

@@ -24,6 +24,7 @@ type Config struct {
 	LogFormat      string
 	TrustedProxies []*net.IPNet
 	MetricsToken   string
+	MetricsAddr    string
 	CookieSecure   string
 	// SessionIdle and SessionLifetime end logins (0 keeps the store's defaults).
 	SessionIdle     time.Duration
@@ -38,6 +39,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		SessionSecret: getenv("REVIEWQ_SESSION_SECRET"),
 		LogFormat:     getenv("REVIEWQ_LOG_FORMAT"),
 		MetricsToken:  getenv("REVIEWQ_METRICS_TOKEN"),
+		MetricsAddr:   getenv("REVIEWQ_METRICS_ADDR"),
 		CookieSecure:  getenv("REVIEWQ_COOKIE_SECURE"),
 	}
 	if c.DatabaseURL == "" {
@@ -51,6 +53,9 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	}
 	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
 		return c, fmt.Errorf("REVIEWQ_ADDR: %q is not host:port", c.Addr)
+	}
+	if _, _, err := net.SplitHostPort(c.MetricsAddr); c.MetricsAddr != "" && err != nil {
+		return c, fmt.Errorf("REVIEWQ_METRICS_ADDR: %q is not host:port", c.MetricsAddr)
 	}
 	switch lv := strings.ToLower(getenv("REVIEWQ_LOG_LEVEL")); lv {
 	case "", "info":

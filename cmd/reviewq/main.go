@@ -39,6 +39,7 @@ usage:
   reviewq flags restore FILE             put the flags saved by flags clear back
   reviewq backup FILE                    consistent online copy of the SQLite database (MySQL: mysqldump, see docs/operations.md)
   reviewq smoke --url URL --token TOKEN  smoke-test a running instance (PASS/FAIL per check; non-zero exit on a failure)
+  reviewq report [--days 7] [--csv]       the ops metrics report of the last N days (UTC), as text or CSV
   reviewq version
 
 configuration (environment):
@@ -47,6 +48,8 @@ configuration (environment):
   REVIEWQ_SESSION_SECRET  key material for sessions and CSRF (generated into the data folder for SQLite; required for MySQL)
   REVIEWQ_LOG_LEVEL       debug, info, warn, error (default info)
   REVIEWQ_LOG_FORMAT      text or json (default text)
+  REVIEWQ_METRICS_TOKEN   when set, /metrics requires "Authorization: Bearer <token>"
+  REVIEWQ_METRICS_ADDR    when set, /metrics is served on this address only (not on REVIEWQ_ADDR)
 `
 
 // command is one subcommand: it gets the arguments after its name.
@@ -71,6 +74,7 @@ func commands() map[string]command {
 		"flags":    cmdFlags,
 		"backup":   cmdBackup,
 		"smoke":    cmdSmoke,
+		"report":   cmdReport,
 		"version": func(_ context.Context, env *Env, _ []string) error {
 			fmt.Fprintf(env.Stdout, "reviewq %s (%s)\n", version, commit)
 			return nil

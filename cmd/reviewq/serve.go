@@ -65,7 +65,7 @@ func cmdServe(ctx context.Context, env *Env, args []string) error {
 	}
 	srv, err := web.New(st, web.Config{
 		SessionSecret: secret, SecureCookies: env.Config.SecureCookies(), TrustedProxies: env.Config.TrustedProxies,
-		MetricsToken: env.Config.MetricsToken, Version: version, Logger: log,
+		MetricsToken: env.Config.MetricsToken, MetricsAddr: env.Config.MetricsAddr, Version: version, Commit: commit, Logger: log,
 	})
 	if err != nil {
 		return err
@@ -73,6 +73,19 @@ func cmdServe(ctx context.Context, env *Env, args []string) error {
 	ln, err := net.Listen("tcp", env.Config.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", env.Config.Addr, err)
+	}
+	// /metrics on its own address (REVIEWQ_METRICS_ADDR), e.g. one only Prometheus reaches.
+	if env.Config.MetricsAddr != "" {
+		mln, err := net.Listen("tcp", env.Config.MetricsAddr)
+		if err != nil {
+			return fmt.Errorf("listen on %s (REVIEWQ_METRICS_ADDR): %w", env.Config.MetricsAddr, err)
+		}
+		ms := &http.Server{Handler: srv.MetricsHandler(), ReadHeaderTimeout: 5 * time.Second, WriteTimeout: 30 * time.Second}
+		go func() { _ = ms.Serve(mln) }()
+		defer ms.Close()
+		log.Info("serving metrics", "addr", mln.Addr().String())
+	} else if env.Config.MetricsToken == "" && env.Config.SecureCookies() {
+		log.Warn("/metrics is open to anyone who reaches REVIEWQ_ADDR: set REVIEWQ_METRICS_TOKEN or REVIEWQ_METRICS_ADDR")
 	}
 	hs := srv.HTTPServer(env.Config.Addr)
 	fmt.Fprintf(env.Stdout, "reviewq %s serving http://%s/dashboard/review-queue\n", version, ln.Addr())

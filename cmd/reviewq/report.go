@@ -1,0 +1,51 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"io"
+
+	"reviewq/store"
+	"reviewq/web"
+)
+
+// cmdReport prints the ops metrics report of the last N days (UTC, today
+// included) as text, or as CSV with --csv: the same figures as the stats
+// page and its CSV download.
+func cmdReport(ctx context.Context, env *Env, args []string) error {
+	fs := flag.NewFlagSet("report", flag.ContinueOnError)
+	// Bad flags get the one-line error of run(), not flag's usage dump.
+	fs.SetOutput(io.Discard)
+	days := fs.Int("days", 7, "number of days, today included (1 to 366)")
+	asCSV := fs.Bool("csv", false, "print CSV (section,group,metric,value) instead of text")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return usagef("usage: reviewq report [--days N] [--csv]")
+		}
+		return usagef("%v", err)
+	}
+	if fs.NArg() > 0 {
+		return usagef("unexpected argument %q", fs.Arg(0))
+	}
+	rng, err := store.LastDays(store.Now(), *days)
+	if err != nil {
+		return usagef("--days must be from 1 to %d", store.MaxStatsDays)
+	}
+	st, err := openStore(ctx, env)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if err := st.CheckSchema(ctx); err != nil {
+		return err
+	}
+	rs, err := st.RangeStats(ctx, rng)
+	if err != nil {
+		return err
+	}
+	if *asCSV {
+		return web.WriteReportCSV(env.Stdout, rs)
+	}
+	return web.WriteReportText(env.Stdout, rs)
+}
