@@ -33,6 +33,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -283,16 +284,34 @@ func (s *Store) RebuildDailyStats(ctx context.Context) error {
 				}
 			}
 		}
+		// The tables are empty now: plain multi-row inserts, 500 rows each.
+		var rows [][]any
 		for k, n := range daily {
-			if err := upsertDaily(tx, k, names[k], n); err != nil {
-				return err
-			}
+			rows = append(rows, []any{k.Day, k.Kind, k.ReviewType, k.Source, k.ActorType, k.ActorID, k.ReasonCode, names[k], n})
 		}
+		if err := insertRows(tx, "stats_daily (day, kind, review_type, source, actor_type, actor_id, reason_code, actor_name, n)", rows); err != nil {
+			return err
+		}
+		rows = rows[:0]
 		for k, v := range durations {
-			if err := upsertDuration(tx, k, v); err != nil {
-				return err
-			}
+			rows = append(rows, []any{k.Day, k.Metric, k.ActorType, k.ActorID, k.LE, v.N, v.SumMS})
 		}
-		return nil
+		return insertRows(tx, "stats_daily_durations (day, metric, actor_type, actor_id, le_seconds, n, sum_ms)", rows)
 	})
+}
+
+func insertRows(tx *gorm.DB, into string, rows [][]any) error {
+	for start := 0; start < len(rows); start += 500 {
+		batch := rows[start:min(start+500, len(rows))]
+		marks := "(" + strings.TrimSuffix(strings.Repeat("?,", len(batch[0])), ",") + ")"
+		var args []any
+		for _, r := range batch {
+			args = append(args, r...)
+		}
+		q := "INSERT INTO " + into + " VALUES " + strings.TrimSuffix(strings.Repeat(marks+",", len(batch)), ",")
+		if err := tx.Exec(q, args...).Error; err != nil {
+			return fmt.Errorf("rebuild daily stats: %w", err)
+		}
+	}
+	return nil
 }
