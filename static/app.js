@@ -188,7 +188,11 @@
     if (target && target.id === "pane") {
       var id = paneID();
       var row = id ? document.getElementById("review-" + id) : null;
-      if (row) setCurrent(row); else if (id === "") setCurrent(null);
+      // Move focus to the row only when nothing else has it: a key pressed
+      // while the pane settled (r, s) already put it in the pane.
+      var ae = document.activeElement;
+      var free = !ae || ae === document.body || (ae.classList && ae.classList.contains("review-row"));
+      if (row) setCurrent(row, free); else if (id === "") setCurrent(null);
       var pane = $("#pane");
       if (pane) {
         pane.scrollTop = 0;

@@ -290,6 +290,7 @@ type ReviewState struct {
 	ClaimedBy      *int64
 	ClaimedByName  *string
 	ClaimExpiresAt *time.Time
+	LeadName       string
 }
 
 // LiveClaim returns the holder of a live claim, or nil.
@@ -310,9 +311,10 @@ func (s *Store) ReviewStates(ctx context.Context, ids []int64) ([]ReviewState, e
 		return nil, invalid("ids", "at most 500 at once")
 	}
 	var out []ReviewState
-	if err := s.DB.WithContext(ctx).Model(&Review{}).
-		Select("id, status, version, decided_by_id, decided_by_name, claimed_by, claimed_by_name, claim_expires_at").
-		Where("id IN ?", ids).Order("id").Scan(&out).Error; err != nil {
+	if err := s.DB.WithContext(ctx).Table("reviews").
+		Select("reviews.id, reviews.status, reviews.version, reviews.decided_by_id, reviews.decided_by_name, reviews.claimed_by, "+
+			"reviews.claimed_by_name, reviews.claim_expires_at, leads.name AS lead_name").
+		Joins("JOIN leads ON leads.id = reviews.lead_id").Where("reviews.id IN ?", ids).Order("reviews.id").Scan(&out).Error; err != nil {
 		return nil, fmt.Errorf("review states: %w", err)
 	}
 	return out, nil

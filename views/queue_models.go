@@ -157,6 +157,8 @@ type ReviewPane struct {
 	RowUpdate *DecidedRow
 	RowState  *RowState
 	Count     *int64
+	// TypeCounts refreshes the type choices' counts out of band.
+	TypeCounts []TypeChip
 }
 
 // QualityIssue is one issue the quality gate reported.
@@ -200,9 +202,10 @@ type KeyValue struct {
 
 // QueueDone is the pane when no review is left to work.
 type QueueDone struct {
-	Notice    string
-	RowUpdate *DecidedRow
-	Count     *int64
+	Notice     string
+	RowUpdate  *DecidedRow
+	Count      *int64
+	TypeCounts []TypeChip
 }
 
 // BulkPreview is the confirmation of a bulk action, before it runs.

@@ -161,7 +161,7 @@ func (s *Server) bulkDecide(c echo.Context) error {
 			if f.ReasonCode != "" {
 				msg += " (" + f.ReasonCode + ")"
 			}
-			out.Rows = append(out.Rows, views.DecidedRow{ID: it.ReviewID, Message: msg + ", in bulk.", OOB: true})
+			out.Rows = append(out.Rows, views.DecidedRow{ID: it.ReviewID, Message: name + ": " + msg + ", in bulk.", OOB: true})
 		} else {
 			out.Refused = append(out.Refused, views.BulkRefusal{Name: name, Reason: it.Message})
 		}

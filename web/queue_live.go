@@ -81,7 +81,7 @@ func (s *Server) queueLive(c echo.Context) error {
 			if st.DecidedByID != nil && *st.DecidedByID == me {
 				who = "you"
 			}
-			v.Decided = append(v.Decided, views.DecidedRow{ID: st.ID, Message: outcomeDone[st.Status] + " by " + who + ".", Stale: who != "you", OOB: true})
+			v.Decided = append(v.Decided, views.DecidedRow{ID: st.ID, Message: st.LeadName + ": " + outcomeDone[st.Status] + " by " + who + ".", Stale: who != "you", OOB: true})
 			continue
 		}
 		rs := rowState(st.ID, st.ClaimedBy, st.ClaimedByName, st.ClaimExpiresAt, me, now)

@@ -337,7 +337,7 @@ func (s *Server) decide(outcome string) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		_, filter, err := bindQueue(c)
+		q, filter, err := bindQueue(c)
 		if err != nil {
 			return err
 		}
@@ -359,7 +359,7 @@ func (s *Server) decide(outcome string) echo.HandlerFunc {
 			return s.paneAfter(c, id, http.StatusConflict, func(p *views.ReviewPane) {
 				p.Error = "Not decided: " + ce.Message + "."
 				if !p.Pending {
-					p.RowUpdate = &views.DecidedRow{ID: id, Message: p.Decision, Stale: true, OOB: true}
+					p.RowUpdate = &views.DecidedRow{ID: id, Message: p.Lead.Name + ": " + p.Decision + ".", Stale: true, OOB: true}
 				}
 			})
 		}
@@ -370,20 +370,29 @@ func (s *Server) decide(outcome string) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
+		matching, err := s.store.CountPendingMatching(ctx, filter)
+		if err != nil {
+			return err
+		}
+		chips := typeChips(q, matching)
+		lead, err := s.store.GetLead(ctx, r.LeadID)
+		if err != nil {
+			return err
+		}
 		notice := decisionText(r, actorOf(c).ID)
-		row := &views.DecidedRow{ID: id, Cursor: store.CursorOf(r, filter.Sort).Encode(), Message: decisionText(r, actorOf(c).ID) + ".", OOB: true}
+		row := &views.DecidedRow{ID: id, Cursor: store.CursorOf(r, filter.Sort).Encode(), Message: lead.Name + ": " + notice + ".", OOB: true}
 		next, err := s.nextReview(c, filter, r)
 		if err != nil {
 			return err
 		}
 		if next == 0 {
-			return s.renderComponent(c, http.StatusOK, views.Done(views.QueueDone{Notice: notice + ".", RowUpdate: row, Count: &counts.Total}))
+			return s.renderComponent(c, http.StatusOK, views.Done(views.QueueDone{Notice: notice + ".", RowUpdate: row, Count: &counts.Total, TypeCounts: chips}))
 		}
 		p, err := s.paneVM(c, next)
 		if err != nil {
 			return err
 		}
-		p.Notice, p.RowUpdate, p.Count = notice+". Next up:", row, &counts.Total
+		p.Notice, p.RowUpdate, p.Count, p.TypeCounts = notice+". Next up:", row, &counts.Total, chips
 		return s.renderComponent(c, http.StatusOK, views.Pane(p))
 	}
 }
