@@ -578,6 +578,8 @@ func TestAPIQueueDisabled(t *testing.T) {
 					t.Fatalf("%s: %s", rt.path, r.Body)
 				}
 			}
+			// A token without the scope still hears that first.
+			newAPI(t, env, store.ScopeLeadsWrite).expect("GET", "/api/v1/review-queue/stats", nil, http.StatusForbidden, nil)
 			var f flagOut
 			a.expect("POST", fmt.Sprintf("/api/v1/leads/%d/score", l.ID), map[string]any{"score": 99}, 200, &f)
 			if f.Flagged || !strings.Contains(f.Reason, "queue is disabled") {
