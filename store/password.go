@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"runtime"
 	"strings"
 
 	"golang.org/x/crypto/argon2"
@@ -21,8 +22,9 @@ const (
 )
 
 // hashSlots bounds how many hashes run at once: each takes 19 MiB, so a
-// flood of logins queues here instead of exhausting memory.
-var hashSlots = make(chan struct{}, 4)
+// flood of logins queues here instead of exhausting memory. More slots than
+// cores would add memory, not throughput.
+var hashSlots = make(chan struct{}, min(runtime.NumCPU(), 4))
 
 func withHashSlot(ctx context.Context, fn func()) error {
 	select {
@@ -84,12 +86,17 @@ func CheckPassword(ctx context.Context, hash, pw string) (bool, error) {
 		return false, errors.New("bad password hash salt")
 	}
 	want, err := b64.DecodeString(parts[5])
-	if err != nil {
+	if err != nil || len(want) < 16 || len(want) > 64 {
 		return false, errors.New("bad password hash")
+	}
+	// A stored hash names its own cost: bound it, so a bad row cannot make
+	// a login allocate gigabytes.
+	if m == 0 || m > 256*1024 || t == 0 || t > 16 || p == 0 || p > 8 {
+		return false, errors.New("password hash parameters out of range")
 	}
 	var got []byte
 	if err := withHashSlot(ctx, func() {
-		got = argon2.IDKey([]byte(pw), salt, t, m, p, uint32(len(want)))
+		got = argon2.IDKey([]byte(pw), salt, t, m, p, uint32(len(want))) // #nosec G115 -- len(want) is 16..64, checked above
 	}); err != nil {
 		return false, err
 	}

@@ -58,7 +58,7 @@ func main() {
 	o.Out, o.Log = os.Stdout, os.Stderr
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := Run(ctx, o, *scale); err != nil {
+	if _, err := Run(ctx, o, *scale); err != nil {
 		fmt.Fprintf(os.Stderr, "reviewqbench: %v\n", err)
 		os.Exit(1)
 	}

@@ -26,48 +26,48 @@ const (
 )
 
 // Run prepares the data set and the server and runs every scenario.
-func Run(ctx context.Context, o Options, scale string) error {
+func Run(ctx context.Context, o Options, scale string) ([]Result, error) {
 	if err := ensureDatabase(ctx, o.DatabaseURL); err != nil {
-		return err
+		return nil, err
 	}
 	st, err := store.Open(ctx, o.DatabaseURL, store.Options{})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer st.Close()
 	if _, err := st.MigrateUp(ctx); err != nil {
-		return err
+		return nil, err
 	}
 	if err := prepareData(ctx, o, st); err != nil {
-		return err
+		return nil, err
 	}
 	if _, err := st.GetOperatorByEmail(ctx, benchEmail); errors.Is(err, store.ErrNotFound) {
 		if _, err := st.CreateOperator(ctx, store.SystemActor, "", store.NewOperator{Email: benchEmail, Name: "Bench Admin", Role: store.RoleAdmin, Password: benchPassword}); err != nil {
-			return err
+			return nil, err
 		}
 	} else if err != nil {
-		return err
+		return nil, err
 	}
 	_, token, err := st.CreateToken(ctx, store.SystemActor, "", "bench", store.Scopes)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	srv, err := startServer(ctx, o)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer srv.stop()
 	sess, err := login(srv.URL)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	env := &benchEnv{o: o, st: st, srv: srv, token: token, session: sess}
 	results, err := env.runScenarios(ctx)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	size, _ := st.MeasureDataset(ctx)
-	return report(o, scale, size, results)
+	return results, report(o, scale, size, results)
 }
 
 // ensureDatabase creates the MySQL database of the URL when it is missing.

@@ -207,6 +207,10 @@ func (e *benchEnv) attack(ctx context.Context, sc scenario, d time.Duration) (*v
 		}
 	}()
 	for res := range atk.Attack(tr, rate, d, sc.name) {
+		// A targeter that ran out ends the attack with one non-request.
+		if res.Error == vegeta.ErrNoTargets.Error() {
+			continue
+		}
 		m.Add(res)
 	}
 	close(done)
