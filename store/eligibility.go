@@ -75,6 +75,37 @@ func (s *Store) eligibilityQuery(ctx context.Context) *gorm.DB {
 		Joins("LEFT JOIN reviews ON reviews.open_lead_id = leads.id")
 }
 
+// EligibilitySQL is the batch query as the database gets it, for EXPLAIN
+// (the hot path must stay on the primary key and the unique indexes).
+func (s *Store) EligibilitySQL(ids []int64, ext []string) string {
+	return s.DB.ToSQL(func(tx *gorm.DB) *gorm.DB {
+		q := tx.Table("leads").
+			Select("leads.id, leads.external_id, leads.status, leads.requires_human_review, leads.review_type, reviews.id AS task_id").
+			Joins("LEFT JOIN reviews ON reviews.open_lead_id = leads.id")
+		if len(ext) > 0 {
+			q = q.Where("leads.external_id IN ?", ext)
+		} else {
+			q = q.Where("leads.id IN ?", ids)
+		}
+		var rows []eligibilityRow
+		return q.Scan(&rows)
+	})
+}
+
+// EligibilityOfExternalID answers for one lead by the engines' id, in the
+// same single query; ErrNotFound if unknown.
+func (s *Store) EligibilityOfExternalID(ctx context.Context, ext string) (*Eligibility, error) {
+	var rows []eligibilityRow
+	if err := s.eligibilityQuery(ctx).Where("leads.external_id = ?", ext).Limit(1).Scan(&rows).Error; err != nil {
+		return nil, fmt.Errorf("eligibility: %w", err)
+	}
+	if len(rows) == 0 {
+		return nil, ErrNotFound
+	}
+	e := rows[0].judge()
+	return &e, nil
+}
+
 // EligibilityOf answers for one lead by reviewq id; ErrNotFound if unknown.
 func (s *Store) EligibilityOf(ctx context.Context, leadID int64) (*Eligibility, error) {
 	var rows []eligibilityRow

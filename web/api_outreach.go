@@ -10,11 +10,18 @@ import (
 
 // apiEligibility says whether outreach may contact one lead now.
 func (s *Server) apiEligibility(c echo.Context) error {
-	id, err := s.leadID(c)
-	if err != nil {
-		return err
+	// The outreach engine's hot path: one query, also by external_id.
+	var e *store.Eligibility
+	var err error
+	if c.QueryParam("by") == "external_id" {
+		e, err = s.store.EligibilityOfExternalID(c.Request().Context(), c.Param("id"))
+	} else {
+		id, perr := s.leadID(c)
+		if perr != nil {
+			return perr
+		}
+		e, err = s.store.EligibilityOf(c.Request().Context(), id)
 	}
-	e, err := s.store.EligibilityOf(c.Request().Context(), id)
 	if err != nil {
 		return leadNotFound(err)
 	}
