@@ -173,8 +173,9 @@
     var ids = workable().map(function (r) { return r.getAttribute("data-review-id"); });
     ev.detail.parameters.ids = ids.slice(0, 500).join(",");
     var all = rows();
-    if (!$("#load-more") && all.length) {
-      ev.detail.parameters.after = all[all.length - 1].getAttribute("data-cursor") || "";
+    if (!$("#load-more")) {
+      // "start": the list is empty, so anything new belongs in it.
+      ev.detail.parameters.after = all.length ? all[all.length - 1].getAttribute("data-cursor") || "" : "start";
     }
   });
 

@@ -13,7 +13,7 @@ import (
 
 // liveForm is what the queue's poll sends besides the filter: the ids of
 // the rows on screen, and the cursor of the last row when the whole list
-// is loaded (new arrivals after it are appended).
+// is loaded (new arrivals after it are appended; "start" for an empty list).
 type liveForm struct {
 	IDs   string `query:"ids"`
 	After string `query:"after"`
@@ -89,9 +89,12 @@ func (s *Server) queueLive(c echo.Context) error {
 		v.States = append(v.States, rs)
 	}
 	if lf.After != "" {
-		cur, err := store.ParseCursor(lf.After)
-		if err != nil {
-			return err
+		// "start": the operator's list is empty; everything is new to it.
+		var cur *store.Cursor
+		if lf.After != "start" {
+			if cur, err = store.ParseCursor(lf.After); err != nil {
+				return err
+			}
 		}
 		f.After = cur
 		if err := f.Validate(); err == nil {

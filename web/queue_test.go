@@ -393,9 +393,37 @@ func TestQueueLiveMarksRowsDecidedElsewhere(t *testing.T) {
 			if strings.Contains(live.Body, fmt.Sprintf(`id="review-%d" class="review-row"`, r2.ID)) {
 				t.Fatal("a row nobody touched was re-sent whole")
 			}
+			// An empty list gets every pending review as new.
+			mustContain(t, "live refresh of an empty list", ann.HTMX(http.MethodGet, "/dashboard/review-queue/live?after=start", nil).Body,
+				fmt.Sprintf(`id="review-%d"`, r2.ID), fmt.Sprintf(`id="review-%d"`, r3.ID))
 			if res := ann.HTMX(http.MethodGet, "/dashboard/review-queue/live?ids=1,x", nil); res.Status != 400 {
 				t.Fatalf("bad ids: %d", res.Status)
 			}
+		})
+	}
+}
+
+func TestQueuePaneShowsQualityIssuesAndReply(t *testing.T) {
+	for _, d := range storetest.Dialects {
+		t.Run(string(d), func(t *testing.T) {
+			env := webtest.Start(t, d)
+			ctx := context.Background()
+			reply := "Please stop emailing me"
+			lead, _, err := env.Store.UpsertLead(ctx, store.LeadInput{ExternalID: "q1", LastReplySnippet: &reply})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := env.Store.RecordQuality(ctx, lead.ID, []store.QualityIssue{{Code: "spammy_subject", Severity: "high", Message: "ALL CAPS subject"},
+				{Code: "long_body", Severity: "low"}}, store.SystemActor); err != nil {
+				t.Fatal(err)
+			}
+			r, err := env.Store.OpenReviewOfLead(ctx, lead.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			c, _ := env.LoggedIn(t, store.RoleOperator)
+			pane := c.HTMX(http.MethodGet, reviewPath(r.ID, ""), nil).Body
+			mustContain(t, "pane", pane, "Quality issues", "spammy_subject", "ALL CAPS subject", "long_body", "sev-high", "Please stop emailing me", "quality_gate")
 		})
 	}
 }
