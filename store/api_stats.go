@@ -20,32 +20,37 @@ type QueueStats struct {
 	// critical; Breached those past the critical age.
 	AtRisk   int64
 	Breached int64
-	// Claimed counts pending reviews with a live claim.
-	Claimed int64
 }
 
-// QueueStats counts pending reviews by type and source, with SLA ages, in
-// one grouped query over the pending rows (status index) and one index seek
-// for the oldest.
+// QueueStats counts pending reviews by type (with SLA ages) and by source,
+// and finds the oldest. Each query reads only an index: (status,
+// review_type, flagged_at), (status, source, ...) and a seek on (status,
+// flagged_at), so the cost follows the pending count, never the history.
 func (s *Store) QueueStats(ctx context.Context, warning, critical time.Duration) (QueueStats, error) {
 	now := Now()
 	warnBefore, critBefore := now.Add(-warning), now.Add(-critical)
-	var rows []struct {
+	var byType []struct {
 		ReviewType string
-		Source     string
 		N          int64
 		AtRisk     int64
 		Breached   int64
-		Claimed    int64
 	}
 	err := s.DB.WithContext(ctx).Table("reviews").
-		Select("review_type, source, COUNT(*) AS n, "+
+		Select("review_type, COUNT(*) AS n, "+
 			"SUM(CASE WHEN flagged_at <= ? AND flagged_at > ? THEN 1 ELSE 0 END) AS at_risk, "+
-			"SUM(CASE WHEN flagged_at <= ? THEN 1 ELSE 0 END) AS breached, "+
-			"SUM(CASE WHEN claim_expires_at > ? THEN 1 ELSE 0 END) AS claimed", warnBefore, critBefore, critBefore, now).
-		Where("status = ?", StatusPending).Group("review_type, source").Scan(&rows).Error
+			"SUM(CASE WHEN flagged_at <= ? THEN 1 ELSE 0 END) AS breached", warnBefore, critBefore, critBefore).
+		Where("status = ?", StatusPending).Group("review_type").Scan(&byType).Error
 	if err != nil {
-		return QueueStats{}, fmt.Errorf("queue stats: %w", err)
+		return QueueStats{}, fmt.Errorf("queue stats by type: %w", err)
+	}
+	var bySource []struct {
+		Source string
+		N      int64
+	}
+	err = s.DB.WithContext(ctx).Table("reviews").Select("source, COUNT(*) AS n").
+		Where("status = ?", StatusPending).Group("source").Scan(&bySource).Error
+	if err != nil {
+		return QueueStats{}, fmt.Errorf("queue stats by source: %w", err)
 	}
 	out := QueueStats{ByType: map[string]int64{}, BySource: map[string]int64{}}
 	for _, t := range ReviewTypes {
@@ -54,13 +59,14 @@ func (s *Store) QueueStats(ctx context.Context, warning, critical time.Duration)
 	for _, src := range Sources {
 		out.BySource[src] = 0
 	}
-	for _, r := range rows {
+	for _, r := range byType {
 		out.TotalPending += r.N
 		out.ByType[r.ReviewType] += r.N
-		out.BySource[r.Source] += r.N
 		out.AtRisk += r.AtRisk
 		out.Breached += r.Breached
-		out.Claimed += r.Claimed
+	}
+	for _, r := range bySource {
+		out.BySource[r.Source] += r.N
 	}
 	var oldest Review
 	err = s.DB.WithContext(ctx).Select("id, flagged_at").Where("status = ?", StatusPending).

@@ -34,7 +34,6 @@ func (s *Server) apiStats(c echo.Context) error {
 		"by_source":               st.BySource,
 		"oldest_task_created_at":  st.Oldest,
 		"oldest_task_age_seconds": oldestAge,
-		"claimed":                 st.Claimed,
 		"sla": map[string]any{
 			"warning_hours": set.Int(store.KeySLAWarningHours), "critical_hours": set.Int(store.KeySLACriticalHours),
 			"at_risk": st.AtRisk, "breached": st.Breached,
