@@ -775,3 +775,19 @@ func TestAPITasksKeyset(t *testing.T) {
 		})
 	}
 }
+
+// TestQualityIssuesReachTheOperator: the issues a quality gate sends are in
+// the review the operator opens.
+func TestQualityIssuesReachTheOperator(t *testing.T) {
+	env := webtest.Start(t, store.SQLite)
+	a := newAPI(t, env)
+	l := pushLead(a, "QI-1", nil)
+	var f flagOut
+	a.expect("POST", fmt.Sprintf("/api/v1/leads/%d/quality", l.ID), map[string]any{"issues": []map[string]string{
+		{"code": "pricing_promise", "severity": "high", "message": "promises a 50% discount"}}}, http.StatusCreated, &f)
+	op, _ := env.LoggedIn(t, store.RoleOperator)
+	r := op.Get(fmt.Sprintf("/dashboard/review-queue/%d", f.Task.ID))
+	if r.Status != 200 || !strings.Contains(r.Body, "pricing_promise") || !strings.Contains(r.Body, "promises a 50% discount") {
+		t.Fatalf("review page: %d, issues missing", r.Status)
+	}
+}
