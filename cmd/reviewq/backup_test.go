@@ -132,7 +132,7 @@ func TestBackupMariaDBWithDumpAndRestore(t *testing.T) {
 	// The procedure of docs/operations.md.
 	args, db, env := mysqlArgs(t, u)
 	file := filepath.Join(t.TempDir(), "reviewq.sql")
-	cmd := exec.Command(dump, append(args, "--single-transaction", "--routines", "--triggers", "--result-file="+file, db)...)
+	cmd := exec.Command(dump, append(args, "--single-transaction", "--routines", "--triggers", "--no-tablespaces", "--result-file="+file, db)...)
 	cmd.Env = env
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("%s: %v: %s", dump, err, out)
