@@ -37,6 +37,9 @@ type Cursor struct {
 	ID        int64
 	ByScore   bool
 	Score     int
+	// ByDecided marks a cursor of the decided list; FlaggedAt then holds
+	// the decision time.
+	ByDecided bool
 }
 
 // ErrBadCursor means a cursor was not one this server made.
@@ -52,6 +55,9 @@ func (c Cursor) Encode() string {
 	raw := strconv.FormatInt(c.FlaggedAt.UnixMicro(), 10) + "." + strconv.FormatInt(c.ID, 10)
 	if c.ByScore {
 		raw = "s" + strconv.Itoa(c.Score) + "." + raw
+	}
+	if c.ByDecided {
+		raw = "d" + raw
 	}
 	return base64.RawURLEncoding.EncodeToString([]byte(raw))
 }
@@ -70,7 +76,10 @@ func ParseCursor(s string) (*Cursor, error) {
 	}
 	text := string(raw)
 	c := &Cursor{}
-	if rest, ok := strings.CutPrefix(text, "s"); ok {
+	if rest, ok := strings.CutPrefix(text, "d"); ok {
+		c.ByDecided, text = true, rest
+	}
+	if rest, ok := strings.CutPrefix(text, "s"); ok && !c.ByDecided {
 		score, tail, ok := strings.Cut(rest, ".")
 		n, err := strconv.Atoi(score)
 		if !ok || err != nil || n < 0 || n > 100 {
@@ -133,7 +142,7 @@ func (f *QueueFilter) Validate() error {
 	if f.Sort != SortOldest && f.Sort != SortScore {
 		return invalid("sort", "must be oldest or score")
 	}
-	if f.After != nil && f.After.ByScore != (f.Sort == SortScore) {
+	if f.After != nil && (f.After.ByScore != (f.Sort == SortScore) || f.After.ByDecided) {
 		return invalid("cursor", "belongs to another sort order; start from the first page")
 	}
 	if f.Limit <= 0 {
@@ -337,4 +346,33 @@ func (s *Store) QueueItemsByID(ctx context.Context, ids []int64) ([]QueueItem, e
 		return nil, fmt.Errorf("queue items: %w", err)
 	}
 	return items, nil
+}
+
+// ListDecided returns decided reviews, latest decision first, one keyset
+// page (on the decided_at index), and the cursor of the next page.
+func (s *Store) ListDecided(ctx context.Context, after *Cursor, limit int) ([]QueueItem, *Cursor, error) {
+	if after != nil && !after.ByDecided {
+		return nil, nil, invalid("cursor", "belongs to another list; start from the first page")
+	}
+	if limit <= 0 || limit > 200 {
+		limit = 50
+	}
+	q := s.DB.WithContext(ctx).Table("reviews").
+		Select("reviews.*, leads.external_id AS lead_external_id, leads.name AS lead_name, leads.email AS lead_email, "+
+			"leads.company AS lead_company, leads.score AS lead_score, leads.campaign AS lead_campaign").
+		Joins("JOIN leads ON leads.id = reviews.lead_id").Where("reviews.decided_at IS NOT NULL")
+	if after != nil {
+		q = q.Where("(reviews.decided_at < ? OR (reviews.decided_at = ? AND reviews.id < ?))", after.FlaggedAt, after.FlaggedAt, after.ID)
+	}
+	var items []QueueItem
+	if err := q.Order("reviews.decided_at DESC, reviews.id DESC").Limit(limit + 1).Scan(&items).Error; err != nil {
+		return nil, nil, fmt.Errorf("list decided: %w", err)
+	}
+	var next *Cursor
+	if len(items) > limit {
+		items = items[:limit]
+		last := items[len(items)-1]
+		next = &Cursor{FlaggedAt: *last.DecidedAt, ID: last.ID, ByDecided: true}
+	}
+	return items, next, nil
 }

@@ -174,3 +174,39 @@ func decideOrFail(t *testing.T, st *store.Store, id int64, actor store.Actor) {
 		t.Fatal(err)
 	}
 }
+
+func TestListDecidedLatestFirstByKeyset(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		var want []int64
+		for i := 0; i < 7; i++ {
+			r := flagLead(t, st, fmt.Sprintf("d%d", i), "D", "D", "c", 10, store.TypeAction, store.SourceAPI)
+			decideOrFail(t, st, r.ID, opActor(9, "Dee"))
+			want = append([]int64{r.ID}, want...)
+		}
+		flagLead(t, st, "pending", "P", "P", "c", 10, store.TypeAction, store.SourceAPI)
+		var got []int64
+		var cur *store.Cursor
+		for {
+			items, next, err := st.ListDecided(ctx, cur, 3)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got = append(got, ids(items)...)
+			if next == nil {
+				break
+			}
+			parsed, err := store.ParseCursor(next.Encode())
+			if err != nil || !parsed.ByDecided {
+				t.Fatalf("cursor round trip: %+v %v", parsed, err)
+			}
+			cur = parsed
+		}
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Fatalf("decided list %v, want %v", got, want)
+		}
+		if _, _, err := st.ListPending(ctx, store.QueueFilter{After: cur}); err == nil && cur != nil {
+			t.Fatal("a decided-list cursor was accepted by the queue")
+		}
+	})
+}

@@ -237,3 +237,82 @@ func TestFlagsRestoreKeepsNewerFlagsAndReportsDamage(t *testing.T) {
 		}
 	})
 }
+
+// TestFlagsClearWhileEnginesFlag clears and restores while engines keep
+// flagging (the queue left on): no error, every review that existed at the
+// start is cleared, and afterwards every lead's seed columns agree with its
+// open review, the invariant outreach relies on.
+func TestFlagsClearWhileEnginesFlag(t *testing.T) {
+	ctx := context.Background()
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		if err := st.Seed(ctx, store.SeedOptions{Leads: 300, Pending: 200}); err != nil {
+			t.Fatal(err)
+		}
+		var maxAtStart int64
+		st.DB.Table("reviews").Select("MAX(id)").Scan(&maxAtStart)
+		var leadIDs []int64
+		st.DB.Table("leads").Order("id").Pluck("id", &leadIDs)
+
+		stop := make(chan struct{})
+		errs := make(chan error, 4)
+		for w := 0; w < 3; w++ {
+			go func(w int) {
+				for i := 0; ; i++ {
+					select {
+					case <-stop:
+						errs <- nil
+						return
+					default:
+					}
+					lead := leadIDs[(i*7+w*101)%len(leadIDs)]
+					if _, err := st.Flag(ctx, lead, store.FlagInput{ReviewType: store.TypeRetry, Reason: "engine flag", Source: store.SourceAPI}, store.SystemActor); err != nil {
+						errs <- err
+						return
+					}
+				}
+			}(w)
+		}
+		var file bytes.Buffer
+		w := store.NewFlagFileWriter(&file, st.Dialect)
+		res, clearErr := st.ClearFlags(ctx, store.ClearOptions{Actor: store.SystemActor, File: "race.json", Write: w.Write, Batch: 20})
+		_ = w.Close()
+		close(stop)
+		for i := 0; i < 3; i++ {
+			if err := <-errs; err != nil {
+				t.Fatalf("flagging during the clear: %v", err)
+			}
+		}
+		if clearErr != nil {
+			t.Fatalf("clear: %v", clearErr)
+		}
+		if res.Reviews < 200 {
+			t.Fatalf("cleared %d reviews, want at least the 200 seeded", res.Reviews)
+		}
+		if n := countWhere(t, st, "reviews", "status = ? AND id <= ?", store.StatusPending, maxAtStart); n != 0 {
+			t.Fatalf("%d reviews from before the clear are still pending", n)
+		}
+		rr, err := st.RestoreFlags(ctx, bytes.NewReader(file.Bytes()), store.SystemActor, "race.json")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rr.Restored+rr.AlreadyOpen+rr.Skipped != rr.Records || rr.Records != res.Total() {
+			t.Fatalf("restore %+v does not add up to the %d cleared", rr, res.Total())
+		}
+		for _, p := range rr.Problems {
+			if !strings.Contains(p, "another open review") && !strings.Contains(p, "flag follows that review") {
+				t.Fatalf("unexpected restore problem: %s", p)
+			}
+		}
+		// Every lead: flagged exactly when it has an open review, with its type.
+		var bad int64
+		err = st.DB.Raw(`SELECT COUNT(*) FROM leads l LEFT JOIN reviews r ON r.open_lead_id = l.id
+			WHERE (r.id IS NULL AND l.requires_human_review = ?) OR (r.id IS NOT NULL AND (l.requires_human_review = ? OR l.review_type <> r.review_type))`,
+			true, false).Scan(&bad).Error
+		if err != nil {
+			t.Fatal(err)
+		}
+		if bad != 0 {
+			t.Fatalf("%d leads whose seed columns disagree with their open review", bad)
+		}
+	})
+}

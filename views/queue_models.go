@@ -238,3 +238,28 @@ type BulkRefusal struct {
 	Name   string
 	Reason string
 }
+
+// DecisionsPage is the list of recent decisions (where leads reopen them).
+type DecisionsPage struct {
+	Page
+	Rows DecisionRows
+}
+
+// DecisionRows is one page of decided reviews.
+type DecisionRows struct {
+	Items   []DecisionRow
+	NextURL string
+}
+
+// DecisionRow is one decided review.
+type DecisionRow struct {
+	ID         int64
+	LeadName   string
+	Company    string
+	Type       string
+	Status     string
+	By         string
+	ReasonCode string
+	At         string
+	AtISO      string
+}

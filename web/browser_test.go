@@ -224,6 +224,11 @@ func TestBrowserBulkReject(t *testing.T) {
 			t.Fatalf("review %d: %s, want %s", id, s, want)
 		}
 	}
+	// Both are listed under recent decisions, and open from there.
+	wait(ctx, t, "recent decisions", chromedp.Navigate(env.URL+"/dashboard/review-queue/decided"), chromedp.WaitVisible("#queue-rows"))
+	keys(ctx, t, "j", "o")
+	wait(ctx, t, "open a decision", chromedp.WaitVisible(paneOf(r2.ID)))
+	webtest.Screenshot(t, ctx, "decisions")
 	// The tablet width: one column, the pane below the list.
 	wait(ctx, t, "tablet", chromedp.EmulateViewport(820, 1180), chromedp.Navigate(env.URL+"/dashboard/review-queue"), chromedp.WaitVisible("#pending-count"))
 	keys(ctx, t, "j", "o")

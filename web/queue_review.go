@@ -122,6 +122,9 @@ func (s *Server) paneVM(c echo.Context, id int64) (views.ReviewPane, error) {
 		p.ClaimedBy, p.ClaimMine, p.ClaimUntil = st.ClaimedBy, st.Mine, st.Until
 	} else {
 		p.Decision = decisionText(&r, actorOf(c).ID)
+		if r.DecidedAt != nil {
+			p.Age = humanAge(r.DecidedAt.Sub(r.FlaggedAt))
+		}
 		if r.DecisionSubject != nil {
 			p.Subject = *r.DecisionSubject
 		}

@@ -11,6 +11,8 @@ func (s *Server) queueRoutes() {
 	queue.GET("/live", s.queueLive)
 	queue.POST("/bulk/preview", s.bulkPreview)
 	queue.POST("/bulk", s.bulkDecide)
+	queue.GET("/decided", s.decisionsPage)
+	queue.GET("/decided/rows", s.decisionsMore)
 	queue.GET("/:id", s.reviewPane)
 	queue.POST("/:id/approve", s.decide(store.OutcomeApprove))
 	queue.POST("/:id/reject", s.decide(store.OutcomeReject))

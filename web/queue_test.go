@@ -203,6 +203,11 @@ func TestQueueReopenReflagAndNotesOverHTTP(t *testing.T) {
 			}
 			opC.HTMX(http.MethodPost, reviewPath(r.ID, "reject"), webtest.Form("reason_code", "duplicate", "version", "2"))
 
+			// The decision is listed under recent decisions.
+			mustContain(t, "recent decisions", leadC.Get("/dashboard/review-queue/decided").Body, "Lead R", "rejected", "duplicate", reviewPath(r.ID, ""))
+			if res := leadC.Get("/dashboard/review-queue/decided?cursor=bogus"); res.Status != 400 {
+				t.Fatalf("bad cursor: %d", res.Status)
+			}
 			// Operators cannot reopen; leads can, and the pane offers it only to them.
 			if strings.Contains(opC.HTMX(http.MethodGet, reviewPath(r.ID, ""), nil).Body, "Reopen") {
 				t.Fatal("operator offered reopen")
