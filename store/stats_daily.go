@@ -214,7 +214,14 @@ func recordDecisionStats(tx *gorm.DB, r *Review, status, reasonCode string, acto
 		return err
 	}
 	wait, handle := decisionDurations(r, actor.Type, actorID, marks[r.ID], at)
-	for metric, d := range map[string]time.Duration{MetricWait: wait, MetricHandle: handle} {
+	// Always wait before handle (and stats_daily before these): concurrent
+	// decisions lock the shared counter rows in one order, or InnoDB could
+	// pick deadlock victims among them.
+	for _, m := range []struct {
+		metric string
+		d      time.Duration
+	}{{MetricWait, wait}, {MetricHandle, handle}} {
+		metric, d := m.metric, m.d
 		k := durationKey{Day: day, Metric: metric, ActorType: actor.Type, ActorID: actorID, LE: bucketLE(d)}
 		if err := upsertDuration(tx, k, durationVal{N: 1, SumMS: d.Milliseconds()}); err != nil {
 			return err
