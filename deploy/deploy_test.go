@@ -6,6 +6,9 @@ package deploy_test
 import (
 	"debug/elf"
 	"fmt"
+	"io"
+	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"os/user"
@@ -15,7 +18,9 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
+	"time"
 )
 
 var (
@@ -251,4 +256,92 @@ func TestReviewqctlRunsCommandsWithTheServiceEnvironment(t *testing.T) {
 	if out := run("backup", "first.db"); !strings.Contains(out, filepath.Join(state, "first.db")) {
 		t.Fatalf("backup: %s", out)
 	}
+}
+
+// TestReleaseBinaryServesAsDeployed runs the release binary the way the
+// guide does: migrate, create a token, serve, smoke-test, read the build
+// info on /metrics, and stop with SIGTERM.
+func TestReleaseBinaryServesAsDeployed(t *testing.T) {
+	bin := release(t)
+	dir := t.TempDir()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	env := append(os.Environ(), "REVIEWQ_DATABASE_URL=sqlite:"+filepath.Join(dir, "reviewq.db"), "REVIEWQ_ADDR="+addr)
+	cli := func(args ...string) string {
+		t.Helper()
+		cmd := exec.Command(bin, args...)
+		cmd.Env = env
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("reviewq %v: %v", args, err)
+		}
+		return strings.TrimSpace(string(out))
+	}
+	cli("migrate", "up")
+	token := cli("token", "create", "--name", "smoke", "--scopes", "queue:read")
+
+	serve := exec.Command(bin, "serve")
+	serve.Env = env
+	var logs strings.Builder
+	serve.Stderr = &logs
+	if err := serve.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- serve.Wait() }()
+	t.Cleanup(func() { _ = serve.Process.Kill() })
+	base := "http://" + addr
+	for start := time.Now(); ; time.Sleep(50 * time.Millisecond) {
+		if resp, err := http.Get(base + "/healthz"); err == nil {
+			resp.Body.Close()
+			break
+		}
+		if time.Since(start) > 20*time.Second {
+			t.Fatalf("reviewq serve did not answer on %s:\n%s", addr, logs.String())
+		}
+	}
+
+	smoke := exec.Command(bin, "smoke", "--url", base)
+	smoke.Env = append(env, "REVIEWQ_SMOKE_TOKEN="+token)
+	if out, err := smoke.CombinedOutput(); err != nil || !strings.Contains(string(out), "all 5 checks passed") {
+		t.Fatalf("smoke against the release binary: %v\n%s", err, out)
+	}
+	resp, err := http.Get(base + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	metrics, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !regexp.MustCompile(`reviewq_build_info\{commit="abc1234",goversion="[^"]+",version="v9\.8\.7-test"\} 1`).Match(metrics) {
+		t.Fatalf("/metrics has no build info of this release:\n%s", grepLines(string(metrics), "build_info"))
+	}
+
+	if err := serve.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("serve did not exit cleanly on SIGTERM: %v\n%s", err, logs.String())
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("serve did not stop within 30 s of SIGTERM")
+	}
+	if !strings.Contains(logs.String(), "draining") {
+		t.Fatalf("no drain on SIGTERM in the log:\n%s", logs.String())
+	}
+}
+
+func grepLines(s, sub string) string {
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		if strings.Contains(l, sub) {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
 }
