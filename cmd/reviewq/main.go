@@ -39,7 +39,7 @@ usage:
   reviewq flags restore FILE             put the flags saved by flags clear back
   reviewq backup FILE                    consistent online copy of the SQLite database (MySQL: mysqldump, see docs/operations.md)
   reviewq smoke --url URL --token TOKEN  smoke-test a running instance (PASS/FAIL per check; non-zero exit on a failure)
-  reviewq report [--days 7] [--csv]       the ops metrics report of the last N days (UTC), as text or CSV
+  reviewq report [--days 7] [--csv] [--rebuild]   the ops metrics report of the last N days (UTC), as text or CSV
   reviewq version
 
 configuration (environment):

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"flag"
+	"fmt"
 	"io"
 
 	"reviewq/store"
@@ -19,9 +20,10 @@ func cmdReport(ctx context.Context, env *Env, args []string) error {
 	fs.SetOutput(io.Discard)
 	days := fs.Int("days", 7, "number of days, today included (1 to 366)")
 	asCSV := fs.Bool("csv", false, "print CSV (section,group,metric,value) instead of text")
+	rebuild := fs.Bool("rebuild", false, "first recompute the daily aggregates from the reviews table (after upgrading a database that has decisions, or to repair)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			return usagef("usage: reviewq report [--days N] [--csv]")
+			return usagef("usage: reviewq report [--days N] [--csv] [--rebuild]")
 		}
 		return usagef("%v", err)
 	}
@@ -39,6 +41,12 @@ func cmdReport(ctx context.Context, env *Env, args []string) error {
 	defer st.Close()
 	if err := st.CheckSchema(ctx); err != nil {
 		return err
+	}
+	if *rebuild {
+		if err := st.RebuildDailyStats(ctx); err != nil {
+			return err
+		}
+		fmt.Fprintln(env.Stderr, "daily stats rebuilt from the reviews table")
 	}
 	rs, err := st.RangeStats(ctx, rng)
 	if err != nil {

@@ -72,6 +72,15 @@ func TestReportCommand(t *testing.T) {
 				}
 			}
 
+			// --rebuild recomputes the aggregates from the reviews: same figures.
+			if err := st.DB.Exec("DELETE FROM stats_daily").Error; err != nil {
+				t.Fatal(err)
+			}
+			code, out, errOut = reportRun(t, u, "--days", "1", "--csv", "--rebuild")
+			if code != 0 || !strings.Contains(out, "summary,,total_reviewed,2\n") || !strings.Contains(errOut, "rebuilt") {
+				t.Errorf("--rebuild: exit %d\n%s\n%s", code, out, errOut)
+			}
+
 			for _, bad := range [][]string{{"--days", "0"}, {"--days", "400"}, {"--days", "x"}, {"extra"}} {
 				code, out, errOut := reportRun(t, u, bad...)
 				if code != 2 || out != "" || !strings.HasPrefix(errOut, "reviewq report: ") {
