@@ -59,7 +59,7 @@ func (s *Store) Seed(ctx context.Context, opt SeedOptions) error {
 	if opt.Prefix == "" {
 		opt.Prefix = fmt.Sprintf("seed-%d", time.Now().UnixNano())
 	}
-	r := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 42))
+	r := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 42)) // #nosec G404 G115 -- demo data, not a secret
 	batch := 500
 	now := Now()
 	db := s.DB.WithContext(ctx)

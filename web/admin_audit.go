@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -93,7 +94,7 @@ func (s *Server) auditPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	v := views.AuditPage{Page: s.page(c, "Audit log", "audit"), Actions: actions,
+	v := views.AuditPage{Page: s.page(c, "Audit log", "audit"), Actions: withCategories(actions),
 		Filter: views.AuditFilter{Action: q.Action, Actor: q.Actor, From: q.From, To: q.To}}
 	for _, e := range entries {
 		v.Rows = append(v.Rows, views.AuditRow{
@@ -106,4 +107,17 @@ func (s *Server) auditPage(c echo.Context) error {
 		v.NextURL = q.url(next)
 	}
 	return s.render(c, http.StatusOK, views.Audit(v), nil)
+}
+
+// withCategories puts "login.*"-style choices before the actions.
+func withCategories(actions []string) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, a := range actions {
+		if cat, _, ok := strings.Cut(a, "."); ok && !seen[cat] {
+			seen[cat] = true
+			out = append(out, cat+".*")
+		}
+	}
+	return append(out, actions...)
 }

@@ -11,7 +11,13 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/cdp"
+	cdplog "github.com/chromedp/cdproto/log"
+	"github.com/chromedp/chromedp"
 
 	"reviewq/store"
 	"reviewq/store/storetest"
@@ -643,4 +649,67 @@ func mustURLF(f *testing.F, raw string) *url.URL {
 		f.Fatal(err)
 	}
 	return u
+}
+
+// TestNoCSPViolationsInTheBrowser opens every page in Chromium as an admin
+// and fails on any report of the Content-Security-Policy (an inline style
+// or script, an eval, a foreign origin).
+func TestNoCSPViolationsInTheBrowser(t *testing.T) {
+	ctx := webtest.Browser(t)
+	env := webtest.Start(t, store.SQLite)
+	rv := storetest.FlaggedLead(t, env.Store, "csp-1", store.TypeProposal)
+	admin := storetest.Operator(t, env.Store, "csp-admin@example.com", store.RoleAdmin)
+
+	var mu sync.Mutex
+	var reports []string
+	if err := chromedp.Listen(ctx, func(ev any) {
+		if e, ok := ev.(*cdplog.EventEntryAdded); ok && e.Entry != nil &&
+			(strings.Contains(e.Entry.Text, "Content Security Policy") || e.Entry.Source == cdplog.EntrySourceViolation) {
+			mu.Lock()
+			reports = append(reports, e.Entry.URL+": "+e.Entry.Text)
+			mu.Unlock()
+		}
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Call(ctx, cdplog.Enable, cdp.Empty{}); err != nil {
+		t.Fatal(err)
+	}
+	webtest.BrowserLogin(t, ctx, env.URL, admin.Email, storetest.Password("admin"))
+	fill := map[string]string{":id": strconv.FormatInt(rv.ID, 10), ":token": "x", ":key": "queue.enabled"}
+	visited := 0
+	for _, p := range getRoutes(env, fill) {
+		if strings.HasPrefix(p, "/api/") || p == "/metrics" || strings.HasSuffix(p, ".csv") || p == "/logout" {
+			continue
+		}
+		if err := chromedp.Do(ctx, chromedp.Navigate(env.URL+p), chromedp.WaitReady("body"), chromedp.Sleep(300*time.Millisecond)); err != nil {
+			t.Fatalf("%s: %v", p, err)
+		}
+		visited++
+	}
+	// Pictures of the admin and account pages, to look at.
+	for name, p := range map[string]string{"admin-operators": "/admin/operators", "admin-operator": "/admin/operators/" + strconv.FormatInt(admin.ID, 10),
+		"admin-audit": "/admin/audit", "account-password": "/account/password"} {
+		if err := chromedp.Do(ctx, chromedp.Navigate(env.URL+p), chromedp.WaitReady("body")); err != nil {
+			t.Fatal(err)
+		}
+		webtest.Screenshot(t, ctx, name)
+	}
+	mu.Lock()
+	found := append([]string(nil), reports...)
+	mu.Unlock()
+	if len(found) > 0 {
+		t.Fatalf("CSP violations on %d pages visited:\n%s", visited, strings.Join(found, "\n"))
+	}
+	// The listener does hear a violation: an inline style added on purpose.
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.body.insertAdjacentHTML("beforeend", "<p style='color:red'>x</p>"), true`)); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(300 * time.Millisecond)
+	mu.Lock()
+	defer mu.Unlock()
+	if len(reports) == 0 {
+		t.Fatal("a deliberate inline style was not reported: the check hears nothing")
+	}
+	t.Logf("%d pages, no CSP violation", visited)
 }

@@ -152,6 +152,7 @@ func (c Config) Secret() ([]byte, error) {
 		return nil, errors.New("REVIEWQ_SESSION_SECRET is required with MySQL (every instance must share it); generate one with: openssl rand -hex 32")
 	}
 	keyFile := filepath.Join(filepath.Dir(path), "session.key")
+	// #nosec G304 -- the path is the operator's own REVIEWQ_DATABASE_URL folder.
 	if b, err := os.ReadFile(keyFile); err == nil && len(strings.TrimSpace(string(b))) >= 32 {
 		return []byte(strings.TrimSpace(string(b))), nil
 	}

@@ -55,7 +55,7 @@ func ArtifactsDir(t testing.TB) string {
 	t.Helper()
 	_, file, _, _ := runtime.Caller(0)
 	dir := filepath.Join(filepath.Dir(file), "..", "..", "test-artifacts")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := os.MkdirAll(dir, 0o755); err != nil { // #nosec G301 -- screenshots for people to look at
 		t.Fatal(err)
 	}
 	return dir
@@ -68,7 +68,7 @@ func Screenshot(t testing.TB, ctx context.Context, name string) {
 	if err != nil {
 		t.Fatalf("screenshot %s: %v", name, err)
 	}
-	if err := os.WriteFile(filepath.Join(ArtifactsDir(t), name+".png"), buf, 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(ArtifactsDir(t), name+".png"), buf, 0o644); err != nil { // #nosec G306 -- screenshots for people to look at
 		t.Fatal(err)
 	}
 }
