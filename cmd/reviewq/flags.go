@@ -46,6 +46,9 @@ func flagsClear(ctx context.Context, env *Env, args []string) error {
 	if _, err := os.Stat(path); err == nil {
 		return usagef("%s already exists: it may hold the only copy of earlier flags; choose another --out", path)
 	}
+	if fi, err := os.Stat(filepath.Dir(path)); err != nil || !fi.IsDir() {
+		return usagef("folder %s does not exist: the cleared flags must be saved before anything is cleared", filepath.Dir(path))
+	}
 	st, err := openStore(ctx, env)
 	if err != nil {
 		return err

@@ -105,7 +105,8 @@ func TestFlagsCommands(t *testing.T) {
 				t.Fatalf("second restore: %d %q", code, out)
 			}
 
-			for _, bad := range [][]string{{"flags"}, {"flags", "restore"}, {"flags", "restore", "missing.json"}, {"flags", "wipe"}} {
+			for _, bad := range [][]string{{"flags"}, {"flags", "restore"}, {"flags", "restore", "missing.json"}, {"flags", "wipe"},
+				{"flags", "clear", "--out", "no/such/folder/f.json"}, {"flags", "clear", "extra"}} {
 				if code, _, errOut := opsRun(t, u, bad...); code != 2 || errOut == "" {
 					t.Fatalf("%v: exit %d, %q", bad, code, errOut)
 				}
