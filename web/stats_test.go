@@ -98,6 +98,10 @@ func TestStatsPageFigures(t *testing.T) {
 				if !strings.Contains(r.Body, "<svg") || !strings.Contains(r.Body, `class="bar-out"`) || strings.Contains(r.Body, "style=") {
 					t.Errorf("%s: chart missing or inline style", rng)
 				}
+				// The ageing chart's numbers are in its table too: the one pending review is new.
+				if !regexp.MustCompile(`<th scope="row">&lt; 1 h</th>\s*<td class="num">1</td>`).MatchString(r.Body) {
+					t.Errorf("%s: ageing table lacks the pending review", rng)
+				}
 				// The operator's name is shown as text, never as markup.
 				if !strings.Contains(r.Body, "=HYPERLINK(&#34;http://x&#34;)") {
 					t.Errorf("%s: operator name not escaped in the page", rng)
