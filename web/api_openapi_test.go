@@ -61,4 +61,14 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 	if len(routed) < 15 {
 		t.Fatalf("only %d API routes found", len(routed))
 	}
+	// Every $ref names a component that exists.
+	var whole map[string]any
+	webtest.DecodeJSON(t, r, &whole)
+	for _, ref := range regexp.MustCompile(`"\$ref":\s*"#/components/(\w+)/(\w+)"`).FindAllStringSubmatch(r.Body, -1) {
+		comps, _ := whole["components"].(map[string]any)
+		kind, _ := comps[ref[1]].(map[string]any)
+		if _, ok := kind[ref[2]]; !ok {
+			t.Errorf("$ref to a missing component: %s/%s", ref[1], ref[2])
+		}
+	}
 }
