@@ -345,3 +345,118 @@ func grepLines(s, sub string) string {
 	}
 	return strings.Join(out, "\n")
 }
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+func waitHTTP(t *testing.T, url string, want int) {
+	t.Helper()
+	for start := time.Now(); time.Since(start) < 20*time.Second; time.Sleep(100 * time.Millisecond) {
+		if resp, err := http.Get(url); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == want {
+				return
+			}
+		}
+	}
+	t.Fatalf("%s did not answer %d within 20 s", url, want)
+}
+
+// TestTwoInstancesBehindHAProxy deploys as the guide does: two release
+// binaries on one database behind deploy/haproxy/reviewq.cfg, a smoke test
+// through the balancer, then one instance stopped while requests go on.
+func TestTwoInstancesBehindHAProxy(t *testing.T) {
+	haproxy, err := exec.LookPath("haproxy")
+	if err != nil {
+		t.Skip("haproxy is not installed (apt-get install haproxy): the load balancer setup is not tried")
+	}
+	raw, err := os.ReadFile("haproxy/reviewq.cfg")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command(haproxy, "-c", "-f", "haproxy/reviewq.cfg").CombinedOutput(); err != nil {
+		t.Fatalf("haproxy -c: %v\n%s", err, out)
+	}
+	bin := release(t)
+	dir := t.TempDir()
+	db := "sqlite:" + filepath.Join(dir, "reviewq.db")
+	secret := "test-secret-test-secret-test-secret-0123456789"
+	base := append(os.Environ(), "REVIEWQ_DATABASE_URL="+db, "REVIEWQ_SESSION_SECRET="+secret)
+	run := func(args ...string) string {
+		t.Helper()
+		cmd := exec.Command(bin, args...)
+		cmd.Env = base
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("reviewq %v: %v", args, err)
+		}
+		return strings.TrimSpace(string(out))
+	}
+	run("migrate", "up")
+	token := run("token", "create", "--name", "smoke", "--scopes", "queue:read")
+
+	addrs := []string{freeAddr(t), freeAddr(t)}
+	procs := make([]*exec.Cmd, 2)
+	for i, a := range addrs {
+		cmd := exec.Command(bin, "serve")
+		cmd.Env = append(base, "REVIEWQ_ADDR="+a, "REVIEWQ_TRUSTED_PROXIES=127.0.0.1")
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		procs[i] = cmd
+		t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+		waitHTTP(t, "http://"+a+"/readyz", http.StatusOK)
+	}
+
+	lb := freeAddr(t)
+	cfg := string(raw)
+	cfg = strings.Replace(cfg, "    bind :80\n", "    bind "+lb+"\n", 1)
+	cfg = strings.Replace(cfg, "10.0.0.11:8080", addrs[0], 1)
+	cfg = strings.Replace(cfg, "10.0.0.12:8080", addrs[1], 1)
+	cfg = strings.Replace(cfg, "log /dev/log local0", "log stderr format raw local0", 1)
+	cfgFile := filepath.Join(dir, "haproxy.cfg")
+	if err := os.WriteFile(cfgFile, []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	hp := exec.Command(haproxy, "-f", cfgFile)
+	if err := hp.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = hp.Process.Kill(); _ = hp.Wait() })
+	front := "http://" + lb
+	waitHTTP(t, front+"/readyz", http.StatusOK)
+
+	smoke := exec.Command(bin, "smoke", "--url", front)
+	smoke.Env = append(base, "REVIEWQ_SMOKE_TOKEN="+token)
+	if out, err := smoke.CombinedOutput(); err != nil || !strings.Contains(string(out), "all 5 checks passed") {
+		t.Fatalf("smoke through the balancer: %v\n%s", err, out)
+	}
+	if resp, err := http.Get(front + "/metrics"); err != nil || resp.StatusCode != http.StatusNotFound {
+		t.Fatalf("/metrics through the balancer: %v %v, want 404", resp, err)
+	}
+
+	// Stop instance a: every request still gets an answer from b.
+	if err := procs[0].Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 30; i++ {
+		req, _ := http.NewRequest(http.MethodGet, front+"/api/v1/review-queue/stats", nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatalf("request %d while an instance stops: %v", i, err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("request %d while an instance stops: status %d", i, resp.StatusCode)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
