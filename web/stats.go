@@ -223,7 +223,11 @@ func statsOverView(rs *store.RangeStats) views.StatsOver {
 	}
 	v.Flow = views.NewFlowChart(days)
 	for _, o := range rs.Operators {
-		v.Operators = append(v.Operators, views.StatsOperatorRow{Name: o.Name, Decisions: o.Total(), Approved: o.Approved,
+		name := o.Name
+		if o.ActorType == store.ActorToken {
+			name += " (API token)"
+		}
+		v.Operators = append(v.Operators, views.StatsOperatorRow{Name: name, Decisions: o.Total(), Approved: o.Approved,
 			Rejected: o.Rejected, Skipped: o.Skipped, ApprovalRate: rateOrDash(o.ApprovalRate(), o.Total()),
 			MedianHandle: durationOrDash(o.Handle, o.Handle.Median)})
 	}

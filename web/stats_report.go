@@ -52,7 +52,8 @@ func durationOrDash(d store.Durations, v time.Duration) string {
 // injection): cells starting with = + - @ (or tab / carriage return) get a
 // leading apostrophe. Quoting is left to encoding/csv.
 func csvSafe(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+	// Spreadsheets skip leading blanks before looking for a formula.
+	if t := strings.TrimLeft(s, " "); t != "" && strings.ContainsRune("=+-@\t\r", rune(t[0])) {
 		return "'" + s
 	}
 	return s
