@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -94,7 +95,7 @@ func jsonKind(k string) string {
 // leadID resolves the :id of a lead route: reviewq's id, or with
 // ?by=external_id the engines' id.
 func (s *Server) leadID(c echo.Context) (int64, error) {
-	raw := c.Param("id")
+	raw := leadParam(c)
 	switch c.QueryParam("by") {
 	case "", "id":
 		id, err := strconv.ParseInt(raw, 10, 64)
@@ -113,6 +114,16 @@ func (s *Server) leadID(c echo.Context) (int64, error) {
 		return l.ID, nil
 	}
 	return 0, badRequest("by: must be id or external_id")
+}
+
+// leadParam is the :id of a lead route, unescaped: echo hands it over as
+// sent when the path holds escapes (an external id with "/" or spaces).
+func leadParam(c echo.Context) string {
+	raw := c.Param("id")
+	if v, err := url.PathUnescape(raw); err == nil {
+		return v
+	}
+	return raw
 }
 
 func leadNotFound(err error) error {

@@ -14,7 +14,7 @@ func (s *Server) apiEligibility(c echo.Context) error {
 	var e *store.Eligibility
 	var err error
 	if c.QueryParam("by") == "external_id" {
-		e, err = s.store.EligibilityOfExternalID(c.Request().Context(), c.Param("id"))
+		e, err = s.store.EligibilityOfExternalID(c.Request().Context(), leadParam(c))
 	} else {
 		id, perr := s.leadID(c)
 		if perr != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/url"
 	"regexp"
 	"strings"
 	"sync"
@@ -170,6 +171,13 @@ func TestAPIWholeFlow(t *testing.T) {
 			a.expect(http.MethodGet, fmt.Sprintf("/api/v1/leads/%d/eligibility", l1.ID), nil, 200, &el)
 			if !el.Eligible || el.Reason != "ok" {
 				t.Fatalf("fresh lead not eligible: %+v", el)
+			}
+			// External ids with characters that need escaping in a path.
+			odd := pushLead(a, "hub/42 x?%", map[string]any{"email": "odd@example.com"})
+			a.expect(http.MethodGet, "/api/v1/leads/"+url.PathEscape("hub/42 x?%")+"?by=external_id", nil, 200, &got)
+			a.expect(http.MethodGet, "/api/v1/leads/"+url.PathEscape("hub/42 x?%")+"/eligibility?by=external_id", nil, 200, &el)
+			if got.ID != odd.ID || el.LeadID != odd.ID || !el.Eligible {
+				t.Fatalf("escaped external id: %+v %+v", got, el)
 			}
 
 			// Manual flag: 201 opens a task, 200 adds to it.
