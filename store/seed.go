@@ -6,6 +6,8 @@ import (
 	"math/rand/v2"
 	"strings"
 	"time"
+
+	"gorm.io/gorm"
 )
 
 // SeedOptions size a bulk data set.
@@ -60,10 +62,35 @@ func (s *Store) Seed(ctx context.Context, opt SeedOptions) error {
 		opt.Prefix = fmt.Sprintf("seed-%d", time.Now().UnixNano())
 	}
 	r := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 42)) // #nosec G404 G115 -- demo data, not a secret
-	batch := 500
+	batch := 1000
 	now := Now()
-	db := s.DB.WithContext(ctx)
-	for start := 0; start < opt.Leads; start += batch {
+	// Ten batches per transaction: one commit (one log flush) per 10,000
+	// rows instead of per statement.
+	const batchesPerTx = 10
+	var db *gorm.DB
+	commit := func() error {
+		if db == nil {
+			return nil
+		}
+		err := db.Commit().Error
+		db = nil
+		if err != nil {
+			return fmt.Errorf("seed: commit: %w", err)
+		}
+		return nil
+	}
+	defer func() {
+		if db != nil {
+			db.Rollback()
+		}
+	}()
+	for start, nb := 0, 0; start < opt.Leads; start, nb = start+batch, nb+1 {
+		if db == nil {
+			db = s.DB.WithContext(ctx).Begin()
+			if db.Error != nil {
+				return fmt.Errorf("seed: begin: %w", db.Error)
+			}
+		}
 		end := min(start+batch, opt.Leads)
 		n := end - start
 		var sb strings.Builder
@@ -103,20 +130,24 @@ func (s *Store) Seed(ctx context.Context, opt SeedOptions) error {
 			return fmt.Errorf("seed leads: %w", err)
 		}
 		if start < opt.Pending+opt.Decided {
-			if err := s.seedReviews(ctx, opt, start, end, types, reasonOf, r, now); err != nil {
+			if err := seedReviews(db, opt, start, end, types, reasonOf, r, now); err != nil {
 				return err
 			}
 		}
-		if opt.Progress != nil {
-			opt.Progress(end)
+		if (nb+1)%batchesPerTx == 0 || end == opt.Leads {
+			if err := commit(); err != nil {
+				return err
+			}
+			if opt.Progress != nil {
+				opt.Progress(end)
+			}
 		}
 	}
 	// The rows above bypassed Flag and Decide, which keep the daily stats.
 	return s.RebuildDailyStats(ctx)
 }
 
-func (s *Store) seedReviews(ctx context.Context, opt SeedOptions, start, end int, types, reasonOf []string, r *rand.Rand, now time.Time) error {
-	db := s.DB.WithContext(ctx)
+func seedReviews(db *gorm.DB, opt SeedOptions, start, end int, types, reasonOf []string, r *rand.Rand, now time.Time) error {
 	ext := make([]string, 0, end-start)
 	for idx := start; idx < end && idx < opt.Pending+opt.Decided; idx++ {
 		ext = append(ext, fmt.Sprintf("%s-%09d", opt.Prefix, idx))
