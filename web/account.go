@@ -3,6 +3,7 @@ package web
 import (
 	"errors"
 	"net/http"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -16,18 +17,30 @@ func (s *Server) accountRoutes() {
 	acc := s.Echo.Group("/account", s.requirePageRole(store.RoleOperator))
 	acc.GET("/password", s.accountPasswordPage)
 	acc.POST("/password", s.changeAccountPassword)
-	s.Echo.GET("/set-password/:token", s.setPasswordPage, hideTokenInPath)
-	s.Echo.POST("/set-password/:token", s.setPassword, hideTokenInPath)
+	s.Echo.Pre(hideLinkSecret)
+	s.Echo.GET("/set-password/:token", s.setPasswordPage)
+	s.Echo.POST("/set-password/:token", s.setPassword)
 }
 
-// hideTokenInPath keeps the link's secret out of the access and error logs,
-// which record the request path.
-func hideTokenInPath(next echo.HandlerFunc) echo.HandlerFunc {
+const ctxLinkSecret = "set_password_secret"
+
+// hideLinkSecret takes a set-password link's secret out of the path before
+// anything else sees the request, so the access and error logs (which
+// record the path) never hold it; the handlers read it from the context.
+func hideLinkSecret(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		c.Request().URL.Path = "/set-password/-"
-		c.Request().URL.RawPath = ""
+		u := c.Request().URL
+		if secret, ok := strings.CutPrefix(u.Path, "/set-password/"); ok && secret != "-" {
+			c.Set(ctxLinkSecret, secret)
+			u.Path, u.RawPath = "/set-password/-", ""
+		}
 		return next(c)
 	}
+}
+
+func linkSecret(c echo.Context) string {
+	s, _ := c.Get(ctxLinkSecret).(string)
+	return s
 }
 
 func (s *Server) accountPasswordPage(c echo.Context) error {
@@ -64,7 +77,7 @@ func (s *Server) changeAccountPassword(c echo.Context) error {
 var errBadLink = httpError(http.StatusNotFound, "not_found", "this set-password link is not valid: it was used, replaced or has expired. Ask an admin for a new one.")
 
 func (s *Server) setPasswordPage(c echo.Context) error {
-	op, err := s.store.PasswordLinkOperator(c.Request().Context(), c.Param("token"))
+	op, err := s.store.PasswordLinkOperator(c.Request().Context(), linkSecret(c))
 	if errors.Is(err, store.ErrNotFound) {
 		return errBadLink
 	}
@@ -72,7 +85,7 @@ func (s *Server) setPasswordPage(c echo.Context) error {
 		return err
 	}
 	v := views.SetPasswordPage{Page: s.page(c, "Set your password", ""), Name: op.Name, Email: op.Email,
-		Action: "/set-password/" + c.Param("token")}
+		Action: "/set-password/" + linkSecret(c)}
 	return s.render(c, http.StatusOK, views.SetPassword(v), nil)
 }
 
@@ -85,7 +98,7 @@ func (s *Server) setPassword(c echo.Context) error {
 	if err := c.Bind(&f); err != nil {
 		return badRequest("the form could not be read")
 	}
-	ctx, secret := c.Request().Context(), c.Param("token")
+	ctx, secret := c.Request().Context(), linkSecret(c)
 	_, err := s.store.SetPasswordWithLink(ctx, c.RealIP(), secret, f.New)
 	if errors.Is(err, store.ErrNotFound) {
 		return errBadLink

@@ -110,6 +110,8 @@ var guardTable = map[string]guardRow{
 	"GET /dashboard/review-queue/rows":             {want: page(store.RoleOperator, http.StatusOK)},
 	"GET /dashboard/review-queue/live":             {want: page(store.RoleOperator, http.StatusOK)},
 	"GET /dashboard/review-queue/:id":              {want: page(store.RoleOperator, http.StatusNotFound)},
+	"GET /dashboard/review-queue/decided":          {want: page(store.RoleOperator, http.StatusOK)},
+	"GET /dashboard/review-queue/decided/rows":     {want: page(store.RoleOperator, http.StatusOK)},
 	"POST /dashboard/review-queue/bulk":            {want: page(store.RoleOperator, http.StatusBadRequest)},
 	"POST /dashboard/review-queue/bulk/preview":    {want: page(store.RoleOperator, http.StatusBadRequest)},
 	"POST /dashboard/review-queue/:id/approve":     {want: page(store.RoleOperator, http.StatusNotFound)},

@@ -713,3 +713,97 @@ func TestNoCSPViolationsInTheBrowser(t *testing.T) {
 	}
 	t.Logf("%d pages, no CSP violation", visited)
 }
+
+func TestSessionIdleTimeoutAndLifetime(t *testing.T) {
+	for _, d := range storetest.Dialects {
+		t.Run(string(d), func(t *testing.T) {
+			env := webtest.Start(t, d)
+			idle, op := env.LoggedIn(t, store.RoleOperator)
+			old, _ := env.LoggedIn(t, store.RoleOperator)
+			fresh := env.NewClient(t)
+			fresh.Login(op.Email, storetest.Password("operator"))
+			// One session unused for longer than the idle timeout...
+			if err := env.Store.DB.Model(&store.Session{}).Where("operator_id = ?", op.ID).
+				Where("created_at = (SELECT m FROM (SELECT MIN(created_at) AS m FROM sessions WHERE operator_id = ?) x)", op.ID).
+				Update("last_seen_at", time.Now().UTC().Add(-store.SessionIdle-time.Minute)).Error; err != nil {
+				t.Fatal(err)
+			}
+			if r := idle.Get("/dashboard/review-queue"); r.Status != http.StatusSeeOther {
+				t.Fatalf("idle session: %d", r.Status)
+			}
+			if r := fresh.Get("/dashboard/review-queue"); r.Status != http.StatusOK {
+				t.Fatalf("a recently used session of the same account ended: %d", r.Status)
+			}
+			// ...and one past its absolute lifetime, however busy.
+			if err := env.Store.DB.Model(&store.Session{}).Where("operator_id <> ?", op.ID).
+				Update("expires_at", time.Now().UTC().Add(-time.Second)).Error; err != nil {
+				t.Fatal(err)
+			}
+			if r := old.Get("/dashboard/review-queue"); r.Status != http.StatusSeeOther {
+				t.Fatalf("expired session: %d", r.Status)
+			}
+			var n int64
+			env.Store.DB.Model(&store.Session{}).Count(&n)
+			if n != 1 {
+				t.Fatalf("%d sessions left, want only the live one", n)
+			}
+		})
+	}
+}
+
+// lockedBuffer is a log sink the server writes from many goroutines.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf strings.Builder
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+func TestLogsHoldNoSecrets(t *testing.T) {
+	st := storetest.Open(t, store.SQLite)
+	var logs lockedBuffer
+	srv, err := web.New(st, web.Config{SessionSecret: webtest.Secret, Logger: slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(srv.Echo)
+	defer hs.Close()
+	env := &webtest.Env{URL: hs.URL, Store: st, Server: srv}
+	admin := storetest.Operator(t, st, "admin@example.com", store.RoleAdmin)
+
+	c := env.NewClient(t)
+	c.Get("/login")
+	c.PostForm("/login", webtest.Form("email", admin.Email, "password", "wrong-secret-password"))
+	c.Login(admin.Email, storetest.Password("admin"))
+	cookie := sessionCookie(t, env, c)
+	r := c.PostForm("/admin/operators", webtest.Form("name", "Lin", "email", "lin@example.com", "role", "operator", "mode", "link"))
+	link := setPasswordLink(t, r)
+	secret := strings.TrimPrefix(link, "/set-password/")
+	env.NewClient(t).Get(link)
+	env.NewClient(t).PostForm(link, webtest.Form("new_password", "lins-own-password"))
+	tok := env.Token(t, store.ScopeQueueRead)
+	env.NewClient(t).JSON(http.MethodGet, "/api/v1/review-queue/stats", tok, nil)
+	env.NewClient(t).JSON(http.MethodGet, "/api/v1/review-queue/stats", "rvq_not-a-real-token", nil)
+
+	out := logs.String()
+	if !strings.Contains(out, `"path":"/set-password/-"`) || !strings.Contains(out, `"path":"/login"`) {
+		t.Fatalf("the access log is not there to check: %.500s", out)
+	}
+	for what, s := range map[string]string{"wrong password": "wrong-secret-password", "password": storetest.Password("admin"),
+		"link secret": secret, "new password": "lins-own-password", "API token": tok, "bad token": "rvq_not-a-real-token",
+		"session cookie": cookie.Value} {
+		if i := strings.Index(out, s); i >= 0 {
+			t.Errorf("the log holds the %s: %s", what, out[max(0, i-300):i+20])
+		}
+	}
+}
