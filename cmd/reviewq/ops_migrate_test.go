@@ -112,7 +112,8 @@ func populate(t *testing.T, st *store.Store) {
 // TestMigrateDownAndUpKeepsData rolls a populated database back with
 // `reviewq migrate down --to N`, then forward with `migrate up`, and checks
 // that every table and column that exists at N holds exactly the same rows
-// before the rollback, after it, and after migrating up again.
+// before the rollback, after it, and after migrating up again. Then it
+// walks down one migration at a time to 0, checking the same at each step.
 func TestMigrateDownAndUpKeepsData(t *testing.T) {
 	ctx := context.Background()
 	for _, d := range storetest.Dialects {
@@ -176,8 +177,73 @@ func TestMigrateDownAndUpKeepsData(t *testing.T) {
 			if fullBefore["leads"] == "" || !strings.HasPrefix(fullBefore["leads"], "601 rows") {
 				t.Fatalf("fixture: leads %q", fullBefore["leads"])
 			}
+
+			// Every version, one `migrate down` at a time, to 0: each down
+			// migration runs on a populated database and keeps what survives.
+			versions := appliedVersions(t, st)
+			for i := len(versions) - 1; i >= 0; i-- {
+				prev := int64(0)
+				if i > 0 {
+					prev = versions[i-1]
+				}
+				kept := opsColumnsAt(t, d, prev)
+				before := tableSums(t, st, kept)
+				code, out, errOut := opsRun(t, u, "migrate", "down")
+				if code != 0 || !strings.Contains(out, fmt.Sprintf("schema at version %d", prev)) {
+					t.Fatalf("migrate down from %d: exit %d, %q %q", versions[i], code, out, errOut)
+				}
+				if after := tableSums(t, st, kept); !equalSums(before, after) {
+					t.Fatalf("data changed by rolling back %d:\nbefore %v\nafter  %v", versions[i], before, after)
+				}
+			}
+			if left := opsColumns(t, st); len(left) != 0 {
+				t.Fatalf("tables left at version 0: %v", left)
+			}
+			if code, _, errOut := opsRun(t, u, "migrate", "up"); code != 0 {
+				t.Fatalf("migrate up from 0: %s", errOut)
+			}
+			if got := opsColumns(t, st); !equalSchemas(got, full) {
+				t.Fatal("schema after migrating up from 0 differs")
+			}
 		})
 	}
+}
+
+// appliedVersions lists the applied migrations, oldest first.
+func appliedVersions(t *testing.T, st *store.Store) []int64 {
+	t.Helper()
+	list, err := st.MigrationsStatus(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []int64
+	for _, m := range list {
+		if m.Applied {
+			out = append(out, m.Version)
+		}
+	}
+	return out
+}
+
+// schemaAt caches, per dialect and version, the schema of a fresh database
+// migrated to that version.
+var schemaAt = map[store.Dialect]map[int64]map[string][]string{}
+
+// opsColumnsAt is the schema at version v.
+func opsColumnsAt(t *testing.T, d store.Dialect, v int64) map[string][]string {
+	t.Helper()
+	if cols, ok := schemaAt[d][v]; ok {
+		return cols
+	}
+	probe := storetest.Open(t, d)
+	if _, err := probe.MigrateDownTo(context.Background(), v); err != nil {
+		t.Fatal(err)
+	}
+	if schemaAt[d] == nil {
+		schemaAt[d] = map[int64]map[string][]string{}
+	}
+	schemaAt[d][v] = opsColumns(t, probe)
+	return schemaAt[d][v]
 }
 
 func opsLatest(t *testing.T, st *store.Store) int64 {
