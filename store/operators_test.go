@@ -358,3 +358,26 @@ func TestAuditListFiltersAndPages(t *testing.T) {
 		}
 	})
 }
+
+func TestLoginFailureNeverStoresAPasswordTypedAsEmail(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		const typo = "my secret pass phrase"
+		for i := 0; i < store.MaxAccountFailures; i++ {
+			if err := st.RecordLoginFailure(ctx, typo, "192.0.2.9"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var n int64
+		st.DB.Model(&store.AuditEntry{}).Where("target LIKE ?", "%secret%").Count(&n)
+		var m int64
+		st.DB.Model(&store.LoginAttempt{}).Where("email LIKE ?", "%secret%").Count(&m)
+		if n+m != 0 {
+			t.Fatalf("the typed text was stored: %d audit, %d attempts", n, m)
+		}
+		// It is still counted.
+		if b, _ := st.LoginThrottled(ctx, typo, "192.0.2.10"); b == nil || !b.Account {
+			t.Fatalf("not throttled: %+v", b)
+		}
+	})
+}

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"net/mail"
 	"time"
 
 	"gorm.io/gorm"
@@ -38,6 +39,17 @@ type LoginBlock struct {
 	RetryAfter time.Duration
 }
 
+// throttleKey is what failures are counted and audited under: the email
+// as typed when it is an email address, else a hash of it, so a password
+// typed into the email field is never stored.
+func throttleKey(email string) string {
+	email = normEmail(email)
+	if a, err := mail.ParseAddress(email); err == nil && a.Address == email && len(email) <= 254 {
+		return email
+	}
+	return "not-an-email:" + HashToken(email)[:16]
+}
+
 func truncate(s string, n int) string {
 	if len(s) > n {
 		return s[:n]
@@ -63,7 +75,7 @@ func (s *Store) LoginThrottled(ctx context.Context, email, ip string) (*LoginBlo
 		}
 		return times[max-1].Add(LoginWindow).Sub(now), nil
 	}
-	wait, err := check("email", truncate(normEmail(email), 254), MaxAccountFailures)
+	wait, err := check("email", throttleKey(email), MaxAccountFailures)
 	if err != nil || wait > 0 {
 		if wait > 0 {
 			return &LoginBlock{Account: true, RetryAfter: wait}, nil
@@ -81,9 +93,9 @@ func (s *Store) LoginThrottled(ctx context.Context, email, ip string) (*LoginBlo
 }
 
 // RecordLoginFailure counts a failed login and audits it (the email as
-// typed, never the password). Failures older than the window are deleted.
+// typed if it is one, never the password). Failures older than the window are deleted.
 func (s *Store) RecordLoginFailure(ctx context.Context, email, ip string) error {
-	email = truncate(normEmail(email), 254)
+	email = throttleKey(email)
 	ip = truncate(ip, 64)
 	now := Now()
 	err := s.tx(ctx, func(tx *gorm.DB) error {

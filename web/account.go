@@ -59,9 +59,19 @@ func (s *Server) changeAccountPassword(c echo.Context) error {
 		return badRequest("the form could not be read")
 	}
 	op := currentOperator(c)
+	v := views.PasswordPage{Page: s.page(c, "Change password", "")}
+	// Guessing the current password from a stolen session is throttled
+	// like guessing it at the login.
+	if msg, ok := s.loginAllowed(c, op.Email); !ok {
+		v.Error = msg
+		return s.render(c, http.StatusTooManyRequests, views.AccountPassword(v), nil)
+	}
 	token, _ := c.Get(ctxSessionTok).(string)
 	err := s.store.ChangePassword(c.Request().Context(), op.ID, c.RealIP(), f.Current, f.New, token)
-	v := views.PasswordPage{Page: s.page(c, "Change password", "")}
+	var ve *store.ValidationError
+	if errors.As(err, &ve) && ve.Field == "current_password" {
+		s.loginFailed(c, op.Email)
+	}
 	if err != nil {
 		status, msg, ok := formError(err)
 		if !ok {
