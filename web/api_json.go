@@ -32,8 +32,10 @@ type leadJSON struct {
 	RequiresHumanReview bool        `json:"requires_human_review"`
 	ReviewType          *string     `json:"review_type"`
 	ReviewReason        *string     `json:"review_reason"`
-	CreatedAt           time.Time   `json:"created_at"`
-	UpdatedAt           time.Time   `json:"updated_at"`
+	// OpenTaskID is the open review's id (GET only; omitted elsewhere).
+	OpenTaskID *int64    `json:"open_task_id,omitempty"`
+	CreatedAt  time.Time `json:"created_at"`
+	UpdatedAt  time.Time `json:"updated_at"`
 }
 
 func toLeadJSON(l *store.Lead) leadJSON {

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"errors"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
@@ -61,11 +62,22 @@ func (s *Server) apiLead(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	lead, err := s.store.GetLead(c.Request().Context(), id)
+	ctx := c.Request().Context()
+	lead, err := s.store.GetLead(ctx, id)
 	if err != nil {
 		return leadNotFound(err)
 	}
-	return c.JSON(http.StatusOK, toLeadJSON(lead))
+	out := toLeadJSON(lead)
+	if lead.RequiresHumanReview {
+		r, err := s.store.OpenReviewOfLead(ctx, id)
+		switch {
+		case err == nil:
+			out.OpenTaskID = &r.ID
+		case !errors.Is(err, store.ErrNotFound):
+			return err
+		}
+	}
+	return c.JSON(http.StatusOK, out)
 }
 
 type flagBody struct {

@@ -89,6 +89,7 @@ type leadOut struct {
 	RequiresHumanReview bool     `json:"requires_human_review"`
 	ReviewType          *string  `json:"review_type"`
 	ReviewReason        *string  `json:"review_reason"`
+	OpenTaskID          *int64   `json:"open_task_id"`
 	Message             struct {
 		Subject string  `json:"subject"`
 		Body    *string `json:"body"`
@@ -188,7 +189,8 @@ func TestAPIWholeFlow(t *testing.T) {
 				t.Fatalf("flags: %+v / %+v", f1, f2)
 			}
 			a.expect(http.MethodGet, fmt.Sprintf("/api/v1/leads/%d", l1.ID), nil, 200, &got)
-			if !got.RequiresHumanReview || *got.ReviewType != "PRICING" || !strings.Contains(*got.ReviewReason, "wants a call") {
+			if !got.RequiresHumanReview || *got.ReviewType != "PRICING" || !strings.Contains(*got.ReviewReason, "wants a call") ||
+				got.OpenTaskID == nil || *got.OpenTaskID != f1.Task.ID {
 				t.Fatalf("lead seed columns: %+v", got)
 			}
 			a.expect(http.MethodGet, fmt.Sprintf("/api/v1/leads/%d/eligibility", l1.ID), nil, 200, &el)
@@ -285,8 +287,9 @@ func TestAPIWholeFlow(t *testing.T) {
 			if !el.Eligible {
 				t.Fatalf("approved lead not eligible: %+v", el)
 			}
+			got = leadOut{}
 			a.expect(http.MethodGet, fmt.Sprintf("/api/v1/leads/%d", l1.ID), nil, 200, &got)
-			if got.RequiresHumanReview || got.ReviewType != nil || got.Message.Subject != "Hello again" {
+			if got.RequiresHumanReview || got.ReviewType != nil || got.OpenTaskID != nil || got.Message.Subject != "Hello again" {
 				t.Fatalf("approved lead: %+v", got)
 			}
 			a.expect(http.MethodPost, fmt.Sprintf("/api/v1/review-queue/tasks/%d/reject", s2.Task.ID), map[string]any{"reason_code": "not_a_fit", "notes": "too big"}, 200, &dec)
