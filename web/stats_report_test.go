@@ -1,6 +1,9 @@
 package web
 
-import "testing"
+import (
+	"testing"
+	"time"
+)
 
 func TestCSVSafe(t *testing.T) {
 	for in, want := range map[string]string{
@@ -9,6 +12,17 @@ func TestCSVSafe(t *testing.T) {
 	} {
 		if got := csvSafe(in); got != want {
 			t.Errorf("csvSafe(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestHumanDuration(t *testing.T) {
+	for in, want := range map[time.Duration]string{
+		30 * time.Second: "< 1 min", 7 * time.Minute: "7 min", 2 * time.Hour: "2 h", 9*time.Hour + 15*time.Minute: "9 h 15 min",
+		47 * time.Hour: "47 h", 48 * time.Hour: "2 d", 76 * time.Hour: "3 d 4 h",
+	} {
+		if got := HumanDuration(in); got != want {
+			t.Errorf("HumanDuration(%v) = %q, want %q", in, got, want)
 		}
 	}
 }

@@ -212,4 +212,5 @@ func TestBrowserStatsPage(t *testing.T) {
 	if err := chromedp.Do(ctx, chromedp.Click(`a.chip[href="/dashboard/stats?range=today"]`), chromedp.WaitVisible(`a.chip.active[href="/dashboard/stats?range=today"]`)); err != nil {
 		t.Fatal(err)
 	}
+	webtest.Screenshot(t, ctx, "stats-today")
 }
