@@ -2,12 +2,16 @@ package web_test
 
 import (
 	"context"
+	"encoding/json"
+	"html"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -805,5 +809,63 @@ func TestLogsHoldNoSecrets(t *testing.T) {
 		if i := strings.Index(out, s); i >= 0 {
 			t.Errorf("the log holds the %s: %s", what, out[max(0, i-300):i+20])
 		}
+	}
+}
+
+// TestTemplatesStayInsideTheCSP reads every template: no inline script,
+// style attribute, inline event handler or hx-on, which the CSP would
+// block (or need 'unsafe-inline' for).
+func TestTemplatesStayInsideTheCSP(t *testing.T) {
+	files, err := filepath.Glob("../views/*.templ")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no templates found: %v", err)
+	}
+	banned := regexp.MustCompile(`(?i)\sstyle=|\shx-on|\son[a-z]+=|<script(\s[^>]*)?>[^<\s]|<script>|javascript:|<style`)
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, line := range strings.Split(string(b), "\n") {
+			if m := banned.FindString(line); m != "" {
+				t.Errorf("%s:%d: %q is blocked by the Content-Security-Policy: use static/app.css or static/app.js", f, i+1, strings.TrimSpace(m))
+			}
+		}
+	}
+}
+
+func TestHTMXConfiguredDefensively(t *testing.T) {
+	env := webtest.Start(t, store.SQLite)
+	r := env.NewClient(t).Get("/login")
+	m := regexp.MustCompile(`<meta name="htmx-config" content="([^"]+)"`).FindStringSubmatch(r.Body)
+	if m == nil {
+		t.Fatal("no htmx-config meta tag")
+	}
+	var cfg struct {
+		SelfRequestsOnly       *bool `json:"selfRequestsOnly"`
+		AllowEval              *bool `json:"allowEval"`
+		AllowScriptTags        *bool `json:"allowScriptTags"`
+		IncludeIndicatorStyles *bool `json:"includeIndicatorStyles"`
+		ResponseHandling       []struct {
+			Code  string `json:"code"`
+			Swap  bool   `json:"swap"`
+			Error bool   `json:"error"`
+		} `json:"responseHandling"`
+	}
+	if err := json.Unmarshal([]byte(html.UnescapeString(m[1])), &cfg); err != nil {
+		t.Fatal(err)
+	}
+	if cfg.SelfRequestsOnly == nil || !*cfg.SelfRequestsOnly || cfg.AllowEval == nil || *cfg.AllowEval ||
+		cfg.AllowScriptTags == nil || *cfg.AllowScriptTags || cfg.IncludeIndicatorStyles == nil || *cfg.IncludeIndicatorStyles {
+		t.Fatalf("htmx config: %s", m[1])
+	}
+	swapsErrors := false
+	for _, h := range cfg.ResponseHandling {
+		if h.Code == "[45].." && h.Swap && h.Error {
+			swapsErrors = true
+		}
+	}
+	if !swapsErrors {
+		t.Fatalf("error responses are not swapped deliberately: %s", m[1])
 	}
 }
