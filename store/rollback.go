@@ -157,6 +157,22 @@ func (s *Store) ClearFlags(ctx context.Context, opt ClearOptions) (ClearResult, 
 	return res, nil
 }
 
+// CountFlagsToClear says what ClearFlags would clear now, changing nothing.
+func (s *Store) CountFlagsToClear(ctx context.Context) (ClearResult, error) {
+	var res ClearResult
+	var reviews, leads int64
+	db := s.DB.WithContext(ctx)
+	if err := db.Model(&Review{}).Where("status = ?", StatusPending).Count(&reviews).Error; err != nil {
+		return res, fmt.Errorf("count pending reviews: %w", err)
+	}
+	if err := db.Raw(`SELECT COUNT(*) FROM leads WHERE requires_human_review = ?
+		AND NOT EXISTS (SELECT 1 FROM reviews WHERE reviews.open_lead_id = leads.id)`, true).Scan(&leads).Error; err != nil {
+		return res, fmt.Errorf("count flagged leads: %w", err)
+	}
+	res.Reviews, res.Leads = int(reviews), int(leads)
+	return res, nil
+}
+
 func (s *Store) clearReviewBatch(ctx context.Context, ids []int64, opt ClearOptions, written map[int64]bool) (int, error) {
 	var n int
 	err := s.tx(ctx, func(tx *gorm.DB) error {

@@ -93,6 +93,9 @@ func TestFlagsClearAndRestore(t *testing.T) {
 		}
 		beforeReviews, beforeLeads := allReviews(t, st), allLeadSeeds(t, st)
 		actor := store.Actor{Type: store.ActorSystem, Name: "cli"}
+		if n, err := st.CountFlagsToClear(ctx); err != nil || n.Reviews != 18 || n.Leads != 1 {
+			t.Fatalf("count before clear: %+v %v", n, err)
+		}
 
 		var file bytes.Buffer
 		w := store.NewFlagFileWriter(&file, st.Dialect)
@@ -131,6 +134,9 @@ func TestFlagsClearAndRestore(t *testing.T) {
 			t.Fatal("a cleared review could still be decided")
 		}
 
+		if n, err := st.CountFlagsToClear(ctx); err != nil || n.Total() != 0 {
+			t.Fatalf("count after clear: %+v %v", n, err)
+		}
 		// Clearing again finds nothing and writes nothing.
 		var second bytes.Buffer
 		w2 := store.NewFlagFileWriter(&second, st.Dialect)

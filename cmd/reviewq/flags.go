@@ -33,11 +33,15 @@ func flagsClear(ctx context.Context, env *Env, args []string) error {
 	fs := flag.NewFlagSet("flags clear", flag.ContinueOnError)
 	fs.SetOutput(env.Stderr)
 	out := fs.String("out", "", "file to write the cleared flags to (default reviewq-flags-TIMESTAMP.json in the current folder)")
+	dryRun := fs.Bool("dry-run", false, "only say how many pending reviews and lead flags would be cleared")
 	if err := fs.Parse(args); err != nil {
 		return usagef("%v", err)
 	}
 	if fs.NArg() > 0 {
 		return usagef("unexpected argument %q", fs.Arg(0))
+	}
+	if *dryRun {
+		return flagsCount(ctx, env)
 	}
 	path := *out
 	if path == "" {
@@ -115,6 +119,23 @@ func flagsClear(ctx context.Context, env *Env, args []string) error {
 	}
 	fmt.Fprintf(env.Stdout, "cleared %d pending reviews and %d lead flags without a review\nsaved to %s\nto put them back: reviewq flags restore %s\n",
 		res.Reviews, res.Leads, abs, abs)
+	return nil
+}
+
+func flagsCount(ctx context.Context, env *Env) error {
+	st, err := openStore(ctx, env)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if err := st.CheckSchema(ctx); err != nil {
+		return err
+	}
+	n, err := st.CountFlagsToClear(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stdout, "would clear %d pending reviews and %d lead flags without a review (dry run: nothing changed)\n", n.Reviews, n.Leads)
 	return nil
 }
 

@@ -52,6 +52,14 @@ func TestFlagsCommands(t *testing.T) {
 			dir := t.TempDir()
 			t.Chdir(dir)
 
+			code, out, _ := opsRun(t, u, "flags", "clear", "--dry-run")
+			if code != 0 || !strings.Contains(out, "would clear 20 pending reviews and 0 lead flags") {
+				t.Fatalf("dry run: %d %q", code, out)
+			}
+			if n := opsCount(t, st, "reviews", "status = ?", store.StatusPending); n != 20 {
+				t.Fatalf("the dry run changed the queue: %d pending", n)
+			}
+
 			code, out, errOut := opsRun(t, u, "flags", "clear")
 			if code != 0 {
 				t.Fatalf("flags clear: exit %d: %s", code, errOut)

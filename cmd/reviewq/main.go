@@ -35,7 +35,7 @@ usage:
   reviewq token list | revoke --id N
   reviewq settings get [KEY] | set KEY VALUE
   reviewq seed --leads N --pending M [--decided D]
-  reviewq flags clear [--out FILE]       rollback: clear every pending review and open flag, saved to FILE first
+  reviewq flags clear [--out FILE] [--dry-run]   rollback: clear every pending review and open flag, saved to FILE first
   reviewq flags restore FILE             put the flags saved by flags clear back
   reviewq backup FILE                    consistent online copy of the SQLite database (MySQL: mysqldump, see docs/operations.md)
   reviewq smoke --url URL --token TOKEN  smoke-test a running instance (PASS/FAIL per check; non-zero exit on a failure)
