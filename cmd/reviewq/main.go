@@ -50,6 +50,8 @@ configuration (environment):
   REVIEWQ_LOG_FORMAT      text or json (default text)
   REVIEWQ_METRICS_TOKEN   when set, /metrics requires "Authorization: Bearer <token>"
   REVIEWQ_METRICS_ADDR    when set, /metrics is served on this address only (not on REVIEWQ_ADDR)
+  REVIEWQ_SMOKE_TOKEN     the API token reviewq smoke uses when --token is not given
+  (every variable, explained: deploy/reviewq.env.example in the source; docs/operations.md)
 `
 
 // command is one subcommand: it gets the arguments after its name.
