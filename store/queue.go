@@ -358,7 +358,7 @@ func (s *Store) ListDecided(ctx context.Context, after *Cursor, limit int) ([]Qu
 		limit = 50
 	}
 	q := s.DB.WithContext(ctx).Table("reviews").
-		Select("reviews.*, leads.external_id AS lead_external_id, leads.name AS lead_name, leads.email AS lead_email, "+
+		Select("reviews.*, leads.external_id AS lead_external_id, leads.name AS lead_name, leads.email AS lead_email, " +
 			"leads.company AS lead_company, leads.score AS lead_score, leads.campaign AS lead_campaign").
 		Joins("JOIN leads ON leads.id = reviews.lead_id").Where("reviews.decided_at IS NOT NULL")
 	if after != nil {
