@@ -869,3 +869,38 @@ func TestHTMXConfiguredDefensively(t *testing.T) {
 		t.Fatalf("error responses are not swapped deliberately: %s", m[1])
 	}
 }
+
+// TestSlowClientsAreCut: a client that sends its headers slower than the
+// read-header timeout (slowloris) loses the connection.
+func TestSlowClientsAreCut(t *testing.T) {
+	env := webtest.Start(t, store.SQLite)
+	hs := env.Server.HTTPServer("127.0.0.1:0")
+	if hs.ReadHeaderTimeout <= 0 || hs.ReadTimeout <= 0 || hs.WriteTimeout <= 0 || hs.IdleTimeout <= 0 || hs.MaxHeaderBytes <= 0 {
+		t.Fatalf("server timeouts not all set: %+v", hs)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() { _ = hs.Serve(ln) }()
+	defer hs.Close()
+	conn, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	start := time.Now()
+	if _, err := conn.Write([]byte("GET /healthz HTTP/1.1\r\nHost: x\r\n")); err != nil {
+		t.Fatal(err)
+	}
+	_ = conn.SetReadDeadline(time.Now().Add(hs.ReadHeaderTimeout + 10*time.Second))
+	buf := make([]byte, 512)
+	n, err := conn.Read(buf)
+	took := time.Since(start)
+	if took > hs.ReadHeaderTimeout+5*time.Second {
+		t.Fatalf("the slow client was kept %s", took)
+	}
+	if err == nil && !strings.Contains(string(buf[:n]), "408") && !strings.Contains(string(buf[:n]), "400") {
+		t.Fatalf("the slow client got an answer: %q", buf[:n])
+	}
+}
