@@ -123,7 +123,7 @@ func TestDatabaseOutageAndRecovery(t *testing.T) {
 	proxy := startProxy(t, mysqlHost(t, direct))
 	st := storetest.OpenURL(t, viaProxy(t, direct, proxy))
 	env := webtest.StartStore(t, st)
-	storetest.FlaggedLead(t, st, "outage-1", store.TypeMessage)
+	rv := storetest.FlaggedLead(t, st, "outage-1", store.TypeMessage)
 	op, _ := env.LoggedIn(t, store.RoleOperator)
 	tok := env.Token(t, store.ScopeQueueRead)
 	api := env.NewClient(t)
@@ -153,6 +153,9 @@ func TestDatabaseOutageAndRecovery(t *testing.T) {
 	if r := anon.Get("/login"); r.Status != http.StatusOK {
 		t.Fatalf("the login page needs no database: %d", r.Status)
 	}
+	if r := op.HTMX(http.MethodPost, fmt.Sprintf("/dashboard/review-queue/%d/approve", rv.ID), webtest.Form("version", fmt.Sprint(rv.Version))); r.Status != http.StatusServiceUnavailable {
+		t.Fatalf("decision during the outage: %d", r.Status)
+	}
 	if r := anon.Get("/readyz"); r.Status != http.StatusServiceUnavailable {
 		t.Fatalf("readyz during the outage: %d", r.Status)
 	}
@@ -180,6 +183,16 @@ func TestDatabaseOutageAndRecovery(t *testing.T) {
 			t.Fatalf("no recovery 15 s after the database returned: %d", r.Status)
 		}
 		time.Sleep(200 * time.Millisecond)
+	}
+	var after store.Review
+	if err := st.DB.Where("id = ?", rv.ID).Take(&after).Error; err != nil {
+		t.Fatal(err)
+	}
+	if after.Status != store.StatusPending || after.Version != rv.Version {
+		t.Fatalf("the refused decision left a trace: %+v", after)
+	}
+	if r := op.HTMX(http.MethodPost, fmt.Sprintf("/dashboard/review-queue/%d/approve", rv.ID), webtest.Form("version", fmt.Sprint(rv.Version))); r.Status != http.StatusOK {
+		t.Fatalf("decision after recovery: %d", r.Status)
 	}
 }
 
