@@ -592,11 +592,33 @@ func (s *Store) restoreBatch(ctx context.Context, recs []FlagRecord, actor Actor
 			}
 		}
 		now := Now()
+		// One UPDATE per distinct set of seed values (reasons repeat a lot),
+		// not one per lead.
+		type seedValues struct {
+			flagged            bool
+			typeNil, reasonNil bool
+			typ, reason        string
+		}
+		groups := map[seedValues][]int64{}
+		var order []seedValues
 		for _, l := range leads {
-			if err := tx.Model(&Lead{}).Where("id = ?", l.ID).Updates(map[string]any{
-				"requires_human_review": l.RequiresHumanReview, "review_type": l.ReviewType,
-				"review_reason": l.ReviewReason, "updated_at": now}).Error; err != nil {
-				return fmt.Errorf("restore flags: update lead: %w", err)
+			k := seedValues{l.RequiresHumanReview, l.ReviewType == nil, l.ReviewReason == nil, deref(l.ReviewType), deref(l.ReviewReason)}
+			if _, ok := groups[k]; !ok {
+				order = append(order, k)
+			}
+			groups[k] = append(groups[k], l.ID)
+		}
+		for _, k := range order {
+			var typ, reason any
+			if !k.typeNil {
+				typ = k.typ
+			}
+			if !k.reasonNil {
+				reason = k.reason
+			}
+			if err := tx.Model(&Lead{}).Where("id IN ?", groups[k]).Updates(map[string]any{
+				"requires_human_review": k.flagged, "review_type": typ, "review_reason": reason, "updated_at": now}).Error; err != nil {
+				return fmt.Errorf("restore flags: update leads: %w", err)
 			}
 		}
 		if len(events) > 0 {

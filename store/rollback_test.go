@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"os"
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"reviewq/store"
 	"reviewq/store/storetest"
@@ -321,4 +323,45 @@ func TestFlagsClearWhileEnginesFlag(t *testing.T) {
 			t.Fatalf("%d leads whose seed columns disagree with their open review", bad)
 		}
 	})
+}
+
+// BenchmarkFlagsClearRestore measures clear and restore per flag:
+// go test -run '^$' -bench FlagsClear ./store/ (REVIEWQ_BENCH_MYSQL=1 adds MariaDB).
+func BenchmarkFlagsClearRestore(b *testing.B) {
+	ctx := context.Background()
+	dialects := []store.Dialect{store.SQLite}
+	if os.Getenv("REVIEWQ_BENCH_MYSQL") == "1" {
+		dialects = append(dialects, store.MySQL)
+	}
+	const pending = 5000
+	for _, d := range dialects {
+		b.Run(string(d), func(b *testing.B) {
+			st := storetest.Open(b, d)
+			if err := st.Seed(ctx, store.SeedOptions{Leads: pending * 2, Pending: pending}); err != nil {
+				b.Fatal(err)
+			}
+			var clearDur, restoreDur time.Duration
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				var file bytes.Buffer
+				w := store.NewFlagFileWriter(&file, st.Dialect)
+				start := time.Now()
+				res, err := st.ClearFlags(ctx, store.ClearOptions{Actor: store.SystemActor, File: "bench.json", Write: w.Write})
+				if err != nil || res.Reviews != pending {
+					b.Fatalf("clear: %+v %v", res, err)
+				}
+				_ = w.Close()
+				clearDur += time.Since(start)
+				start = time.Now()
+				rr, err := st.RestoreFlags(ctx, &file, store.SystemActor, "bench.json")
+				if err != nil || rr.Restored != pending {
+					b.Fatalf("restore: %+v %v", rr, err)
+				}
+				restoreDur += time.Since(start)
+			}
+			n := float64(b.N * pending)
+			b.ReportMetric(float64(clearDur.Microseconds())/n, "µs/cleared")
+			b.ReportMetric(float64(restoreDur.Microseconds())/n, "µs/restored")
+		})
+	}
 }
