@@ -28,11 +28,11 @@ func keys(ctx context.Context, t *testing.T, ks ...string) {
 
 func wait(ctx context.Context, t *testing.T, what string, steps ...chromedp.Action[chromedp.Void]) {
 	t.Helper()
-	if err := chromedp.Do(ctx, steps...); err != nil {
+	sctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	if err := chromedp.Do(sctx, steps...); err != nil {
 		// What the page shows, to tell why.
-		dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-		defer cancel()
-		state, _ := chromedp.Run(dctx, chromedp.Evaluate[string](`(document.querySelector("#flash")||{}).innerText + " | pane: " +
+		state, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`(document.querySelector("#flash")||{}).innerText + " | pane: " +
 			((document.querySelector("#pane")||{}).innerText||"").slice(0, 300) + " | focus: " + document.activeElement.outerHTML.slice(0, 200)`))
 		t.Fatalf("%s: %v\npage: %s", what, err, state)
 	}
