@@ -904,3 +904,19 @@ func TestSlowClientsAreCut(t *testing.T) {
 		t.Fatalf("the slow client got an answer: %q", buf[:n])
 	}
 }
+
+// TestLoginRedirectStaysOnSite: the post-login "next" cannot send a user
+// to another site.
+func TestLoginRedirectStaysOnSite(t *testing.T) {
+	env := webtest.Start(t, store.SQLite)
+	op := storetest.Operator(t, env.Store, "nav@example.com", store.RoleOperator)
+	for _, next := range []string{"//evil.example/x", "https://evil.example", `/\evil.example`, "/\r\nLocation: https://evil.example", "javascript:alert(1)", "/dashboard/review-queue?type=MESSAGE"} {
+		c := env.NewClient(t)
+		c.Get("/login?next=" + url.QueryEscape(next))
+		r := c.PostForm("/login", webtest.Form("email", op.Email, "password", storetest.Password("operator"), "next", next))
+		loc := r.Header.Get("Location")
+		if r.Status != http.StatusSeeOther || !strings.HasPrefix(loc, "/") || strings.HasPrefix(loc, "//") || strings.HasPrefix(loc, `/\`) || strings.ContainsAny(loc, "\r\n") {
+			t.Errorf("next=%q: %d Location %q", next, r.Status, loc)
+		}
+	}
+}
