@@ -9,6 +9,9 @@ import (
 	"unicode"
 
 	"go.yaml.in/yaml/v3"
+
+	"reviewq/store"
+	"reviewq/store/storetest"
 )
 
 // githubSlug is the anchor GitHub gives a heading: lower case, punctuation
@@ -128,5 +131,28 @@ func TestEveryAlertHasARunbook(t *testing.T) {
 	}
 	if n < 5 {
 		t.Fatalf("only %d alert rules", n)
+	}
+}
+
+// TestArchitectureDescribesEveryTable: the schema table of
+// docs/architecture.md names every table the migrations create.
+func TestArchitectureDescribesEveryTable(t *testing.T) {
+	st := storetest.Open(t, store.SQLite)
+	var tables []string
+	if err := st.DB.Raw(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> 'goose_db_version'`).
+		Scan(&tables).Error; err != nil {
+		t.Fatal(err)
+	}
+	arch, err := os.ReadFile("../docs/architecture.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(tables) < 10 {
+		t.Fatalf("only %v", tables)
+	}
+	for _, table := range tables {
+		if !strings.Contains(string(arch), "| `"+table+"` |") {
+			t.Errorf("docs/architecture.md, The schema: no row for table %s", table)
+		}
 	}
 }
