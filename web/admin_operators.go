@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -170,22 +171,14 @@ func (s *Server) operatorDetail(c echo.Context, id int64, status int, flash *vie
 	return s.render(c, status, views.OperatorDetail(v), nil)
 }
 
+// parseSessionCursor reads "RFC3339 time|session id" back.
 func parseSessionCursor(raw string) (*store.SessionCursor, error) {
-	ts, id, ok := cutLast(raw, "|")
+	ts, id, ok := strings.Cut(raw, "|")
 	t, err := time.Parse(time.RFC3339Nano, ts)
 	if !ok || err != nil || len(id) != 64 {
 		return nil, badRequest("after: not a valid position")
 	}
 	return &store.SessionCursor{CreatedAt: t, ID: id}, nil
-}
-
-func cutLast(s, sep string) (string, string, bool) {
-	for i := len(s) - len(sep); i >= 0; i-- {
-		if s[i:i+len(sep)] == sep {
-			return s[:i], s[i+len(sep):], true
-		}
-	}
-	return s, "", false
 }
 
 func fmtTime(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") }

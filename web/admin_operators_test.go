@@ -267,3 +267,42 @@ func TestOwnPasswordGuessingIsThrottled(t *testing.T) {
 		t.Fatalf("after %d wrong guesses: %d", store.MaxAccountFailures, r.Status)
 	}
 }
+
+func TestOperatorSessionsArePaged(t *testing.T) {
+	env := webtest.Start(t, store.SQLite)
+	admin, _ := env.LoggedIn(t, store.RoleAdmin)
+	op := storetest.Operator(t, env.Store, "busy@example.com", store.RoleOperator)
+	for i := 0; i < 60; i++ {
+		if _, err := env.Store.CreateSession(t.Context(), op, "10.0.0."+strconv.Itoa(i), "ua"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sessionRe := regexp.MustCompile(`name="session" value="([0-9a-f]{64})"`)
+	moreRe := regexp.MustCompile(`href="(/admin/operators/[0-9]+\?after=[^"]+)">More sessions`)
+	seen := map[string]bool{}
+	next := "/admin/operators/" + strconv.FormatInt(op.ID, 10)
+	pages := 0
+	for next != "" {
+		r := admin.Get(next)
+		if r.Status != http.StatusOK {
+			t.Fatalf("%s: %d", next, r.Status)
+		}
+		pages++
+		for _, m := range sessionRe.FindAllStringSubmatch(r.Body, -1) {
+			if seen[m[1]] {
+				t.Fatalf("session listed twice")
+			}
+			seen[m[1]] = true
+		}
+		next = ""
+		if m := moreRe.FindStringSubmatch(r.Body); m != nil {
+			next = html.UnescapeString(m[1])
+		}
+	}
+	if pages != 2 || len(seen) != 60 {
+		t.Fatalf("%d pages, %d sessions", pages, len(seen))
+	}
+	if r := admin.Get("/admin/operators/" + strconv.FormatInt(op.ID, 10) + "?after=garbage"); r.Status != http.StatusBadRequest {
+		t.Fatalf("bad cursor: %d", r.Status)
+	}
+}
