@@ -306,3 +306,40 @@ func TestOperatorSessionsArePaged(t *testing.T) {
 		t.Fatalf("bad cursor: %d", r.Status)
 	}
 }
+
+func TestOperatorListIsPaged(t *testing.T) {
+	env := webtest.Start(t, store.SQLite)
+	admin, _ := env.LoggedIn(t, store.RoleAdmin)
+	now := store.Now()
+	for i := 0; i < 60; i++ {
+		op := store.Operator{Email: "bulk" + strconv.Itoa(i) + "@example.com", Name: "Bulk " + strconv.Itoa(i), Role: store.RoleOperator,
+			PasswordHash: "unused", Active: true, CreatedAt: now, UpdatedAt: now}
+		if err := env.Store.DB.Create(&op).Error; err != nil {
+			t.Fatal(err)
+		}
+	}
+	rowRe := regexp.MustCompile(`<td><a href="/admin/operators/([0-9]+)">`)
+	nextRe := regexp.MustCompile(`href="(/admin/operators\?after=[0-9]+)">Next page`)
+	seen := map[string]bool{}
+	next, pages := "/admin/operators", 0
+	for next != "" {
+		r := admin.Get(next)
+		pages++
+		for _, m := range rowRe.FindAllStringSubmatch(r.Body, -1) {
+			if seen[m[1]] {
+				t.Fatal("account listed twice")
+			}
+			seen[m[1]] = true
+		}
+		next = ""
+		if m := nextRe.FindStringSubmatch(r.Body); m != nil {
+			next = m[1]
+		}
+	}
+	if pages != 2 || len(seen) != 61 {
+		t.Fatalf("%d pages, %d accounts", pages, len(seen))
+	}
+	if r := admin.Get("/admin/operators?after=-3"); r.Status != http.StatusBadRequest {
+		t.Fatalf("bad position: %d", r.Status)
+	}
+}
