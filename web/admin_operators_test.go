@@ -343,3 +343,38 @@ func TestOperatorListIsPaged(t *testing.T) {
 		t.Fatalf("bad position: %d", r.Status)
 	}
 }
+
+func TestAuditPageIsPaged(t *testing.T) {
+	env := webtest.Start(t, store.SQLite)
+	admin, _ := env.LoggedIn(t, store.RoleAdmin)
+	for i := 0; i < 150; i++ {
+		e := store.AuditEntry{CreatedAt: store.Now(), ActorType: store.ActorSystem, ActorName: "bulk", Action: "settings.set", Target: "k" + strconv.Itoa(i)}
+		if err := env.Store.DB.Create(&e).Error; err != nil {
+			t.Fatal(err)
+		}
+	}
+	targetRe := regexp.MustCompile(`<td>(k[0-9]+)</td>`)
+	nextRe := regexp.MustCompile(`href="(/admin/audit\?[^"]+)">Older entries`)
+	seen := map[string]bool{}
+	next, pages := "/admin/audit?actor=bulk&action=settings.%2A", 0
+	for next != "" {
+		r := admin.Get(next)
+		if r.Status != http.StatusOK {
+			t.Fatalf("%s: %d", next, r.Status)
+		}
+		pages++
+		for _, m := range targetRe.FindAllStringSubmatch(r.Body, -1) {
+			if seen[m[1]] {
+				t.Fatal("entry listed twice")
+			}
+			seen[m[1]] = true
+		}
+		next = ""
+		if m := nextRe.FindStringSubmatch(r.Body); m != nil {
+			next = html.UnescapeString(m[1])
+		}
+	}
+	if pages != 2 || len(seen) != 150 {
+		t.Fatalf("%d pages, %d entries", pages, len(seen))
+	}
+}
