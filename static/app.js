@@ -79,8 +79,21 @@
 
   function submit(form) {
     if (!form) return;
-    if (form.requestSubmit) form.requestSubmit(); else form.submit();
+    if (window.htmx) window.htmx.process(form);
+    form.requestSubmit();
   }
+
+  // A key can submit a form htmx has not wired up yet (it arrived a moment
+  // ago): never let that become a full-page submit; hand it to htmx.
+  document.addEventListener("submit", function (ev) {
+    var form = ev.target;
+    if (ev.defaultPrevented || !form.hasAttribute || !(form.hasAttribute("hx-post") || form.hasAttribute("hx-get"))) return;
+    ev.preventDefault();
+    if (!window.htmx || form.getAttribute("data-rq-resubmitted")) return;
+    form.setAttribute("data-rq-resubmitted", "1");
+    window.htmx.process(form);
+    setTimeout(function () { form.requestSubmit(); }, 0);
+  });
 
   function focusReasons(outcome) {
     var form = $("#pane form.decide-" + outcome);
@@ -179,29 +192,28 @@
     }
   });
 
+  // A new page of results (filter change): start at the top.
   document.addEventListener("htmx:afterSettle", function (ev) {
     if (!$("#queue")) return;
     var target = ev.detail.target;
-    // A new page of results (filter change): start at the top.
     if (target && target.id === "queue-results") { currentID = null; countSelected(); }
-    // The pane opened a review (also the "next" one after a decision):
-    // the cursor follows it.
-    if (target && target.id === "pane") {
-      var id = paneID();
-      var row = id ? document.getElementById("review-" + id) : null;
-      // Move focus to the row only when nothing else has it: a key pressed
-      // while the pane settled (r, s) already put it in the pane.
-      var ae = document.activeElement;
-      var free = !ae || ae === document.body || (ae.classList && ae.classList.contains("review-row"));
-      if (row) setCurrent(row, free); else if (id === "") setCurrent(null);
-      var pane = $("#pane");
-      if (pane) {
-        pane.scrollTop = 0;
-        // One column (tablets): the pane sits below the list; bring it up.
-        if (window.innerWidth <= 1100 && ev.detail.requestConfig && ev.detail.requestConfig.verb === "get") pane.scrollIntoView({ block: "start" });
-      }
-    }
     tidy();
+  });
+
+  // The pane opened a review (also the "next" one after a decision): the
+  // cursor follows it at once, so a key pressed right after acts on it.
+  document.addEventListener("htmx:afterSwap", function (ev) {
+    var target = ev.detail.target;
+    if (!$("#queue") || !target || target.id !== "pane") return;
+    var id = paneID();
+    var row = id ? document.getElementById("review-" + id) : null;
+    // Move focus to the row only when nothing else has it.
+    var ae = document.activeElement;
+    var free = !ae || ae === document.body || (ae.classList && ae.classList.contains("review-row"));
+    if (row) setCurrent(row, free); else if (id) currentID = id; else setCurrent(null);
+    target.scrollTop = 0;
+    // One column (tablets): the pane sits below the list; bring it up.
+    if (window.innerWidth <= 1100 && ev.detail.requestConfig && ev.detail.requestConfig.verb === "get") target.scrollIntoView({ block: "start" });
   });
 
   // After rows were swapped out of band (live refresh, a decision): keep

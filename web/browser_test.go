@@ -32,7 +32,7 @@ func wait(ctx context.Context, t *testing.T, what string, steps ...chromedp.Acti
 	defer cancel()
 	if err := chromedp.Do(sctx, steps...); err != nil {
 		// What the page shows, to tell why.
-		state, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`(document.querySelector("#flash")||{}).innerText + " | pane: " +
+		state, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`location.href + " history " + history.length + " " + (document.querySelector("#flash")||{}).innerText + " | pane: " +
 			((document.querySelector("#pane")||{}).innerText||"").slice(0, 300) + " | focus: " + document.activeElement.outerHTML.slice(0, 200)`))
 		t.Fatalf("%s: %v\npage: %s", what, err, state)
 	}
