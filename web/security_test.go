@@ -920,3 +920,51 @@ func TestLoginRedirectStaysOnSite(t *testing.T) {
 		}
 	}
 }
+
+// TestAuditHoldsNoSecrets does every audited action that involves a secret
+// and then searches the whole audit log for them.
+func TestAuditHoldsNoSecrets(t *testing.T) {
+	env := webtest.Start(t, store.SQLite)
+	admin, adminOp := env.LoggedIn(t, store.RoleAdmin)
+	secrets := []string{storetest.Password("admin"), "initial-secret-pw", "reset-secret-pw", "linked-secret-pw", "changed-secret-pw", "wrong-secret-pw"}
+	tok := env.Token(t, store.ScopeQueueRead)
+	secrets = append(secrets, tok)
+	admin.PostForm("/admin/operators", webtest.Form("name", "S", "email", "s@example.com", "role", "operator", "mode", "password", "password", "initial-secret-pw"))
+	s, err := env.Store.GetOperatorByEmail(t.Context(), "s@example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	page := "/admin/operators/" + strconv.FormatInt(s.ID, 10)
+	admin.PostForm(page+"/password", webtest.Form("mode", "password", "password", "reset-secret-pw"))
+	link := setPasswordLink(t, admin.PostForm(page+"/password", webtest.Form("mode", "link")))
+	secrets = append(secrets, strings.TrimPrefix(link, "/set-password/"))
+	env.NewClient(t).PostForm(link, webtest.Form("new_password", "linked-secret-pw"))
+	admin.PostForm("/account/password", webtest.Form("current_password", storetest.Password("admin"), "new_password", "changed-secret-pw"))
+	anon := env.NewClient(t)
+	anon.Get("/login")
+	anon.PostForm("/login", webtest.Form("email", adminOp.Email, "password", "wrong-secret-pw"))
+	anon.PostForm("/login", webtest.Form("email", "wrong-secret-pw", "password", "wrong-secret-pw"))
+
+	var entries []store.AuditEntry
+	if err := env.Store.DB.Find(&entries).Error; err != nil {
+		t.Fatal(err)
+	}
+	if len(entries) < 8 {
+		t.Fatalf("only %d audit entries: the actions did not happen", len(entries))
+	}
+	for _, e := range entries {
+		text := strings.Join([]string{e.ActorName, e.Target, deref(e.OldValue), deref(e.NewValue)}, " ")
+		for _, sec := range secrets {
+			if strings.Contains(text, sec) {
+				t.Errorf("audit %s holds a secret: %q", e.Action, text)
+			}
+		}
+	}
+}
+
+func deref(p *string) string {
+	if p == nil {
+		return ""
+	}
+	return *p
+}
