@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/chromedp/chromedp"
+
 	"reviewq/store"
 	"reviewq/store/storetest"
 	"reviewq/web/webtest"
@@ -376,5 +378,42 @@ func TestAuditPageIsPaged(t *testing.T) {
 	}
 	if pages != 2 || len(seen) != 150 {
 		t.Fatalf("%d pages, %d entries", pages, len(seen))
+	}
+}
+
+// TestBrowserAccountByLink: in Chromium an admin creates an account with a
+// one-time link, the person opens the link and sets a password, and signs
+// in with it.
+func TestBrowserAccountByLink(t *testing.T) {
+	ctx := webtest.Browser(t)
+	env := webtest.Start(t, store.SQLite)
+	admin := storetest.Operator(t, env.Store, "root-admin@example.com", store.RoleAdmin)
+	webtest.BrowserLogin(t, ctx, env.URL, admin.Email, storetest.Password(store.RoleAdmin))
+	wait(ctx, t, "create an account",
+		chromedp.Navigate(env.URL+"/admin/operators"),
+		chromedp.WaitVisible("#op-name"),
+		chromedp.SendKeys("#op-name", "Quinn Newhire"),
+		chromedp.SendKeys("#op-email", "quinn@example.com"),
+		chromedp.SetValue("#op-role", "lead"),
+		chromedp.Click(".admin-form button[type=submit]"),
+		chromedp.WaitVisible(".copy-link"),
+	)
+	webtest.Screenshot(t, ctx, "admin-operator-created")
+	link := jsString(ctx, t, `document.querySelector(".copy-link").value`)
+	if !strings.Contains(link, "/set-password/") {
+		t.Fatalf("link shown: %q", link)
+	}
+	wait(ctx, t, "set the password",
+		chromedp.Navigate(link),
+		chromedp.WaitVisible("#new_password"),
+		chromedp.SendKeys("#new_password", "quinn-picked-this"),
+		chromedp.Click("form.stack button[type=submit]"),
+		chromedp.WaitVisible(`a[href="/login"]`),
+	)
+	webtest.Screenshot(t, ctx, "set-password-done")
+	c := env.NewClient(t)
+	c.Login("quinn@example.com", "quinn-picked-this")
+	if r := c.Get("/dashboard/stats"); r.Status != http.StatusOK {
+		t.Fatalf("the new lead on the stats page: %d", r.Status)
 	}
 }
