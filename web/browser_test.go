@@ -137,6 +137,11 @@ func TestBrowserKeyboardTriage(t *testing.T) {
 	if u := jsString(ctx, t, "location.search"); u != "?q=delt" {
 		t.Fatalf("URL after search: %q", u)
 	}
+	// The back button returns to the unfiltered queue.
+	wait(ctx, t, "back", chromedp.NavigateBack(), chromedp.WaitVisible("#pane .pane-empty"), chromedp.WaitVisible(fmt.Sprintf("#review-%d", r4.ID)))
+	if u, q := jsString(ctx, t, "location.search"), jsString(ctx, t, `document.getElementById("q").value`); u != "" || q != "" {
+		t.Fatalf("after back: URL %q, search %q", u, q)
+	}
 }
 
 // TestBrowserTwoOperators has two operators on the same lead: the second
