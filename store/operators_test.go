@@ -381,3 +381,41 @@ func TestLoginFailureNeverStoresAPasswordTypedAsEmail(t *testing.T) {
 		}
 	})
 }
+
+// TestParallelGuessesShareOneBudget: a burst of tries at once gets no more
+// than the account's budget past the check.
+func TestParallelGuessesShareOneBudget(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		allowed := 0
+		for i := 0; i < 40; i++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				b, err := st.StartLoginAttempt(ctx, "burst@example.com", "198.51.100.77")
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				if b == nil {
+					mu.Lock()
+					allowed++
+					mu.Unlock()
+				}
+			}()
+		}
+		wg.Wait()
+		if allowed < 1 || allowed > store.MaxAccountFailures {
+			t.Fatalf("%d of 40 parallel tries allowed, budget %d", allowed, store.MaxAccountFailures)
+		}
+		// A proven password clears the account's tries.
+		if err := st.ClearLoginFailures(ctx, "burst@example.com"); err != nil {
+			t.Fatal(err)
+		}
+		if b, _ := st.StartLoginAttempt(ctx, "burst@example.com", "198.51.100.78"); b != nil {
+			t.Fatalf("still blocked after clearing: %+v", b)
+		}
+	})
+}

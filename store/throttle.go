@@ -92,6 +92,79 @@ func (s *Store) LoginThrottled(ctx context.Context, email, ip string) (*LoginBlo
 	return nil, nil
 }
 
+// StartLoginAttempt claims one try for this account and address: it is
+// counted before the password is checked, so a burst of parallel guesses
+// cannot all pass the check before the first failure is written. It returns
+// a LoginBlock (and counts nothing) when the budget is used up. A try that
+// succeeds is cleared by RecordLoginSuccess or ClearLoginFailures; one that
+// fails stays counted (AuditLoginFailure records it in the audit log).
+func (s *Store) StartLoginAttempt(ctx context.Context, email, ip string) (*LoginBlock, error) {
+	if b, err := s.LoginThrottled(ctx, email, ip); err != nil || b != nil {
+		return b, err
+	}
+	a := LoginAttempt{Email: throttleKey(email), IP: truncate(ip, 64), CreatedAt: Now()}
+	if err := s.DB.WithContext(ctx).Create(&a).Error; err != nil {
+		return nil, fmt.Errorf("record login attempt: %w", err)
+	}
+	// Tries that raced this one are counted now: this one is the n-th in
+	// the window, and over budget it is taken back and refused.
+	since := a.CreatedAt.Add(-LoginWindow)
+	nth := func(col, val string) (int, error) {
+		var n int64
+		err := s.DB.WithContext(ctx).Model(&LoginAttempt{}).Where(col+" = ? AND id <= ? AND created_at > ?", val, a.ID, since).Count(&n).Error
+		if err != nil {
+			return 0, fmt.Errorf("login throttle: %w", err)
+		}
+		return int(n), nil
+	}
+	byAccount, err := nth("email", a.Email)
+	if err != nil {
+		return nil, err
+	}
+	byAddress, err := nth("ip", a.IP)
+	if err != nil {
+		return nil, err
+	}
+	if byAccount <= MaxAccountFailures && byAddress <= MaxAddressFailures {
+		return nil, nil
+	}
+	if err := s.DB.WithContext(ctx).Where("id = ?", a.ID).Delete(&LoginAttempt{}).Error; err != nil {
+		return nil, fmt.Errorf("login throttle: %w", err)
+	}
+	b, err := s.LoginThrottled(ctx, email, ip)
+	if err != nil {
+		return nil, err
+	}
+	if b == nil {
+		b = &LoginBlock{Account: byAccount > MaxAccountFailures, RetryAfter: time.Minute}
+	}
+	return b, nil
+}
+
+// AuditLoginFailure writes a failed try (already counted by
+// StartLoginAttempt) to the audit log and drops tries older than the window.
+func (s *Store) AuditLoginFailure(ctx context.Context, email, ip string) error {
+	now := Now()
+	err := s.tx(ctx, func(tx *gorm.DB) error {
+		return audit(tx, Actor{Type: ActorSystem, Name: "login"}, truncate(ip, 64), "login.failure", throttleKey(email), nil, nil)
+	})
+	if err != nil {
+		return err
+	}
+	if err := s.DB.WithContext(ctx).Where("created_at < ?", now.Add(-LoginWindow)).Delete(&LoginAttempt{}).Error; err != nil {
+		return fmt.Errorf("clean login failures: %w", err)
+	}
+	return nil
+}
+
+// ClearLoginFailures forgets an account's tries (its password was proven).
+func (s *Store) ClearLoginFailures(ctx context.Context, email string) error {
+	if err := s.DB.WithContext(ctx).Where("email = ?", throttleKey(email)).Delete(&LoginAttempt{}).Error; err != nil {
+		return fmt.Errorf("clear login failures: %w", err)
+	}
+	return nil
+}
+
 // RecordLoginFailure counts a failed login and audits it (the email as
 // typed if it is one, never the password). Failures older than the window are deleted.
 func (s *Store) RecordLoginFailure(ctx context.Context, email, ip string) error {

@@ -71,6 +71,8 @@ func (s *Server) changeAccountPassword(c echo.Context) error {
 	var ve *store.ValidationError
 	if errors.As(err, &ve) && ve.Field == "current_password" {
 		s.loginFailed(c, op.Email)
+	} else if cerr := s.store.ClearLoginFailures(c.Request().Context(), op.Email); cerr != nil {
+		s.log.Warn("clearing login failures", "error", cerr.Error())
 	}
 	if err != nil {
 		status, msg, ok := formError(err)

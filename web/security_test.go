@@ -968,3 +968,37 @@ func deref(p *string) string {
 	}
 	return *p
 }
+
+// TestParallelLoginGuesses: twenty guesses sent at once get no more
+// password checks than the account's budget.
+func TestParallelLoginGuesses(t *testing.T) {
+	env := webtest.Start(t, store.SQLite)
+	op := storetest.Operator(t, env.Store, "burst@example.com", store.RoleOperator)
+	c := env.NewClient(t)
+	c.Get("/login")
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	statuses := map[int]int{}
+	for i := 0; i < 20; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			v := webtest.Form("email", op.Email, "password", "guess-"+strconv.Itoa(i), "csrf", c.CSRF)
+			req, _ := http.NewRequest(http.MethodPost, env.URL+"/login", strings.NewReader(v.Encode()))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			resp, err := c.HTTP.Do(req)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			resp.Body.Close()
+			mu.Lock()
+			statuses[resp.StatusCode]++
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	if statuses[http.StatusUnauthorized] > store.MaxAccountFailures || statuses[http.StatusUnauthorized]+statuses[http.StatusTooManyRequests] != 20 {
+		t.Fatalf("answers to 20 parallel guesses: %v (budget %d)", statuses, store.MaxAccountFailures)
+	}
+}

@@ -16,8 +16,13 @@ import (
 
 // loginAllowed says whether another login attempt may be made for this
 // email from this client, and if not, what to tell the user.
+// The try is counted before the password is checked, so parallel guesses
+// share one budget.
 func (s *Server) loginAllowed(c echo.Context, email string) (string, bool) {
-	block, err := s.store.LoginThrottled(c.Request().Context(), email, c.RealIP())
+	if email == "" {
+		return "", true // names no account: nothing to guess
+	}
+	block, err := s.store.StartLoginAttempt(c.Request().Context(), email, c.RealIP())
 	if err != nil {
 		// The login itself needs the database too and will answer 503.
 		s.log.Warn("login throttle check failed", "request_id", c.Get(ctxRequestID), "error", err.Error())
@@ -42,12 +47,12 @@ func plural(n int, unit string) string {
 	return strconv.Itoa(n) + " " + unit + "s"
 }
 
-// loginFailed records a failed attempt.
+// loginFailed audits a failed attempt (loginAllowed already counted it).
 func (s *Server) loginFailed(c echo.Context, email string) {
 	if email == "" {
-		return // names no account: nothing was guessed
+		return
 	}
-	if err := s.store.RecordLoginFailure(c.Request().Context(), email, c.RealIP()); err != nil {
+	if err := s.store.AuditLoginFailure(c.Request().Context(), email, c.RealIP()); err != nil {
 		s.log.Error("recording a failed login", "request_id", c.Get(ctxRequestID), "error", err.Error())
 	}
 }
