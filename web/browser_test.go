@@ -243,3 +243,28 @@ func TestBrowserBulkReject(t *testing.T) {
 	wait(ctx, t, "tablet pane", chromedp.WaitVisible(paneOf(r3.ID)))
 	webtest.Screenshot(t, ctx, "queue-tablet")
 }
+
+// TestBrowserKeyboardPagesThroughALongQueue walks past the first page with
+// j alone: the next page loads by itself and the cursor carries on.
+func TestBrowserKeyboardPagesThroughALongQueue(t *testing.T) {
+	ctx := webtest.Browser(t)
+	env := webtest.Start(t, store.SQLite)
+	if err := env.Store.Seed(context.Background(), store.SeedOptions{Leads: 130, Pending: 120}); err != nil {
+		t.Fatal(err)
+	}
+	op := storetest.Operator(t, env.Store, "long@example.com", store.RoleOperator)
+	webtest.BrowserLogin(t, ctx, env.URL, op.Email, storetest.Password("operator"))
+	for i := 0; i < 50; i++ {
+		keys(ctx, t, "j")
+	}
+	wait(ctx, t, "the second page loads", chromedp.WaitVisible("#queue-rows tr.review-row:nth-child(51)"))
+	keys(ctx, t, "j")
+	if n := jsString(ctx, t, `String(Array.from(document.querySelectorAll("#queue-rows tr.review-row")).indexOf(document.querySelector("tr.current")) + 1)`); n != "51" {
+		t.Fatalf("cursor on row %s, want 51", n)
+	}
+	id := jsString(ctx, t, `document.querySelector("tr.current").getAttribute("data-review-id")`)
+	keys(ctx, t, "o")
+	wait(ctx, t, "open on page two", chromedp.WaitVisible(`#review-pane[data-review-id="`+id+`"]`))
+	keys(ctx, t, "a")
+	wait(ctx, t, "approve on page two", chromedp.WaitVisible("#queue-rows tr.review-row:nth-child(51).decided"), chromedp.WaitVisible("#queue-rows tr.review-row:nth-child(52).current"))
+}
