@@ -3,6 +3,8 @@ package web_test
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -14,6 +16,18 @@ import (
 	"reviewq/store/storetest"
 	"reviewq/web/webtest"
 )
+
+// viewportScreenshot saves what the operator sees (not the whole long page).
+func viewportScreenshot(t *testing.T, ctx context.Context, name string) {
+	t.Helper()
+	buf, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+	if err != nil {
+		t.Fatalf("screenshot %s: %v", name, err)
+	}
+	if err := os.WriteFile(filepath.Join(webtest.ArtifactsDir(t), name+".png"), buf, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
 
 func paneOf(id int64) string { return fmt.Sprintf(`#review-pane[data-review-id="%d"]`, id) }
 
@@ -265,6 +279,7 @@ func TestBrowserKeyboardPagesThroughALongQueue(t *testing.T) {
 	id := jsString(ctx, t, `document.querySelector("tr.current").getAttribute("data-review-id")`)
 	keys(ctx, t, "o")
 	wait(ctx, t, "open on page two", chromedp.WaitVisible(`#review-pane[data-review-id="`+id+`"]`))
+	viewportScreenshot(t, ctx, "queue-seeded")
 	keys(ctx, t, "a")
 	wait(ctx, t, "approve on page two", chromedp.WaitVisible("#queue-rows tr.review-row:nth-child(51).decided"), chromedp.WaitVisible("#queue-rows tr.review-row:nth-child(52).current"))
 }
