@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"time"
 
 	"gorm.io/gorm"
@@ -22,11 +23,19 @@ type QueueStats struct {
 	Breached int64
 }
 
+// QueueStats is the API's queue summary (cached briefly; see readCache).
+func (s *Store) QueueStats(ctx context.Context, warning, critical time.Duration) (QueueStats, error) {
+	key := fmt.Sprintf("qstats|%d|%d", warning, critical)
+	q, err := cachedRead(ctx, s.reads, key, func(ctx context.Context) (QueueStats, error) { return s.queueStats(ctx, warning, critical) })
+	q.ByType, q.BySource = maps.Clone(q.ByType), maps.Clone(q.BySource)
+	return q, err
+}
+
 // QueueStats counts pending reviews by type (with SLA ages) and by source,
 // and finds the oldest. Each query reads only an index: (status,
 // review_type, flagged_at), (status, source, ...) and a seek on (status,
 // flagged_at), so the cost follows the pending count, never the history.
-func (s *Store) QueueStats(ctx context.Context, warning, critical time.Duration) (QueueStats, error) {
+func (s *Store) queueStats(ctx context.Context, warning, critical time.Duration) (QueueStats, error) {
 	now := Now()
 	warnBefore, critBefore := now.Add(-warning), now.Add(-critical)
 	var byType []struct {

@@ -42,12 +42,17 @@ type Store struct {
 	Path string
 
 	settings *settingsCache
+	reads    *readCache
 }
 
 // Options tune the pool; zero values take defaults.
 type Options struct {
 	MaxOpenConns int
 	Logger       *slog.Logger
+	// ReadCacheTTL, when set, caches the queue's aggregate reads (counts,
+	// queue stats, stats figures) for that long on this instance; the
+	// server uses about a second, tests and commands leave it off.
+	ReadCacheTTL time.Duration
 }
 
 // ParseURL splits a REVIEWQ_DATABASE_URL into dialect and driver DSN.
@@ -177,6 +182,7 @@ func Open(ctx context.Context, rawURL string, opt Options) (*Store, error) {
 	st.DB = db
 	st.SQL = sqlDB
 	st.settings = newSettingsCache()
+	st.reads = newReadCache(opt.ReadCacheTTL)
 	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	if err := sqlDB.PingContext(pctx); err != nil {
@@ -207,6 +213,9 @@ func (s *Store) tx(ctx context.Context, fn func(tx *gorm.DB) error) error {
 	var err error
 	for attempt := 0; attempt < 3; attempt++ {
 		err = s.DB.WithContext(ctx).Transaction(fn)
+		if err == nil {
+			s.reads.invalidate()
+		}
 		if !isDeadlock(err) {
 			return err
 		}

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -258,10 +259,20 @@ func (s *Store) CountPending(ctx context.Context) (PendingCounts, error) {
 	return s.CountPendingMatching(ctx, QueueFilter{})
 }
 
+// CountPendingMatching counts the pending reviews that pass the filter, by
+// type (cached briefly; see readCache).
+func (s *Store) CountPendingMatching(ctx context.Context, f QueueFilter) (PendingCounts, error) {
+	key := fmt.Sprintf("count|%q|%q|%q|%q|%d", f.Source, f.Campaign, f.AgeBand, f.Search, f.SkipClaimedFor)
+	c, err := cachedRead(ctx, s.reads, key, func(ctx context.Context) (PendingCounts, error) { return s.countPendingMatching(ctx, f) })
+	// Callers get their own map: the cached one is shared.
+	c.ByType = maps.Clone(c.ByType)
+	return c, err
+}
+
 // CountPendingMatching counts the pending reviews that pass the filter,
 // by type; the filter's own type, cursor and limit are ignored, so the
 // counts can label the type choices.
-func (s *Store) CountPendingMatching(ctx context.Context, f QueueFilter) (PendingCounts, error) {
+func (s *Store) countPendingMatching(ctx context.Context, f QueueFilter) (PendingCounts, error) {
 	f.ReviewType, f.After, f.Limit = "", nil, 0
 	if err := f.Validate(); err != nil {
 		return PendingCounts{}, err

@@ -167,8 +167,14 @@ func largestFirst(m map[string]int64) []NamedCount {
 	return out
 }
 
-// QueueNow returns the "now" figures of the queue at now.
+// QueueNow returns the "now" figures of the queue (cached briefly; see
+// readCache). The result is shared: read it, do not change it.
 func (s *Store) QueueNow(ctx context.Context, now time.Time) (*QueueNow, error) {
+	return cachedRead(ctx, s.reads, "queuenow", func(ctx context.Context) (*QueueNow, error) { return s.queueNow(ctx, now) })
+}
+
+// QueueNow returns the "now" figures of the queue at now.
+func (s *Store) queueNow(ctx context.Context, now time.Time) (*QueueNow, error) {
 	set, err := s.Settings(ctx)
 	if err != nil {
 		return nil, err
@@ -356,8 +362,15 @@ func percentile(h []histBucket, n int64, p float64) time.Duration {
 	return 0
 }
 
-// RangeStats reads the figures over r from the daily aggregates.
+// RangeStats reads the figures over r (cached briefly; see readCache). The
+// result is shared: read it, do not change it.
 func (s *Store) RangeStats(ctx context.Context, r StatsRange) (*RangeStats, error) {
+	key := "range|" + r.From.Format(time.DateOnly) + "|" + r.To.Format(time.DateOnly)
+	return cachedRead(ctx, s.reads, key, func(ctx context.Context) (*RangeStats, error) { return s.rangeStats(ctx, r) })
+}
+
+// RangeStats reads the figures over r from the daily aggregates.
+func (s *Store) rangeStats(ctx context.Context, r StatsRange) (*RangeStats, error) {
 	set, err := s.Settings(ctx)
 	if err != nil {
 		return nil, err

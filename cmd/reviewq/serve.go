@@ -33,7 +33,9 @@ func cmdServe(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	st, err := openStore(ctx, env)
+	// The server caches the queue's aggregate reads for a second (see
+	// store.readCache); one-shot commands read fresh.
+	st, err := store.Open(ctx, env.Config.DatabaseURL, store.Options{ReadCacheTTL: time.Second})
 	if err != nil {
 		return err
 	}

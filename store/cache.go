@@ -1,0 +1,91 @@
+package store
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"golang.org/x/sync/singleflight"
+)
+
+// readCache keeps the results of the queue's aggregate reads (counts by
+// type, queue stats, the stats page's figures) for a short time, so a
+// hundred operators refreshing do not each scan the pending index. Each
+// instance has its own: a change made elsewhere shows within the TTL, and a
+// change made through this instance's store drops the cache at once, so an
+// operator always sees the effect of their own decision. Concurrent misses
+// of one key share one query (singleflight).
+type readCache struct {
+	ttl   time.Duration
+	group singleflight.Group
+
+	mu      sync.Mutex
+	gen     uint64
+	entries map[string]cacheEntry
+}
+
+type cacheEntry struct {
+	at  time.Time
+	gen uint64
+	v   any
+}
+
+// maxCacheEntries bounds the cache; filters with free-text search make keys.
+const maxCacheEntries = 512
+
+func newReadCache(ttl time.Duration) *readCache {
+	return &readCache{ttl: ttl, entries: map[string]cacheEntry{}}
+}
+
+// cachedRead returns the cached value of key or loads it. A nil cache or a
+// zero TTL always loads.
+func cachedRead[V any](ctx context.Context, c *readCache, key string, load func(context.Context) (V, error)) (V, error) {
+	if c == nil || c.ttl <= 0 {
+		return load(ctx)
+	}
+	c.mu.Lock()
+	e, ok := c.entries[key]
+	gen := c.gen
+	c.mu.Unlock()
+	if ok && e.gen == gen && time.Since(e.at) < c.ttl {
+		return e.v.(V), nil
+	}
+	v, err, _ := c.group.Do(key, func() (any, error) {
+		// The load runs without the caller's cancellation: other callers
+		// share its result.
+		lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer cancel()
+		v, err := load(lctx)
+		if err != nil {
+			return v, err
+		}
+		c.mu.Lock()
+		if len(c.entries) >= maxCacheEntries {
+			c.entries = map[string]cacheEntry{}
+		}
+		// Stored under the generation seen before the load: if a write
+		// invalidated the cache meanwhile, this result is not served.
+		c.entries[key] = cacheEntry{at: time.Now(), gen: gen, v: v}
+		c.mu.Unlock()
+		return v, nil
+	})
+	if err != nil {
+		var zero V
+		return zero, err
+	}
+	return v.(V), nil
+}
+
+func (c *readCache) invalidate() {
+	if c == nil {
+		return
+	}
+	c.mu.Lock()
+	c.gen++
+	c.entries = map[string]cacheEntry{}
+	c.mu.Unlock()
+}
+
+// InvalidateReadCache drops this instance's cached aggregates; every write
+// transaction of the store does it.
+func (s *Store) InvalidateReadCache() { s.reads.invalidate() }
