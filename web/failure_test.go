@@ -553,6 +553,13 @@ func TestThreeInstancesOneDatabase(t *testing.T) {
 	}
 	wg.Wait()
 	close(flagStatus)
+	if t.Failed() {
+		for i, in := range insts {
+			in.mu.Lock()
+			t.Logf("instance %d log:\n%s", i, in.log.String())
+			in.mu.Unlock()
+		}
+	}
 	for _, id := range ids {
 		if wins[id] != 1 {
 			t.Errorf("review %d: %d successful decisions", id, wins[id])
