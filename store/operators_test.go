@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"errors"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -416,6 +417,46 @@ func TestParallelGuessesShareOneBudget(t *testing.T) {
 		}
 		if b, _ := st.StartLoginAttempt(ctx, "burst@example.com", "198.51.100.78"); b != nil {
 			t.Fatalf("still blocked after clearing: %+v", b)
+		}
+	})
+}
+
+// TestReopenAndFlagAtOnce: overturning a decision while an engine flags the
+// same lead never fails with a deadlock or a duplicate, and leaves one open
+// review.
+func TestReopenAndFlagAtOnce(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		lead := store.Actor{Type: store.ActorOperator, ID: 1, Name: "lead"}
+		for round := 0; round < 15; round++ {
+			rv := storetest.FlaggedLead(t, st, "reopen-race-"+strconv.Itoa(round), store.TypeMessage)
+			if _, err := st.Decide(ctx, store.DecideInput{ReviewID: rv.ID, Outcome: store.OutcomeApprove, Actor: lead}); err != nil {
+				t.Fatal(err)
+			}
+			var wg sync.WaitGroup
+			var reopenErr, flagErr error
+			wg.Add(2)
+			go func() {
+				defer wg.Done()
+				_, reopenErr = st.Reopen(ctx, rv.ID, lead, "")
+			}()
+			go func() {
+				defer wg.Done()
+				_, flagErr = st.Flag(ctx, rv.LeadID, store.FlagInput{ReviewType: store.TypePricing, Reason: "race", Source: store.SourceAPI}, store.SystemActor)
+			}()
+			wg.Wait()
+			var ce *store.ConflictError
+			if reopenErr != nil && !errors.As(reopenErr, &ce) {
+				t.Fatalf("round %d: reopen: %v", round, reopenErr)
+			}
+			if flagErr != nil {
+				t.Fatalf("round %d: flag: %v", round, flagErr)
+			}
+			var open int64
+			st.DB.Model(&store.Review{}).Where("lead_id = ? AND status = ?", rv.LeadID, store.StatusPending).Count(&open)
+			if open != 1 {
+				t.Fatalf("round %d: %d open reviews", round, open)
+			}
 		}
 	})
 }

@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 )
 
 // ReflagInput changes the type and reason of an open review.
@@ -118,6 +119,20 @@ func removeTag(tags, tag string) string {
 func (s *Store) Reopen(ctx context.Context, reviewID int64, actor Actor, ip string) (*Review, error) {
 	var out Review
 	err := s.tx(ctx, func(tx *gorm.DB) error {
+		// The lead first, then the review: the order Flag and Decide take
+		// them, so a reopen and a new flag on one lead queue (no deadlock)
+		// and the "no other open review" check below cannot go stale.
+		var leadOf Review
+		err := tx.Select("lead_id").Where("id = ?", reviewID).Take(&leadOf).Error
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return ErrNotFound
+		}
+		if err != nil {
+			return fmt.Errorf("find review: %w", err)
+		}
+		if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Select("id").Where("id = ?", leadOf.LeadID).Take(&Lead{}).Error; err != nil {
+			return fmt.Errorf("lock lead: %w", err)
+		}
 		r, err := lockReview(tx, reviewID)
 		if err != nil {
 			return err
