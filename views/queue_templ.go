@@ -274,7 +274,7 @@ func QueueFilterForm(f QueueFilterVM) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 21, "\" placeholder=\"Name, email or company starts with…\" autocomplete=\"off\" aria-keyshortcuts=\"/\"></label> <label class=\"field\"><span>Campaign</span> <input type=\"text\" name=\"campaign\" value=\"")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 21, "\" placeholder=\"Name, email, company…\" title=\"Matches the start of the lead's name, email or company\" autocomplete=\"off\" aria-keyshortcuts=\"/\"></label> <label class=\"field\"><span>Campaign</span> <input type=\"text\" name=\"campaign\" value=\"")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -506,14 +506,14 @@ func BulkBar(v QueuePage) templ.Component {
 				return templ_7745c5c3_Err
 			}
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 49, "</optgroup></select></label> <label class=\"field-inline\"><input type=\"radio\" name=\"scope\" value=\"selected\" checked> selected rows</label> <label class=\"field-inline\"><input type=\"radio\" name=\"scope\" value=\"all\"> all matching the filter (up to ")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 49, "</optgroup></select></label> <label class=\"field-inline\"><input type=\"radio\" name=\"scope\" value=\"selected\" checked> selected</label> <label class=\"field-inline\"><input type=\"radio\" name=\"scope\" value=\"all\"> all matching (up to ")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
 		var templ_7745c5c3_Var24 string
 		templ_7745c5c3_Var24, templ_7745c5c3_Err = templ.JoinStringErrs(itoa(v.BulkLimit))
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/queue.templ`, Line: 129, Col: 100}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/queue.templ`, Line: 129, Col: 89}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var24))
 		if templ_7745c5c3_Err != nil {
