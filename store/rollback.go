@@ -176,6 +176,18 @@ func (s *Store) CountFlagsToClear(ctx context.Context) (ClearResult, error) {
 func (s *Store) clearReviewBatch(ctx context.Context, ids []int64, opt ClearOptions, written map[int64]bool) (int, error) {
 	var n int
 	err := s.tx(ctx, func(tx *gorm.DB) error {
+		// Leads first, then their reviews: the lock order of Flag, Decide
+		// and Reopen, so a clear and a decision on one lead queue instead of
+		// deadlocking. A review's lead never changes, so reading the lead
+		// ids before the lock is safe.
+		var leadIDs []int64
+		if err := tx.Model(&Review{}).Where("id IN ?", ids).Pluck("lead_id", &leadIDs).Error; err != nil {
+			return fmt.Errorf("clear flags: find leads: %w", err)
+		}
+		flags, err := leadFlags(tx, leadIDs)
+		if err != nil {
+			return err
+		}
 		var revs []Review
 		if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("id IN ? AND status = ?", ids, StatusPending).
 			Order("id").Find(&revs).Error; err != nil {
@@ -185,13 +197,9 @@ func (s *Store) clearReviewBatch(ctx context.Context, ids []int64, opt ClearOpti
 		if n == 0 {
 			return nil
 		}
-		leadIDs := make([]int64, len(revs))
-		for i, r := range revs {
-			leadIDs[i] = r.LeadID
-		}
-		flags, err := leadFlags(tx, leadIDs)
-		if err != nil {
-			return err
+		leadIDs = leadIDs[:0]
+		for _, r := range revs {
+			leadIDs = append(leadIDs, r.LeadID)
 		}
 		recs := make([]FlagRecord, 0, n)
 		reviewIDs := make([]int64, 0, n)
@@ -496,6 +504,11 @@ func (s *Store) restoreBatch(ctx context.Context, recs []FlagRecord, actor Actor
 				reviewIDs = append(reviewIDs, rec.Review.ID)
 			}
 		}
+		// Leads first, then reviews: the lock order of Flag, Decide and Reopen.
+		nowFlags, err := leadFlags(tx, leadIDs)
+		if err != nil {
+			return err
+		}
 		current := map[int64]Review{}
 		if len(reviewIDs) > 0 {
 			var revs []Review
@@ -515,10 +528,6 @@ func (s *Store) restoreBatch(ctx context.Context, recs []FlagRecord, actor Actor
 			leadExists[id] = true
 		}
 		open, err := openReviewsOf(tx, leadIDs)
-		if err != nil {
-			return err
-		}
-		nowFlags, err := leadFlags(tx, leadIDs)
 		if err != nil {
 			return err
 		}

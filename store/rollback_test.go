@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"reflect"
 	"strings"
@@ -247,7 +248,7 @@ func TestFlagsRestoreKeepsNewerFlagsAndReportsDamage(t *testing.T) {
 }
 
 // TestFlagsClearWhileEnginesFlag clears and restores while engines keep
-// flagging (the queue left on): no error, every review that existed at the
+// flagging and an operator decides (the queue left on): no error, every review that existed at the
 // start is cleared, and afterwards every lead's seed columns agree with its
 // open review, the invariant outreach relies on.
 func TestFlagsClearWhileEnginesFlag(t *testing.T) {
@@ -280,12 +281,34 @@ func TestFlagsClearWhileEnginesFlag(t *testing.T) {
 				}
 			}(w)
 		}
+		// And an operator deciding: a decision racing the clear either wins
+		// or gets a conflict, never an error.
+		var reviewIDs []int64
+		st.DB.Table("reviews").Where("status = ?", store.StatusPending).Order("id DESC").Limit(50).Pluck("id", &reviewIDs)
+		go func() {
+			for _, id := range reviewIDs {
+				select {
+				case <-stop:
+					errs <- nil
+					return
+				default:
+				}
+				_, err := st.Decide(ctx, store.DecideInput{ReviewID: id, Outcome: store.OutcomeApprove, Actor: store.SystemActor})
+				var conflict *store.ConflictError
+				if err != nil && !errors.As(err, &conflict) {
+					errs <- fmt.Errorf("decide %d: %w", id, err)
+					return
+				}
+			}
+			<-stop
+			errs <- nil
+		}()
 		var file bytes.Buffer
 		w := store.NewFlagFileWriter(&file, st.Dialect)
 		res, clearErr := st.ClearFlags(ctx, store.ClearOptions{Actor: store.SystemActor, File: "race.json", Write: w.Write, Batch: 20})
 		_ = w.Close()
 		close(stop)
-		for i := 0; i < 3; i++ {
+		for i := 0; i < 4; i++ {
 			if err := <-errs; err != nil {
 				t.Fatalf("flagging during the clear: %v", err)
 			}
@@ -293,8 +316,8 @@ func TestFlagsClearWhileEnginesFlag(t *testing.T) {
 		if clearErr != nil {
 			t.Fatalf("clear: %v", clearErr)
 		}
-		if res.Reviews < 200 {
-			t.Fatalf("cleared %d reviews, want at least the 200 seeded", res.Reviews)
+		if res.Reviews < 150 {
+			t.Fatalf("cleared %d reviews, want most of the 200 seeded", res.Reviews)
 		}
 		if n := countWhere(t, st, "reviews", "status = ? AND id <= ?", store.StatusPending, maxAtStart); n != 0 {
 			t.Fatalf("%d reviews from before the clear are still pending", n)
