@@ -93,33 +93,40 @@ type durationKey struct {
 	LE                     int64
 }
 
+// statShards is how many rows share one counter key (see migration 00035):
+// concurrent decisions land on different rows instead of queueing on one
+// row lock until each other's commit.
+const statShards = 16
+
+func shardOf(reviewID int64) int64 { return reviewID % statShards }
+
 type durationVal struct{ N, SumMS int64 }
 
-func upsertDaily(tx *gorm.DB, k dailyKey, actorName string, n int64) error {
-	q := `INSERT INTO stats_daily (day, kind, review_type, source, actor_type, actor_id, reason_code, actor_name, n)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) `
+func upsertDaily(tx *gorm.DB, k dailyKey, shard int64, actorName string, n int64) error {
+	q := `INSERT INTO stats_daily (day, kind, review_type, source, actor_type, actor_id, reason_code, shard, actor_name, n)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) `
 	if tx.Dialector.Name() == "mysql" {
 		q += `ON DUPLICATE KEY UPDATE n = n + VALUES(n), actor_name = VALUES(actor_name)`
 	} else {
-		q += `ON CONFLICT (day, kind, review_type, source, actor_type, actor_id, reason_code)
+		q += `ON CONFLICT (day, kind, review_type, source, actor_type, actor_id, reason_code, shard)
 			DO UPDATE SET n = n + excluded.n, actor_name = excluded.actor_name`
 	}
-	if err := tx.Exec(q, k.Day, k.Kind, k.ReviewType, k.Source, k.ActorType, k.ActorID, k.ReasonCode, actorName, n).Error; err != nil {
+	if err := tx.Exec(q, k.Day, k.Kind, k.ReviewType, k.Source, k.ActorType, k.ActorID, k.ReasonCode, shard, actorName, n).Error; err != nil {
 		return fmt.Errorf("daily stats: %w", err)
 	}
 	return nil
 }
 
-func upsertDuration(tx *gorm.DB, k durationKey, v durationVal) error {
-	q := `INSERT INTO stats_daily_durations (day, metric, actor_type, actor_id, le_seconds, n, sum_ms)
-		VALUES (?, ?, ?, ?, ?, ?, ?) `
+func upsertDuration(tx *gorm.DB, k durationKey, shard int64, v durationVal) error {
+	q := `INSERT INTO stats_daily_durations (day, metric, actor_type, actor_id, le_seconds, shard, n, sum_ms)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?) `
 	if tx.Dialector.Name() == "mysql" {
 		q += `ON DUPLICATE KEY UPDATE n = n + VALUES(n), sum_ms = sum_ms + VALUES(sum_ms)`
 	} else {
-		q += `ON CONFLICT (day, metric, actor_type, actor_id, le_seconds)
+		q += `ON CONFLICT (day, metric, actor_type, actor_id, le_seconds, shard)
 			DO UPDATE SET n = n + excluded.n, sum_ms = sum_ms + excluded.sum_ms`
 	}
-	if err := tx.Exec(q, k.Day, k.Metric, k.ActorType, k.ActorID, k.LE, v.N, v.SumMS).Error; err != nil {
+	if err := tx.Exec(q, k.Day, k.Metric, k.ActorType, k.ActorID, k.LE, shard, v.N, v.SumMS).Error; err != nil {
 		return fmt.Errorf("daily stats: %w", err)
 	}
 	return nil
@@ -129,7 +136,7 @@ func upsertDuration(tx *gorm.DB, k durationKey, v durationVal) error {
 // the transaction that creates the review (not when a flag is added to an
 // open one: that is no new work for the queue).
 func recordFlagStats(tx *gorm.DB, r *Review) error {
-	return upsertDaily(tx, dailyKey{Day: Day(r.FlaggedAt), Kind: StatFlagged, ReviewType: r.ReviewType, Source: r.Source}, "", 1)
+	return upsertDaily(tx, dailyKey{Day: Day(r.FlaggedAt), Kind: StatFlagged, ReviewType: r.ReviewType, Source: r.Source}, shardOf(r.ID), "", 1)
 }
 
 // historyMark is one claim, release or reopen of a review.
@@ -210,7 +217,7 @@ func recordDecisionStats(tx *gorm.DB, r *Review, status, reasonCode string, acto
 	}
 	day := Day(at)
 	if err := upsertDaily(tx, dailyKey{Day: day, Kind: status, ReviewType: r.ReviewType, Source: r.Source,
-		ActorType: actor.Type, ActorID: actorID, ReasonCode: reasonCode}, actor.Name, 1); err != nil {
+		ActorType: actor.Type, ActorID: actorID, ReasonCode: reasonCode}, shardOf(r.ID), actor.Name, 1); err != nil {
 		return err
 	}
 	wait, handle := decisionDurations(r, actor.Type, actorID, marks[r.ID], at)
@@ -223,7 +230,7 @@ func recordDecisionStats(tx *gorm.DB, r *Review, status, reasonCode string, acto
 	}{{MetricWait, wait}, {MetricHandle, handle}} {
 		metric, d := m.metric, m.d
 		k := durationKey{Day: day, Metric: metric, ActorType: actor.Type, ActorID: actorID, LE: bucketLE(d)}
-		if err := upsertDuration(tx, k, durationVal{N: 1, SumMS: d.Milliseconds()}); err != nil {
+		if err := upsertDuration(tx, k, shardOf(r.ID), durationVal{N: 1, SumMS: d.Milliseconds()}); err != nil {
 			return err
 		}
 	}

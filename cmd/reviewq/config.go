@@ -25,6 +25,7 @@ type Config struct {
 	TrustedProxies []*net.IPNet
 	MetricsToken   string
 	MetricsAddr    string
+	PprofAddr      string
 	CookieSecure   string
 	// SessionIdle and SessionLifetime end logins (0 keeps the store's defaults).
 	SessionIdle     time.Duration
@@ -40,6 +41,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		LogFormat:     getenv("REVIEWQ_LOG_FORMAT"),
 		MetricsToken:  getenv("REVIEWQ_METRICS_TOKEN"),
 		MetricsAddr:   getenv("REVIEWQ_METRICS_ADDR"),
+		PprofAddr:     getenv("REVIEWQ_PPROF_ADDR"),
 		CookieSecure:  getenv("REVIEWQ_COOKIE_SECURE"),
 	}
 	if c.DatabaseURL == "" {
@@ -53,6 +55,9 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	}
 	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
 		return c, fmt.Errorf("REVIEWQ_ADDR: %q is not host:port", c.Addr)
+	}
+	if host, _, err := net.SplitHostPort(c.PprofAddr); c.PprofAddr != "" && (err != nil || !isLoopbackHost(host)) {
+		return c, fmt.Errorf("REVIEWQ_PPROF_ADDR: %q must be a loopback host:port (profiles reveal internals)", c.PprofAddr)
 	}
 	if _, _, err := net.SplitHostPort(c.MetricsAddr); c.MetricsAddr != "" && err != nil {
 		return c, fmt.Errorf("REVIEWQ_METRICS_ADDR: %q is not host:port", c.MetricsAddr)
@@ -168,4 +173,12 @@ func (c Config) Secret() ([]byte, error) {
 		return nil, fmt.Errorf("session key: %w", err)
 	}
 	return []byte(key), nil
+}
+
+func isLoopbackHost(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }

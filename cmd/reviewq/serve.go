@@ -92,6 +92,9 @@ func cmdServe(ctx context.Context, env *Env, args []string) error {
 	hs := srv.HTTPServer(env.Config.Addr)
 	fmt.Fprintf(env.Stdout, "reviewq %s serving http://%s/dashboard/review-queue\n", version, ln.Addr())
 	log.Info("serving", "addr", ln.Addr().String(), "database", string(st.Dialect), "version", version)
+	if env.Config.PprofAddr != "" {
+		startPprof(env.Config.PprofAddr, log)
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	select {

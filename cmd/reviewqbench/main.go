@@ -29,8 +29,10 @@ type Options struct {
 	Warmup      time.Duration
 	ResultsDir  string
 	Only        string
-	Out         io.Writer
-	Log         io.Writer
+	// Profile names the scenario (substring) to take a CPU profile of.
+	Profile string
+	Out     io.Writer
+	Log     io.Writer
 }
 
 func main() {
@@ -43,6 +45,7 @@ func main() {
 	flag.DurationVar(&o.Warmup, "warmup", 2*time.Second, "warm-up time per scenario")
 	flag.StringVar(&o.ResultsDir, "results", "bench/results", "folder for the results table")
 	flag.StringVar(&o.Only, "only", "", "run only scenarios whose name contains this")
+	flag.StringVar(&o.Profile, "profile", "", "take a CPU profile of the server during the scenario whose name contains this")
 	flag.Parse()
 	switch *scale {
 	case "1m":

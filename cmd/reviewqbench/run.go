@@ -148,8 +148,9 @@ func prepareData(ctx context.Context, o Options, st *store.Store) error {
 }
 
 type server struct {
-	URL string
-	cmd *exec.Cmd
+	URL      string
+	PprofURL string
+	cmd      *exec.Cmd
 }
 
 func freePort() (string, error) {
@@ -171,13 +172,17 @@ func startServer(ctx context.Context, o Options) (*server, error) {
 	secret := make([]byte, 32)
 	_, _ = rand.Read(secret)
 	cmd := exec.Command(o.Binary, "serve")
+	pprofAddr, err := freePort()
+	if err != nil {
+		return nil, err
+	}
 	cmd.Env = append(os.Environ(), "REVIEWQ_DATABASE_URL="+o.DatabaseURL, "REVIEWQ_ADDR="+addr,
-		"REVIEWQ_SESSION_SECRET="+hex.EncodeToString(secret), "REVIEWQ_LOG_LEVEL=warn")
+		"REVIEWQ_SESSION_SECRET="+hex.EncodeToString(secret), "REVIEWQ_LOG_LEVEL=warn", "REVIEWQ_PPROF_ADDR="+pprofAddr)
 	cmd.Stdout, cmd.Stderr = o.Log, o.Log
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start %s: %w (run make build first)", o.Binary, err)
 	}
-	s := &server{URL: "http://" + addr, cmd: cmd}
+	s := &server{URL: "http://" + addr, PprofURL: "http://" + pprofAddr, cmd: cmd}
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
 		resp, err := http.Get(s.URL + "/readyz")

@@ -8,6 +8,9 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync/atomic"
@@ -234,9 +237,17 @@ func (e *benchEnv) runScenarios(ctx context.Context) ([]Result, error) {
 		if sc.once {
 			d = 0 // until every target was used once
 		}
+		var prof chan string
+		if e.o.Profile != "" && strings.Contains(sc.name, e.o.Profile) {
+			prof = make(chan string, 1)
+			go func() { prof <- e.profile(d) }()
+		}
 		m, err := e.attack(ctx, sc, d)
 		if err != nil {
 			return out, fmt.Errorf("%s: %w", sc.name, err)
+		}
+		if prof != nil {
+			fmt.Fprint(e.o.Log, <-prof)
 		}
 		r := Result{Name: sc.name, Requests: m.Requests, RPS: m.Throughput, P50: m.Latencies.P50, P95: m.Latencies.P95,
 			P99: m.Latencies.P99, Max: m.Latencies.Max, Codes: m.StatusCodes, PeakRSS: e.srv.peakRSS()}
@@ -270,4 +281,33 @@ func (e *benchEnv) checkExactlyOnce(ctx context.Context, r *Result) error {
 		r.Note += fmt.Sprintf("; NOT exactly once: %d requests, %d left pending", r.Requests, len(left))
 	}
 	return nil
+}
+
+// profile takes a CPU profile of the server for about d and returns the
+// top of `go tool pprof -top`, saving the profile beside the results.
+func (e *benchEnv) profile(d time.Duration) string {
+	secs := max(1, int(d.Seconds())-1)
+	if d == 0 {
+		secs = 5
+	}
+	resp, err := http.Get(fmt.Sprintf("%s/debug/pprof/profile?seconds=%d", e.srv.PprofURL, secs))
+	if err != nil {
+		return fmt.Sprintf("profile: %v\n", err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	dir := e.o.ResultsDir
+	if dir == "" {
+		dir = os.TempDir()
+	}
+	_ = os.MkdirAll(dir, 0o755)
+	path := filepath.Join(dir, "cpu-"+time.Now().UTC().Format("20060102-150405")+".pprof")
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		return fmt.Sprintf("profile: %v\n", err)
+	}
+	top, err := exec.Command("go", "tool", "pprof", "-top", "-nodecount=25", e.o.Binary, path).CombinedOutput()
+	if err != nil {
+		return fmt.Sprintf("profile saved to %s (pprof: %v)\n", path, err)
+	}
+	return fmt.Sprintf("CPU profile saved to %s\n%s\n", path, top)
 }
