@@ -93,7 +93,7 @@ type durationKey struct {
 	LE                     int64
 }
 
-// statShards is how many rows share one counter key (see migration 00035):
+// statShards is how many rows share one counter key (see migration 00060):
 // concurrent decisions land on different rows instead of queueing on one
 // row lock until each other's commit.
 const statShards = 16

@@ -1,5 +1,5 @@
 -- +goose Up
--- See migrations/mysql/00036_stats_daily_durations_shards.sql.
+-- See migrations/mysql/00061_stats_daily_durations_shards.sql.
 CREATE TABLE stats_daily_durations_new (
   day TEXT NOT NULL,
   metric TEXT NOT NULL,

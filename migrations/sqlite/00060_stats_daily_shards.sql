@@ -1,5 +1,5 @@
 -- +goose Up
--- See migrations/mysql/00035_stats_daily_shards.sql. SQLite cannot change a
+-- See migrations/mysql/00060_stats_daily_shards.sql. SQLite cannot change a
 -- primary key in place: the table is rebuilt (in the migration's transaction).
 CREATE TABLE stats_daily_new (
   day TEXT NOT NULL,

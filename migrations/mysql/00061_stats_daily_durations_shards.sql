@@ -1,5 +1,5 @@
 -- +goose Up
--- Sharded like stats_daily (00035), for the same reason.
+-- Sharded like stats_daily (00060), for the same reason.
 ALTER TABLE stats_daily_durations ADD COLUMN shard SMALLINT NOT NULL DEFAULT 0,
   DROP PRIMARY KEY, ADD PRIMARY KEY (day, metric, actor_type, actor_id, le_seconds, shard);
 
