@@ -312,7 +312,8 @@ func (s *Store) Decide(ctx context.Context, in DecideInput) (*Review, error) {
 		if err != nil {
 			return fmt.Errorf("find review: %w", err)
 		}
-		if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Select("id").Where("id = ?", leadOf.LeadID).Take(&Lead{}).Error; err != nil {
+		var lead Lead
+		if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("id = ?", leadOf.LeadID).Take(&lead).Error; err != nil {
 			return fmt.Errorf("lock lead: %w", err)
 		}
 		var r Review
@@ -337,10 +338,6 @@ func (s *Store) Decide(ctx context.Context, in DecideInput) (*Review, error) {
 		}
 		if in.ExpectedVersion != 0 && in.ExpectedVersion != r.Version {
 			return &ConflictError{Message: "this review changed since you opened it; look again before deciding"}
-		}
-		var lead Lead
-		if err := tx.Where("id = ?", r.LeadID).Take(&lead).Error; err != nil {
-			return fmt.Errorf("find lead: %w", err)
 		}
 		upd := map[string]any{
 			"status": status, "open_lead_id": nil, "decided_by_type": in.Actor.Type, "decided_by_id": in.Actor.idPtr(),
@@ -404,7 +401,20 @@ func (s *Store) Decide(ctx context.Context, in DecideInput) (*Review, error) {
 		if err := recordDecisionStats(tx, &r, status, in.ReasonCode, in.Actor, now); err != nil {
 			return err
 		}
-		return tx.Where("id = ?", r.ID).Take(&out).Error
+		// The row as the update above left it, without reading it back.
+		out = r
+		out.Status, out.OpenLeadID, out.Version, out.UpdatedAt = status, nil, r.Version+1, now
+		decidedByType, decidedByName, decidedAt := in.Actor.Type, in.Actor.Name, now
+		out.DecidedByType, out.DecidedByID, out.DecidedByName, out.DecidedAt = &decidedByType, in.Actor.idPtr(), &decidedByName, &decidedAt
+		out.ReasonCode, out.Notes = optional(in.ReasonCode), optional(in.Notes)
+		out.ClaimedBy, out.ClaimedByName, out.ClaimExpiresAt = nil, nil, nil
+		if in.Subject != nil {
+			out.DecisionSubject = in.Subject
+		}
+		if in.Body != nil {
+			out.DecisionBody = in.Body
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -417,6 +427,14 @@ func nullable(s string) any {
 		return nil
 	}
 	return s
+}
+
+// optional is nil for "", as the database stores it.
+func optional(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
 }
 
 func deref(s *string) string {
