@@ -27,7 +27,7 @@ func TestBenchEndToEndTiny(t *testing.T) {
 	var out, log bytes.Buffer
 	o := Options{
 		DatabaseURL: "sqlite:" + filepath.Join(dir, "bench.db"), Binary: bin,
-		Leads: 600, Pending: 120, Decided: 80, Concurrency: 4,
+		Leads: 600, Pending: 120, Decided: 80, Concurrency: 4, LoginAccounts: 3,
 		Duration: 300 * time.Millisecond, Warmup: 50 * time.Millisecond,
 		ResultsDir: filepath.Join(dir, "results"), Out: &out, Log: &log,
 	}

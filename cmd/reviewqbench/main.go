@@ -31,6 +31,8 @@ type Options struct {
 	Only        string
 	// Profile names the scenario (substring) to take a CPU profile of.
 	Profile string
+	// LoginAccounts is how many operators the login scenario signs in as.
+	LoginAccounts int
 	Out     io.Writer
 	Log     io.Writer
 }
@@ -45,6 +47,7 @@ func main() {
 	flag.DurationVar(&o.Warmup, "warmup", 2*time.Second, "warm-up time per scenario")
 	flag.StringVar(&o.ResultsDir, "results", "bench/results", "folder for the results table")
 	flag.StringVar(&o.Only, "only", "", "run only scenarios whose name contains this")
+	flag.IntVar(&o.LoginAccounts, "login-accounts", 100, "operators (and client addresses) the login scenario uses")
 	flag.StringVar(&o.Profile, "profile", "", "take a CPU profile of the server during the scenario whose name contains this")
 	flag.Parse()
 	switch *scale {

@@ -25,6 +25,8 @@ const (
 	benchPassword = "bench-password-not-secret"
 )
 
+func loginEmail(i int) string { return fmt.Sprintf("bench-login-%03d@reviewq.local", i) }
+
 // Run prepares the data set and the server and runs every scenario.
 func Run(ctx context.Context, o Options, scale string) ([]Result, error) {
 	if err := ensureDatabase(ctx, o.DatabaseURL); err != nil {
@@ -47,6 +49,15 @@ func Run(ctx context.Context, o Options, scale string) ([]Result, error) {
 		}
 	} else if err != nil {
 		return nil, err
+	}
+	for i := 0; i < o.LoginAccounts; i++ {
+		if _, err := st.GetOperatorByEmail(ctx, loginEmail(i)); errors.Is(err, store.ErrNotFound) {
+			if _, err := st.CreateOperator(ctx, store.SystemActor, "", store.NewOperator{Email: loginEmail(i), Name: fmt.Sprintf("Bench Operator %d", i), Role: store.RoleOperator, Password: benchPassword}); err != nil {
+				return nil, err
+			}
+		} else if err != nil {
+			return nil, err
+		}
 	}
 	_, token, err := st.CreateToken(ctx, store.SystemActor, "", "bench", store.Scopes)
 	if err != nil {
@@ -177,7 +188,7 @@ func startServer(ctx context.Context, o Options) (*server, error) {
 		return nil, err
 	}
 	cmd.Env = append(os.Environ(), "REVIEWQ_DATABASE_URL="+o.DatabaseURL, "REVIEWQ_ADDR="+addr,
-		"REVIEWQ_SESSION_SECRET="+hex.EncodeToString(secret), "REVIEWQ_LOG_LEVEL=warn", "REVIEWQ_PPROF_ADDR="+pprofAddr)
+		"REVIEWQ_SESSION_SECRET="+hex.EncodeToString(secret), "REVIEWQ_LOG_LEVEL=warn", "REVIEWQ_PPROF_ADDR="+pprofAddr, "REVIEWQ_TRUSTED_PROXIES=127.0.0.1")
 	cmd.Stdout, cmd.Stderr = o.Log, o.Log
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start %s: %w (run make build first)", o.Binary, err)

@@ -179,11 +179,20 @@ func (e *benchEnv) scenarios() []scenario {
 			for _, c := range resp.Cookies() {
 				cookies = append(cookies, c.Name+"="+c.Value)
 			}
-			h := http.Header{}
-			h.Set("Cookie", strings.Join(cookies, "; "))
-			h.Set("Content-Type", "application/x-www-form-urlencoded")
-			form := url.Values{"email": {benchEmail}, "password": {benchPassword}, "csrf": {html.UnescapeString(string(m[1]))}}
-			return roundRobin([]vegeta.Target{{Method: "POST", URL: e.srv.URL + "/login", Header: h, Body: []byte(form.Encode())}}), nil
+			// Many people from many addresses, as in real use: one account
+			// and one address would be (rightly) throttled as a guessing
+			// attack. The addresses are documentation ones, sent as
+			// X-Forwarded-For to a server that trusts loopback as its proxy.
+			ts := make([]vegeta.Target, e.o.LoginAccounts)
+			for i := range ts {
+				h := http.Header{}
+				h.Set("Cookie", strings.Join(cookies, "; "))
+				h.Set("Content-Type", "application/x-www-form-urlencoded")
+				h.Set("X-Forwarded-For", fmt.Sprintf("198.51.100.%d", i+1))
+				form := url.Values{"email": {loginEmail(i)}, "password": {benchPassword}, "csrf": {html.UnescapeString(string(m[1]))}}
+				ts[i] = vegeta.Target{Method: "POST", URL: e.srv.URL + "/login", Header: h, Body: []byte(form.Encode())}
+			}
+			return roundRobin(ts), nil
 		}},
 	}
 }
