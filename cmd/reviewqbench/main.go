@@ -33,8 +33,8 @@ type Options struct {
 	Profile string
 	// LoginAccounts is how many operators the login scenario signs in as.
 	LoginAccounts int
-	Out     io.Writer
-	Log     io.Writer
+	Out           io.Writer
+	Log           io.Writer
 }
 
 func main() {
