@@ -215,8 +215,7 @@ func (s *Store) ListPending(ctx context.Context, f QueueFilter) ([]QueueItem, *C
 		return nil, nil, err
 	}
 	q := s.pendingQuery(ctx, f, set).
-		Select("reviews.*, leads.external_id AS lead_external_id, leads.name AS lead_name, leads.email AS lead_email, " +
-			"leads.company AS lead_company, leads.score AS lead_score, leads.campaign AS lead_campaign").
+		Select(queueItemColumns).
 		Joins("JOIN leads ON leads.id = reviews.lead_id")
 	if f.ReviewType != "" {
 		q = q.Where("reviews.review_type = ?", f.ReviewType)
@@ -235,8 +234,8 @@ func (s *Store) ListPending(ctx context.Context, f QueueFilter) ([]QueueItem, *C
 		}
 		q = q.Order("reviews.flagged_at, reviews.id")
 	}
-	var items []QueueItem
-	if err := q.Limit(f.Limit + 1).Scan(&items).Error; err != nil {
+	items, err := scanQueueItems(q.Limit(f.Limit+1), f.Limit+1)
+	if err != nil {
 		return nil, nil, fmt.Errorf("list queue: %w", err)
 	}
 	var next *Cursor
@@ -349,11 +348,9 @@ func (s *Store) QueueItemsByID(ctx context.Context, ids []int64) ([]QueueItem, e
 	if len(ids) > BulkLimit {
 		return nil, invalid("ids", "at most %d at once", BulkLimit)
 	}
-	var items []QueueItem
-	if err := s.DB.WithContext(ctx).Table("reviews").
-		Select("reviews.*, leads.external_id AS lead_external_id, leads.name AS lead_name, leads.email AS lead_email, "+
-			"leads.company AS lead_company, leads.score AS lead_score, leads.campaign AS lead_campaign").
-		Joins("JOIN leads ON leads.id = reviews.lead_id").Where("reviews.id IN ?", ids).Order("reviews.id").Scan(&items).Error; err != nil {
+	items, err := scanQueueItems(s.DB.WithContext(ctx).Table("reviews").Select(queueItemColumns).
+		Joins("JOIN leads ON leads.id = reviews.lead_id").Where("reviews.id IN ?", ids).Order("reviews.id"), len(ids))
+	if err != nil {
 		return nil, fmt.Errorf("queue items: %w", err)
 	}
 	return items, nil
@@ -369,14 +366,13 @@ func (s *Store) ListDecided(ctx context.Context, after *Cursor, limit int) ([]Qu
 		limit = 50
 	}
 	q := s.DB.WithContext(ctx).Table("reviews").
-		Select("reviews.*, leads.external_id AS lead_external_id, leads.name AS lead_name, leads.email AS lead_email, " +
-			"leads.company AS lead_company, leads.score AS lead_score, leads.campaign AS lead_campaign").
+		Select(queueItemColumns).
 		Joins("JOIN leads ON leads.id = reviews.lead_id").Where("reviews.decided_at IS NOT NULL")
 	if after != nil {
 		q = q.Where("(reviews.decided_at < ? OR (reviews.decided_at = ? AND reviews.id < ?))", after.FlaggedAt, after.FlaggedAt, after.ID)
 	}
-	var items []QueueItem
-	if err := q.Order("reviews.decided_at DESC, reviews.id DESC").Limit(limit + 1).Scan(&items).Error; err != nil {
+	items, err := scanQueueItems(q.Order("reviews.decided_at DESC, reviews.id DESC").Limit(limit+1), limit+1)
+	if err != nil {
 		return nil, nil, fmt.Errorf("list decided: %w", err)
 	}
 	var next *Cursor
