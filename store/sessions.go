@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
@@ -73,9 +74,15 @@ func (s *Store) LookupSession(ctx context.Context, token string) (*SessionInfo, 
 		return nil, ErrNoSession
 	}
 	id := HashToken(token)
+	// One query for the session and its operator: every page request runs it.
 	var sess Session
-	err := s.DB.WithContext(ctx).Where("id = ?", id).Take(&sess).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
+	var op Operator
+	err := s.SQL.QueryRowContext(ctx, `SELECT s.id, s.operator_id, s.created_at, s.last_seen_at, s.expires_at, s.ip, s.user_agent,
+		o.id, o.email, o.name, o.role, o.password_hash, o.active, o.created_at, o.updated_at
+		FROM sessions s JOIN operators o ON o.id = s.operator_id WHERE s.id = ?`, id).
+		Scan(&sess.ID, &sess.OperatorID, &sess.CreatedAt, &sess.LastSeenAt, &sess.ExpiresAt, &sess.IP, &sess.UserAgent,
+			&op.ID, &op.Email, &op.Name, &op.Role, &op.PasswordHash, &op.Active, &op.CreatedAt, &op.UpdatedAt)
+	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNoSession
 	}
 	if err != nil {
@@ -86,13 +93,6 @@ func (s *Store) LookupSession(ctx context.Context, token string) (*SessionInfo, 
 		_ = s.DB.WithContext(ctx).Where("id = ?", id).Delete(&Session{}).Error
 		return nil, ErrNoSession
 	}
-	op, err := s.GetOperator(ctx, sess.OperatorID)
-	if errors.Is(err, ErrNotFound) {
-		return nil, ErrNoSession
-	}
-	if err != nil {
-		return nil, err
-	}
 	if !op.Active {
 		return nil, ErrNoSession
 	}
@@ -102,7 +102,7 @@ func (s *Store) LookupSession(ctx context.Context, token string) (*SessionInfo, 
 		}
 		sess.LastSeenAt = now
 	}
-	return &SessionInfo{Session: sess, Operator: *op}, nil
+	return &SessionInfo{Session: sess, Operator: op}, nil
 }
 
 // DeleteSession ends the session of token (logout).
