@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"strings"
 
@@ -95,8 +96,8 @@ func (s *Store) EligibilitySQL(ids []int64, ext []string) string {
 // EligibilityOfExternalID answers for one lead by the engines' id, in the
 // same single query; ErrNotFound if unknown.
 func (s *Store) EligibilityOfExternalID(ctx context.Context, ext string) (*Eligibility, error) {
-	var rows []eligibilityRow
-	if err := s.eligibilityQuery(ctx).Where("leads.external_id = ?", ext).Limit(1).Scan(&rows).Error; err != nil {
+	rows, err := scanEligibility(s.eligibilityQuery(ctx).Where("leads.external_id = ?", ext).Limit(1))
+	if err != nil {
 		return nil, fmt.Errorf("eligibility: %w", err)
 	}
 	if len(rows) == 0 {
@@ -108,8 +109,8 @@ func (s *Store) EligibilityOfExternalID(ctx context.Context, ext string) (*Eligi
 
 // EligibilityOf answers for one lead by reviewq id; ErrNotFound if unknown.
 func (s *Store) EligibilityOf(ctx context.Context, leadID int64) (*Eligibility, error) {
-	var rows []eligibilityRow
-	if err := s.eligibilityQuery(ctx).Where("leads.id = ?", leadID).Limit(1).Scan(&rows).Error; err != nil {
+	rows, err := scanEligibility(s.eligibilityQuery(ctx).Where("leads.id = ?", leadID).Limit(1))
+	if err != nil {
 		return nil, fmt.Errorf("eligibility: %w", err)
 	}
 	if len(rows) == 0 {
@@ -135,8 +136,8 @@ func (s *Store) EligibilityByIDs(ctx context.Context, ids []int64) ([]Eligibilit
 	if err := checkBatch(len(ids)); err != nil {
 		return nil, err
 	}
-	var rows []eligibilityRow
-	if err := s.eligibilityQuery(ctx).Where("leads.id IN ?", ids).Scan(&rows).Error; err != nil {
+	rows, err := scanEligibility(s.eligibilityQuery(ctx).Where("leads.id IN ?", ids))
+	if err != nil {
 		return nil, fmt.Errorf("eligibility: %w", err)
 	}
 	byID := make(map[int64]eligibilityRow, len(rows))
@@ -159,8 +160,8 @@ func (s *Store) EligibilityByExternalIDs(ctx context.Context, ext []string) ([]E
 	if err := checkBatch(len(ext)); err != nil {
 		return nil, invalid("external_ids", "%s", strings.TrimPrefix(err.Error(), "lead_ids: "))
 	}
-	var rows []eligibilityRow
-	if err := s.eligibilityQuery(ctx).Where("leads.external_id IN ?", ext).Scan(&rows).Error; err != nil {
+	rows, err := scanEligibility(s.eligibilityQuery(ctx).Where("leads.external_id IN ?", ext))
+	if err != nil {
 		return nil, fmt.Errorf("eligibility: %w", err)
 	}
 	// MySQL compares external ids case-insensitively: match the same way.
@@ -186,4 +187,26 @@ func (s *Store) EligibilityByExternalIDs(ctx context.Context, ext []string) ([]E
 func unknownLead(id int64, ext string) Eligibility {
 	return Eligibility{LeadID: id, ExternalID: ext, Reason: EligibleUnknownLead,
 		Message: "no such lead: outreach must not contact a lead reviewq has not seen"}
+}
+
+// scanEligibility reads eligibilityQuery's rows by hand: this is the
+// outreach engine's hot path, and GORM's reflection cost more than the query.
+func scanEligibility(q *gorm.DB) ([]eligibilityRow, error) {
+	rs, err := q.Rows()
+	if err != nil {
+		return nil, err
+	}
+	defer rs.Close()
+	var out []eligibilityRow
+	for rs.Next() {
+		var r eligibilityRow
+		var typ sql.NullString
+		var task sql.NullInt64
+		if err := rs.Scan(&r.ID, &r.ExternalID, &r.Status, &r.RequiresHumanReview, &typ, &task); err != nil {
+			return nil, err
+		}
+		r.ReviewType, r.TaskID = nullStr(typ), nullInt(task)
+		out = append(out, r)
+	}
+	return out, rs.Err()
 }
