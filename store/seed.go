@@ -93,6 +93,7 @@ func (s *Store) Seed(ctx context.Context, opt SeedOptions) error {
 		if w == writers-1 {
 			to = opt.Leads
 		}
+		// #nosec G115 -- w is a small writer number, never negative
 		go func(w, from, to int) { errs <- s.seedRange(ctx, opt, from, to, now, uint64(w+2), progress) }(w, from, to)
 	}
 	var firstErr error
