@@ -72,12 +72,16 @@ func Run(ctx context.Context, o Options, scale string) ([]Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The data set as the scenarios find it (approve then consumes pending).
+	size, err := st.MeasureDataset(ctx)
+	if err != nil {
+		return nil, err
+	}
 	env := &benchEnv{o: o, st: st, srv: srv, token: token, session: sess}
 	results, err := env.runScenarios(ctx)
 	if err != nil {
 		return nil, err
 	}
-	size, _ := st.MeasureDataset(ctx)
 	return results, report(o, scale, size, results)
 }
 
