@@ -140,6 +140,11 @@ func (s *Store) Reopen(ctx context.Context, reviewID int64, actor Actor, ip stri
 		if r.Status == StatusPending {
 			return &ConflictError{Message: "this review is already pending"}
 		}
+		if r.Status == StatusCleared {
+			// Taken out by the emergency rollback: `reviewq flags restore`
+			// puts it back, with its exact state.
+			return &ConflictError{Message: "this review was cleared by a rollback; restore it with reviewq flags restore"}
+		}
 		var other Review
 		err = tx.Where("open_lead_id = ?", r.LeadID).Take(&other).Error
 		if err == nil {

@@ -18,6 +18,7 @@ var eventLabels = map[string]string{
 	store.EventFlagged: "Flagged", store.EventReflagged: "Re-flagged", store.EventClaimed: "Claimed",
 	store.EventReleased: "Released", store.EventApproved: "Approved", store.EventRejected: "Rejected",
 	store.EventSkipped: "Skipped", store.EventReopened: "Reopened", store.EventNote: "Note",
+	store.EventCleared: "Cleared by a rollback", store.EventRestored: "Restored after a rollback",
 }
 
 // detailShown lists, per event kind, the snapshot fields worth a line in
@@ -133,6 +134,10 @@ func (s *Server) paneVM(c echo.Context, id int64) (views.ReviewPane, error) {
 		}
 		op := currentOperator(c)
 		p.CanReopen = op != nil && store.RoleRank(op.Role) >= store.RoleRank(store.RoleLead)
+		if r.Status == store.StatusCleared {
+			p.Decision = "Cleared by the emergency rollback (reviewq flags clear); reviewq flags restore puts it back."
+			p.CanReopen = false
+		}
 	}
 	p.History, p.Issues = historyVM(events)
 	return p, nil
