@@ -11,17 +11,6 @@ import (
 	"reviewq/views"
 )
 
-// accountRoutes: every logged-in operator changes their own password; a
-// one-time set-password link works without a login.
-func (s *Server) accountRoutes() {
-	acc := s.Echo.Group("/account", s.requirePageRole(store.RoleOperator))
-	acc.GET("/password", s.accountPasswordPage)
-	acc.POST("/password", s.changeAccountPassword)
-	s.Echo.Pre(hideLinkSecret)
-	s.Echo.GET("/set-password/:token", s.setPasswordPage)
-	s.Echo.POST("/set-password/:token", s.setPassword)
-}
-
 const ctxLinkSecret = "set_password_secret"
 
 // hideLinkSecret takes a set-password link's secret out of the path before

@@ -15,11 +15,6 @@ import (
 
 const auditPageSize = 100
 
-func (s *Server) adminAuditRoutes() {
-	g := s.Echo.Group("/admin/audit", s.requirePageRole(store.RoleAdmin))
-	g.GET("", s.auditPage)
-}
-
 // auditQuery is the audit filter as it appears in the URL.
 type auditQuery struct {
 	Action string `query:"action"`

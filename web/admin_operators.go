@@ -16,19 +16,6 @@ import (
 
 const operatorsPageSize = 50
 
-// adminOperatorRoutes: accounts are the admin's alone.
-func (s *Server) adminOperatorRoutes() {
-	g := s.Echo.Group("/admin/operators", s.requirePageRole(store.RoleAdmin))
-	g.GET("", s.operatorsPage)
-	g.POST("", s.createOperator)
-	g.GET("/:id", s.operatorPage)
-	g.POST("/:id/role", s.setOperatorRole)
-	g.POST("/:id/deactivate", s.setOperatorActive(false))
-	g.POST("/:id/reactivate", s.setOperatorActive(true))
-	g.POST("/:id/password", s.resetOperatorPassword)
-	g.POST("/:id/sessions/revoke", s.revokeOperatorSessions)
-}
-
 func operatorURL(id int64) string { return "/admin/operators/" + strconv.FormatInt(id, 10) }
 
 func operatorRow(o store.Operator) views.OperatorRow {

@@ -12,12 +12,6 @@ import (
 	"reviewq/views"
 )
 
-func (s *Server) adminSettingsRoutes() {
-	g := s.Echo.Group("/admin/settings", s.requirePageRole(store.RoleAdmin))
-	g.GET("", s.settingsPage)
-	g.POST("/:key", s.setSetting)
-}
-
 // settingKind picks the form input from the default's shape.
 func settingKind(def string) string {
 	if _, err := strconv.ParseBool(def); err == nil {

@@ -21,13 +21,6 @@ var scopeHelp = map[string]string{
 	store.ScopeOutreachRead: "ask whether a lead may be contacted",
 }
 
-func (s *Server) adminTokenRoutes() {
-	g := s.Echo.Group("/admin/tokens", s.requirePageRole(store.RoleAdmin))
-	g.GET("", s.tokensPage)
-	g.POST("", s.createToken)
-	g.POST("/:id/revoke", s.revokeToken)
-}
-
 func fmtUTC(t *time.Time) string {
 	if t == nil {
 		return "never"

@@ -10,58 +10,94 @@ import (
 )
 
 // routes is the one route table. Guards sit on groups: pages need a login
-// and a role, the API a token scope (or a logged-in session).
+// and a role (requirePageRole), the API a token scope or a logged-in session
+// of the role that scope maps to (apiAuth + requireScope). Every route here
+// has a row in routes_guard_test.go, which walks the router itself.
 func (s *Server) routes() {
 	e := s.Echo
+	// Before routing: one URL per page, and a set-password link's secret
+	// out of the path before anything logs it.
 	e.Pre(middleware.RemoveTrailingSlashWithConfig(middleware.TrailingSlashConfig{RedirectCode: http.StatusMovedPermanently}))
+	e.Pre(hideLinkSecret)
 	e.Use(s.httpMetrics, s.recoverPanics, s.requestID, s.securityHeaders, s.accessLog, s.bodyLimit, s.loadSession, s.csrfProtect)
 
-	// Probes and assets: no login.
+	// Probes and assets: no login. /metrics: a bearer token when
+	// REVIEWQ_METRICS_TOKEN is set; on its own address (not here) when
+	// REVIEWQ_METRICS_ADDR is.
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
 	e.GET("/static/:version/:name", s.staticFile)
+	if s.cfg.MetricsAddr == "" {
+		e.GET("/metrics", s.metricsPage)
+	}
 
+	// Signing in and out; a one-time set-password link needs no login.
 	e.GET("/", func(c echo.Context) error { return c.Redirect(http.StatusSeeOther, "/dashboard/review-queue") })
 	e.GET("/login", s.loginPage)
 	e.POST("/login", s.login)
 	e.POST("/logout", s.logout, s.requirePageRole(store.RoleOperator))
+	e.GET("/set-password/:token", s.setPasswordPage)
+	e.POST("/set-password/:token", s.setPassword)
 
-	// Operators (and every higher role) work the queue: web/queue_routes.go.
-	s.queueRoutes()
+	// Every signed-in operator: their own password.
+	account := e.Group("/account", s.requirePageRole(store.RoleOperator))
+	account.GET("/password", s.accountPasswordPage)
+	account.POST("/password", s.changeAccountPassword)
 
-	s.apiRoutes()
+	// The queue: operators and every higher role; reopening needs a lead.
+	queue := e.Group("/dashboard/review-queue", s.requirePageRole(store.RoleOperator))
+	queue.GET("", s.queuePage)
+	queue.GET("/rows", s.queueRows)
+	queue.GET("/live", s.queueLive)
+	queue.POST("/bulk/preview", s.bulkPreview)
+	queue.POST("/bulk", s.bulkDecide)
+	queue.GET("/decided", s.decisionsPage)
+	queue.GET("/decided/rows", s.decisionsMore)
+	queue.GET("/:id", s.reviewPane)
+	queue.POST("/:id/approve", s.decide(store.OutcomeApprove))
+	queue.POST("/:id/reject", s.decide(store.OutcomeReject))
+	queue.POST("/:id/skip", s.decide(store.OutcomeSkip))
+	queue.POST("/:id/claim", s.claimReview)
+	queue.POST("/:id/claim/renew", s.renewClaim)
+	queue.POST("/:id/release", s.releaseReview)
+	queue.POST("/:id/reflag", s.reflagReview)
+	queue.POST("/:id/notes", s.addNote)
+	queue.POST("/:id/reopen", s.reopenReview, s.requirePageRole(store.RoleLead))
 
-	// Issue 4: API tokens and runtime settings (admin pages).
-	s.adminTokenRoutes()
-	s.adminSettingsRoutes()
+	// Stats and the report: ops leads and admins.
+	stats := e.Group("/dashboard/stats", s.requirePageRole(store.RoleLead))
+	stats.GET("", s.statsPage)
+	stats.GET("/report.csv", s.statsReportCSV)
 
-	// Issue 5: stats page, its CSV report, Prometheus metrics.
-	s.statsRoutes()
+	// Administration: admins only.
+	admin := e.Group("/admin", s.requirePageRole(store.RoleAdmin))
+	admin.GET("/operators", s.operatorsPage)
+	admin.POST("/operators", s.createOperator)
+	admin.GET("/operators/:id", s.operatorPage)
+	admin.POST("/operators/:id/role", s.setOperatorRole)
+	admin.POST("/operators/:id/deactivate", s.setOperatorActive(false))
+	admin.POST("/operators/:id/reactivate", s.setOperatorActive(true))
+	admin.POST("/operators/:id/password", s.resetOperatorPassword)
+	admin.POST("/operators/:id/sessions/revoke", s.revokeOperatorSessions)
+	admin.GET("/tokens", s.tokensPage)
+	admin.POST("/tokens", s.createToken)
+	admin.POST("/tokens/:id/revoke", s.revokeToken)
+	admin.GET("/settings", s.settingsPage)
+	admin.POST("/settings/:key", s.setSetting)
+	admin.GET("/audit", s.auditPage)
 
-	// Issue 6: operator accounts, audit log, own password, set-password links.
-	s.adminOperatorRoutes()
-	s.adminAuditRoutes()
-	s.accountRoutes()
-}
-
-// apiRoutes is the JSON API: a Bearer token with the route's scope, or a
-// logged-in session of the role that scope maps to.
-func (s *Server) apiRoutes() {
-	// The API's own description needs no token: it holds no data.
-	s.Echo.GET("/api/v1/openapi.json", s.apiOpenAPI)
-
-	api := s.Echo.Group("/api/v1", s.apiAuth)
-	// The review endpoints answer 503 while queue.enabled is off (after
-	// the scope check, so a wrong token still learns it is wrong).
-	read, write, on := requireScope(store.ScopeQueueRead), requireScope(store.ScopeQueueWrite), s.requireQueueEnabled
-	api.GET("/review-queue/reason-codes", s.apiReasonCodes, read, on)
-	api.GET("/review-queue/stats", s.apiStats, read, on)
-	api.GET("/review-queue/tasks", s.apiTasks, read, on)
-	api.GET("/review-queue/tasks/:id", s.apiTask, read, on)
-	api.POST("/review-queue/tasks/:id/approve", s.apiDecide(store.OutcomeApprove), write, on)
-	api.POST("/review-queue/tasks/:id/reject", s.apiDecide(store.OutcomeReject), write, on)
-	api.POST("/review-queue/tasks/:id/skip", s.apiDecide(store.OutcomeSkip), write, on)
-
+	// The JSON API. Its description needs no token: it holds no data.
+	e.GET("/api/v1/openapi.json", s.apiOpenAPI)
+	api := e.Group("/api/v1", s.apiAuth)
+	// The review endpoints answer 503 while queue.enabled is off.
+	rq := api.Group("/review-queue", s.requireQueueEnabled)
+	rq.GET("/reason-codes", s.apiReasonCodes, requireScope(store.ScopeQueueRead))
+	rq.GET("/stats", s.apiStats, requireScope(store.ScopeQueueRead))
+	rq.GET("/tasks", s.apiTasks, requireScope(store.ScopeQueueRead))
+	rq.GET("/tasks/:id", s.apiTask, requireScope(store.ScopeQueueRead))
+	rq.POST("/tasks/:id/approve", s.apiDecide(store.OutcomeApprove), requireScope(store.ScopeQueueWrite))
+	rq.POST("/tasks/:id/reject", s.apiDecide(store.OutcomeReject), requireScope(store.ScopeQueueWrite))
+	rq.POST("/tasks/:id/skip", s.apiDecide(store.OutcomeSkip), requireScope(store.ScopeQueueWrite))
 	api.POST("/leads", s.apiUpsertLead, requireScope(store.ScopeLeadsWrite))
 	api.GET("/leads/:id", s.apiLead, requireAnyScope(store.ScopeLeadsWrite, store.ScopeQueueRead, store.ScopeOutreachRead))
 	api.POST("/leads/:id/flag", s.apiFlag, requireScope(store.ScopeLeadsWrite))
@@ -69,16 +105,4 @@ func (s *Server) apiRoutes() {
 	api.POST("/leads/:id/quality", s.apiQuality, requireScope(store.ScopeLeadsWrite))
 	api.GET("/leads/:id/eligibility", s.apiEligibility, requireScope(store.ScopeOutreachRead))
 	api.POST("/outreach/eligibility", s.apiEligibilityBatch, requireScope(store.ScopeOutreachRead))
-}
-
-// statsRoutes: the stats page and report for leads and admins, and /metrics
-// (bearer token when REVIEWQ_METRICS_TOKEN is set; on its own address
-// instead when REVIEWQ_METRICS_ADDR is set).
-func (s *Server) statsRoutes() {
-	stats := s.Echo.Group("/dashboard/stats", s.requirePageRole(store.RoleLead))
-	stats.GET("", s.statsPage)
-	stats.GET("/report.csv", s.statsReportCSV)
-	if s.cfg.MetricsAddr == "" {
-		s.Echo.GET("/metrics", s.metricsPage)
-	}
 }
