@@ -89,15 +89,16 @@ func (s *Server) routes() {
 	// The JSON API. Its description needs no token: it holds no data.
 	e.GET("/api/v1/openapi.json", s.apiOpenAPI)
 	api := e.Group("/api/v1", s.apiAuth)
-	// The review endpoints answer 503 while queue.enabled is off.
-	rq := api.Group("/review-queue", s.requireQueueEnabled)
-	rq.GET("/reason-codes", s.apiReasonCodes, requireScope(store.ScopeQueueRead))
-	rq.GET("/stats", s.apiStats, requireScope(store.ScopeQueueRead))
-	rq.GET("/tasks", s.apiTasks, requireScope(store.ScopeQueueRead))
-	rq.GET("/tasks/:id", s.apiTask, requireScope(store.ScopeQueueRead))
-	rq.POST("/tasks/:id/approve", s.apiDecide(store.OutcomeApprove), requireScope(store.ScopeQueueWrite))
-	rq.POST("/tasks/:id/reject", s.apiDecide(store.OutcomeReject), requireScope(store.ScopeQueueWrite))
-	rq.POST("/tasks/:id/skip", s.apiDecide(store.OutcomeSkip), requireScope(store.ScopeQueueWrite))
+	// The review endpoints answer 503 while queue.enabled is off (after
+	// the scope check, so a wrong token still learns it is wrong).
+	read, write, on := requireScope(store.ScopeQueueRead), requireScope(store.ScopeQueueWrite), s.requireQueueEnabled
+	api.GET("/review-queue/reason-codes", s.apiReasonCodes, read, on)
+	api.GET("/review-queue/stats", s.apiStats, read, on)
+	api.GET("/review-queue/tasks", s.apiTasks, read, on)
+	api.GET("/review-queue/tasks/:id", s.apiTask, read, on)
+	api.POST("/review-queue/tasks/:id/approve", s.apiDecide(store.OutcomeApprove), write, on)
+	api.POST("/review-queue/tasks/:id/reject", s.apiDecide(store.OutcomeReject), write, on)
+	api.POST("/review-queue/tasks/:id/skip", s.apiDecide(store.OutcomeSkip), write, on)
 	api.POST("/leads", s.apiUpsertLead, requireScope(store.ScopeLeadsWrite))
 	api.GET("/leads/:id", s.apiLead, requireAnyScope(store.ScopeLeadsWrite, store.ScopeQueueRead, store.ScopeOutreachRead))
 	api.POST("/leads/:id/flag", s.apiFlag, requireScope(store.ScopeLeadsWrite))
