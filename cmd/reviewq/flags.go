@@ -53,14 +53,11 @@ func flagsClear(ctx context.Context, env *Env, args []string) error {
 	if fi, err := os.Stat(filepath.Dir(path)); err != nil || !fi.IsDir() {
 		return usagef("folder %s does not exist: the cleared flags must be saved before anything is cleared", filepath.Dir(path))
 	}
-	st, err := openStore(ctx, env)
+	st, err := openCurrentStore(ctx, env)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	if err := st.CheckSchema(ctx); err != nil {
-		return err
-	}
 	if set, err := st.Settings(ctx); err == nil && set.QueueEnabled() {
 		fmt.Fprintln(env.Stderr, "warning: the queue is on (queue.enabled), so engines can flag leads again during and after the clear;"+
 			" to stop that first: reviewq settings set queue.enabled false")
@@ -123,14 +120,11 @@ func flagsClear(ctx context.Context, env *Env, args []string) error {
 }
 
 func flagsCount(ctx context.Context, env *Env) error {
-	st, err := openStore(ctx, env)
+	st, err := openCurrentStore(ctx, env)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	if err := st.CheckSchema(ctx); err != nil {
-		return err
-	}
 	n, err := st.CountFlagsToClear(ctx)
 	if err != nil {
 		return err
@@ -154,14 +148,11 @@ func flagsRestore(ctx context.Context, env *Env, args []string) error {
 		return usagef("cannot open %s: %v", path, errors.Unwrap(err))
 	}
 	defer f.Close()
-	st, err := openStore(ctx, env)
+	st, err := openCurrentStore(ctx, env)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	if err := st.CheckSchema(ctx); err != nil {
-		return err
-	}
 	abs, _ := filepath.Abs(path)
 	res, err := st.RestoreFlags(ctx, bufio.NewReaderSize(f, 1<<16), cliActor(), abs)
 	for _, p := range res.Problems {

@@ -34,14 +34,11 @@ func cmdReport(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return usagef("--days must be from 1 to %d", store.MaxStatsDays)
 	}
-	st, err := openStore(ctx, env)
+	st, err := openCurrentStore(ctx, env)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	if err := st.CheckSchema(ctx); err != nil {
-		return err
-	}
 	if *rebuild {
 		if err := st.RebuildDailyStats(ctx); err != nil {
 			return err

@@ -27,14 +27,11 @@ func cmdSeed(ctx context.Context, env *Env, args []string) error {
 	if *pending < 0 || *decided < 0 || *pending+*decided > *leads {
 		return usagef("--pending plus --decided must be from 0 to --leads")
 	}
-	st, err := openStore(ctx, env)
+	st, err := openCurrentStore(ctx, env)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	if err := st.CheckSchema(ctx); err != nil {
-		return err
-	}
 	start := time.Now()
 	last := time.Now()
 	err = st.Seed(ctx, store.SeedOptions{Leads: *leads, Pending: *pending, Decided: *decided, Progress: func(done int) {

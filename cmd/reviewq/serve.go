@@ -19,6 +19,20 @@ func openStore(ctx context.Context, env *Env) (*store.Store, error) {
 	return store.Open(ctx, env.Config.DatabaseURL, store.Options{})
 }
 
+// openCurrentStore opens the database and refuses a schema that is behind
+// this build, as every command but migrate must.
+func openCurrentStore(ctx context.Context, env *Env) (*store.Store, error) {
+	st, err := openStore(ctx, env)
+	if err != nil {
+		return nil, err
+	}
+	if err := st.CheckSchema(ctx); err != nil {
+		_ = st.Close()
+		return nil, err
+	}
+	return st, nil
+}
+
 // defaultMemoryLimit is the server's soft memory limit unless GOMEMLIMIT is set.
 const defaultMemoryLimit = 100 << 20
 

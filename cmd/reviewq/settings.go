@@ -24,14 +24,11 @@ func cmdSettings(ctx context.Context, env *Env, args []string) error {
 	default:
 		return usagef("unknown settings action %q: say get or set", args[0])
 	}
-	st, err := openStore(ctx, env)
+	st, err := openCurrentStore(ctx, env)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	if err := st.CheckSchema(ctx); err != nil {
-		return err
-	}
 	if args[0] == "set" {
 		actor := store.Actor{Type: store.ActorSystem, Name: "cli"}
 		v, err := st.SetSetting(ctx, actor, "", args[1], args[2])

@@ -51,14 +51,11 @@ func cmdToken(ctx context.Context, env *Env, args []string) error {
 	default:
 		return usagef("unknown token action %q", action)
 	}
-	st, err := openStore(ctx, env)
+	st, err := openCurrentStore(ctx, env)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	if err := st.CheckSchema(ctx); err != nil {
-		return err
-	}
 	actor := store.Actor{Type: store.ActorSystem, Name: "cli"}
 	switch action {
 	case "create":

@@ -80,14 +80,11 @@ func cmdUser(ctx context.Context, env *Env, args []string) error {
 			return err
 		}
 	}
-	st, err := openStore(ctx, env)
+	st, err := openCurrentStore(ctx, env)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	if err := st.CheckSchema(ctx); err != nil {
-		return err
-	}
 	actor := store.Actor{Type: store.ActorSystem, Name: "cli"}
 	switch action {
 	case "create":
