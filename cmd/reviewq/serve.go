@@ -5,6 +5,8 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	mysqldriver "github.com/go-sql-driver/mysql"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -54,6 +56,9 @@ func cmdServe(ctx context.Context, env *Env, args []string) error {
 	if os.Getenv("GOMEMLIMIT") == "" {
 		debug.SetMemoryLimit(defaultMemoryLimit)
 	}
+	// The MySQL driver reports dropped connections on its own logger:
+	// route it into ours, so every line has one format.
+	_ = mysqldriver.SetLogger(driverLogger{log})
 	secret, err := env.Config.Secret()
 	if err != nil {
 		return err
@@ -140,3 +145,8 @@ func cmdServe(ctx context.Context, env *Env, args []string) error {
 	log.Info("stopped")
 	return nil
 }
+
+// driverLogger adapts the MySQL driver's logger to slog.
+type driverLogger struct{ log *slog.Logger }
+
+func (l driverLogger) Print(v ...any) { l.log.Warn("mysql driver", "message", fmt.Sprint(v...)) }
