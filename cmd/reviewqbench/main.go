@@ -40,7 +40,7 @@ type Options struct {
 func main() {
 	var o Options
 	scale := flag.String("scale", "1m", "data set: 1m (1,000,000 leads, 10,000 pending, 200,000 decided), 10m, or tiny")
-	flag.StringVar(&o.DatabaseURL, "db", envOr("REVIEWQ_BENCH_DATABASE_URL", "mysql://root@127.0.0.1:3306/reviewq_bench"), "database (created if missing on MySQL)")
+	flag.StringVar(&o.DatabaseURL, "db", os.Getenv("REVIEWQ_BENCH_DATABASE_URL"), "database (created if missing on MySQL); default the local MariaDB's reviewq_bench, reviewq_bench_10m for -scale 10m")
 	flag.StringVar(&o.Binary, "bin", "bin/reviewq", "the reviewq binary to start")
 	flag.IntVar(&o.Concurrency, "c", 100, "concurrent connections")
 	flag.DurationVar(&o.Duration, "d", 10*time.Second, "measured time per scenario")
@@ -61,6 +61,13 @@ func main() {
 		fmt.Fprintf(os.Stderr, "reviewqbench: --scale must be 1m, 10m or tiny\n")
 		os.Exit(2)
 	}
+	if o.DatabaseURL == "" {
+		// One database per scale, so a 10m run does not grow the 1m data set.
+		o.DatabaseURL = "mysql://root@127.0.0.1:3306/reviewq_bench"
+		if *scale == "10m" {
+			o.DatabaseURL += "_10m"
+		}
+	}
 	o.Out, o.Log = os.Stdout, os.Stderr
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -70,9 +77,3 @@ func main() {
 	}
 }
 
-func envOr(k, def string) string {
-	if v := os.Getenv(k); v != "" {
-		return v
-	}
-	return def
-}
