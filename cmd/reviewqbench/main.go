@@ -76,4 +76,3 @@ func main() {
 		os.Exit(1)
 	}
 }
-
