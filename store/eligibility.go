@@ -96,20 +96,16 @@ func (s *Store) EligibilitySQL(ids []int64, ext []string) string {
 // EligibilityOfExternalID answers for one lead by the engines' id, in the
 // same single query; ErrNotFound if unknown.
 func (s *Store) EligibilityOfExternalID(ctx context.Context, ext string) (*Eligibility, error) {
-	rows, err := scanEligibility(s.eligibilityQuery(ctx).Where("leads.external_id = ?", ext).Limit(1))
-	if err != nil {
-		return nil, fmt.Errorf("eligibility: %w", err)
-	}
-	if len(rows) == 0 {
-		return nil, ErrNotFound
-	}
-	e := rows[0].judge()
-	return &e, nil
+	return s.eligibilityOfOne(ctx, "leads.external_id = ?", ext)
 }
 
 // EligibilityOf answers for one lead by reviewq id; ErrNotFound if unknown.
 func (s *Store) EligibilityOf(ctx context.Context, leadID int64) (*Eligibility, error) {
-	rows, err := scanEligibility(s.eligibilityQuery(ctx).Where("leads.id = ?", leadID).Limit(1))
+	return s.eligibilityOfOne(ctx, "leads.id = ?", leadID)
+}
+
+func (s *Store) eligibilityOfOne(ctx context.Context, where string, key any) (*Eligibility, error) {
+	rows, err := scanEligibility(s.eligibilityQuery(ctx).Where(where, key).Limit(1))
 	if err != nil {
 		return nil, fmt.Errorf("eligibility: %w", err)
 	}
