@@ -16,8 +16,9 @@ import (
 // operator always sees the effect of their own decision. Concurrent misses
 // of one key share one query (singleflight).
 type readCache struct {
-	ttl   time.Duration
-	group singleflight.Group
+	ttl        time.Duration
+	maxEntries int
+	group      singleflight.Group
 
 	mu      sync.Mutex
 	gen     uint64
@@ -30,11 +31,16 @@ type cacheEntry struct {
 	v   any
 }
 
-// maxCacheEntries bounds the cache; filters with free-text search make keys.
-const maxCacheEntries = 512
+// Bounds on the caches' entries: filters with free-text search and keyset
+// cursors make keys. A list page holds 50 rows (about 30 KB), so the list
+// cache is kept small; when a cache is full it starts over.
+const (
+	maxAggregateEntries = 512
+	maxListEntries      = 128
+)
 
-func newReadCache(ttl time.Duration) *readCache {
-	return &readCache{ttl: ttl, entries: map[string]cacheEntry{}}
+func newReadCache(ttl time.Duration, maxEntries int) *readCache {
+	return &readCache{ttl: ttl, maxEntries: maxEntries, entries: map[string]cacheEntry{}}
 }
 
 // cachedRead returns the cached value of key or loads it. A nil cache or a
@@ -60,7 +66,7 @@ func cachedRead[V any](ctx context.Context, c *readCache, key string, load func(
 			return v, err
 		}
 		c.mu.Lock()
-		if len(c.entries) >= maxCacheEntries {
+		if len(c.entries) >= c.maxEntries {
 			c.entries = map[string]cacheEntry{}
 		}
 		// Stored under the generation seen before the load: if a write
@@ -86,6 +92,9 @@ func (c *readCache) invalidate() {
 	c.mu.Unlock()
 }
 
-// InvalidateReadCache drops this instance's cached aggregates; every write
-// transaction of the store does it.
-func (s *Store) InvalidateReadCache() { s.reads.invalidate() }
+// InvalidateReadCache drops this instance's cached aggregates and list
+// pages; every write transaction of the store does it.
+func (s *Store) InvalidateReadCache() {
+	s.reads.invalidate()
+	s.lists.invalidate()
+}

@@ -57,3 +57,61 @@ func TestReadCacheServesBrieflyAndDropsOnLocalWrites(t *testing.T) {
 		})
 	}
 }
+
+// TestSharedListPages: the queue's shared pages come from the cache within
+// the TTL, show another instance's flag after it, and show this instance's
+// decision at once; the "next" flow (SkipClaimedFor) always reads fresh.
+func TestSharedListPages(t *testing.T) {
+	for _, d := range storetest.Dialects {
+		t.Run(string(d), func(t *testing.T) {
+			url := storetest.URL(t, d)
+			ctx := context.Background()
+			cached, err := store.Open(ctx, url, store.Options{ReadCacheTTL: 300 * time.Millisecond})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer cached.Close()
+			if _, err := cached.MigrateUp(ctx); err != nil {
+				t.Fatal(err)
+			}
+			other := storetest.OpenURL(t, url)
+			first := storetest.FlaggedLead(t, cached, "a", store.TypeMessage)
+			ids := func(f store.QueueFilter) []int64 {
+				t.Helper()
+				items, _, err := cached.ListPendingShared(ctx, f)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var out []int64
+				for _, it := range items {
+					out = append(out, it.ID)
+				}
+				return out
+			}
+			if got := ids(store.QueueFilter{}); len(got) != 1 || got[0] != first.ID {
+				t.Fatalf("first page %v", got)
+			}
+			second := storetest.FlaggedLead(t, other, "b", store.TypeMessage)
+			if got := ids(store.QueueFilter{}); len(got) != 1 {
+				t.Fatalf("within the TTL the cached page %v, want 1 row", got)
+			}
+			// Another key (a filter), and the "next" flow, read fresh.
+			if got := ids(store.QueueFilter{ReviewType: store.TypeMessage}); len(got) != 2 {
+				t.Fatalf("filtered page %v, want 2 rows", got)
+			}
+			if got := ids(store.QueueFilter{SkipClaimedFor: 1}); len(got) != 2 {
+				t.Fatalf("next-flow page %v, want 2 rows", got)
+			}
+			time.Sleep(350 * time.Millisecond)
+			if got := ids(store.QueueFilter{}); len(got) != 2 {
+				t.Fatalf("after the TTL %v, want 2 rows", got)
+			}
+			if _, err := cached.Decide(ctx, store.DecideInput{ReviewID: second.ID, Outcome: store.OutcomeApprove, Actor: store.SystemActor}); err != nil {
+				t.Fatal(err)
+			}
+			if got := ids(store.QueueFilter{}); len(got) != 1 || got[0] != first.ID {
+				t.Fatalf("after this instance's decision %v, want only %d", got, first.ID)
+			}
+		})
+	}
+}

@@ -43,6 +43,8 @@ type Store struct {
 
 	settings *settingsCache
 	reads    *readCache
+	// lists caches shared pages of the queue (ListPendingShared).
+	lists *readCache
 }
 
 // Options tune the pool; zero values take defaults.
@@ -50,8 +52,9 @@ type Options struct {
 	MaxOpenConns int
 	Logger       *slog.Logger
 	// ReadCacheTTL, when set, caches the queue's aggregate reads (counts,
-	// queue stats, stats figures) for that long on this instance; the
-	// server uses about a second, tests and commands leave it off.
+	// queue stats, stats figures) and its shared list pages for that long
+	// on this instance; the server uses about a second, tests and commands
+	// leave it off.
 	ReadCacheTTL time.Duration
 }
 
@@ -182,7 +185,8 @@ func Open(ctx context.Context, rawURL string, opt Options) (*Store, error) {
 	st.DB = db
 	st.SQL = sqlDB
 	st.settings = newSettingsCache()
-	st.reads = newReadCache(opt.ReadCacheTTL)
+	st.reads = newReadCache(opt.ReadCacheTTL, maxAggregateEntries)
+	st.lists = newReadCache(opt.ReadCacheTTL, maxListEntries)
 	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	if err := sqlDB.PingContext(pctx); err != nil {
@@ -214,7 +218,7 @@ func (s *Store) tx(ctx context.Context, fn func(tx *gorm.DB) error) error {
 	for attempt := 0; attempt < 3; attempt++ {
 		err = s.DB.WithContext(ctx).Transaction(fn)
 		if err == nil {
-			s.reads.invalidate()
+			s.InvalidateReadCache()
 		}
 		if !isDeadlock(err) {
 			return err

@@ -204,6 +204,40 @@ func (s *Store) pendingQuery(ctx context.Context, f QueueFilter, set Settings) *
 	return q
 }
 
+// listPage is one cached page of ListPendingShared.
+type listPage struct {
+	items []QueueItem
+	next  *Cursor
+}
+
+// ListPendingShared is ListPending for the pages many readers load alike —
+// the queue's pages and the API's task list — answered from this instance's
+// read cache when the same page was read within its TTL (about a second in
+// the server). A write through this instance drops the cache at once, so an
+// operator sees their own decisions; other instances' writes show within
+// the TTL, as the live refresh shows them anyway. Deciding stays exact: a
+// row decided elsewhere meanwhile gets a conflict naming who decided it.
+// The "next" flow, bulk actions and the live refresh read fresh. The items
+// are shared between callers: they must not be modified.
+func (s *Store) ListPendingShared(ctx context.Context, f QueueFilter) ([]QueueItem, *Cursor, error) {
+	if err := f.Validate(); err != nil {
+		return nil, nil, err
+	}
+	if f.SkipClaimedFor != 0 {
+		return s.ListPending(ctx, f)
+	}
+	after := ""
+	if f.After != nil {
+		after = f.After.Encode()
+	}
+	key := fmt.Sprintf("list|%q|%q|%q|%q|%q|%q|%q|%d", f.ReviewType, f.Source, f.Campaign, f.AgeBand, f.Search, f.Sort, after, f.Limit)
+	p, err := cachedRead(ctx, s.lists, key, func(ctx context.Context) (listPage, error) {
+		items, next, err := s.ListPending(ctx, f)
+		return listPage{items: items, next: next}, err
+	})
+	return p.items, p.next, err
+}
+
 // ListPending returns pending reviews in the filter's sort order, one keyset
 // page, and the cursor of the next page (nil at the end).
 func (s *Store) ListPending(ctx context.Context, f QueueFilter) ([]QueueItem, *Cursor, error) {

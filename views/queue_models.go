@@ -70,7 +70,9 @@ type QueueRows struct {
 
 // QueueRow is one pending review as a row.
 type QueueRow struct {
-	ID        int64
+	ID int64
+	// IDText is ID in decimal, made once for the row's four uses.
+	IDText    string
 	Version   int
 	Cursor    string
 	Age       string

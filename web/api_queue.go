@@ -69,7 +69,7 @@ func (s *Server) apiTasks(c echo.Context) error {
 			return badRequest("limit: must be a whole number from 1 to 200")
 		}
 	}
-	items, next, err := s.store.ListPending(c.Request().Context(), f)
+	items, next, err := s.store.ListPendingShared(c.Request().Context(), f)
 	if err != nil {
 		return err
 	}

@@ -74,11 +74,11 @@ func humanAge(d time.Duration) string {
 	case d < time.Minute:
 		return "just now"
 	case d < time.Hour:
-		return fmt.Sprintf("%dm", int(d.Minutes()))
+		return strconv.Itoa(int(d.Minutes())) + "m"
 	case d < 24*time.Hour:
-		return fmt.Sprintf("%dh %dm", int(d.Hours()), int(d.Minutes())%60)
+		return strconv.Itoa(int(d.Hours())) + "h " + strconv.Itoa(int(d.Minutes())%60) + "m"
 	default:
-		return fmt.Sprintf("%dd %dh", int(d.Hours())/24, int(d.Hours())%24)
+		return strconv.Itoa(int(d.Hours())/24) + "d " + strconv.Itoa(int(d.Hours())%24) + "h"
 	}
 }
 
@@ -114,7 +114,7 @@ func (s *Server) queueRowsVM(c echo.Context, items []store.QueueItem, next *stor
 	for _, it := range items {
 		age := now.Sub(it.FlaggedAt)
 		rows.Items = append(rows.Items, views.QueueRow{
-			ID: it.ID, Version: it.Version, Cursor: store.CursorOf(&it.Review, q.Sort).Encode(), Age: humanAge(age),
+			ID: it.ID, IDText: strconv.FormatInt(it.ID, 10), Version: it.Version, Cursor: store.CursorOf(&it.Review, q.Sort).Encode(), Age: humanAge(age),
 			FlaggedAt: it.FlaggedAt.Format(time.RFC3339), SLA: slaLevel(age, set), Type: it.ReviewType, Reason: it.Reason,
 			Source: it.Source, LeadName: it.LeadName, Company: it.LeadCompany, Email: it.LeadEmail, Campaign: it.LeadCampaign,
 			Score: it.ScoreAtFlag, State: rowState(it.ID, it.ClaimedBy, it.ClaimedByName, it.ClaimExpiresAt, me, now),
@@ -139,7 +139,7 @@ func typeChips(q queueQuery, counts store.PendingCounts) []views.TypeChip {
 // queueResults lists the first page for the filter, with its counts.
 func (s *Server) queueResults(c echo.Context, q queueQuery, f store.QueueFilter, set store.Settings) (views.QueueResults, error) {
 	ctx := c.Request().Context()
-	items, next, err := s.store.ListPending(ctx, f)
+	items, next, err := s.store.ListPendingShared(ctx, f)
 	if err != nil {
 		return views.QueueResults{}, err
 	}
@@ -224,7 +224,7 @@ func (s *Server) queueRows(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	items, next, err := s.store.ListPending(ctx, f)
+	items, next, err := s.store.ListPendingShared(ctx, f)
 	if err != nil {
 		return err
 	}
