@@ -1,6 +1,7 @@
 package store
 
 import (
+	"database/sql"
 	"context"
 	"errors"
 	"fmt"
@@ -83,17 +84,23 @@ func (s *Store) LookupToken(ctx context.Context, secret string) (*APIToken, erro
 	if !strings.HasPrefix(secret, tokenPrefix) || len(secret) > 100 {
 		return nil, ErrBadToken
 	}
+	// Every API call runs this: a plain scan, not GORM's reflection (a
+	// quarter of the server's time per call in the API profiles).
 	var t APIToken
-	err := s.DB.WithContext(ctx).Where("token_hash = ?", HashToken(secret)).Take(&t).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
+	var lastUsed, revoked sql.NullTime
+	err := s.SQL.QueryRowContext(ctx, `SELECT id, name, prefix, token_hash, scopes, created_by, created_at, last_used_at, revoked_at
+		FROM api_tokens WHERE token_hash = ?`, HashToken(secret)).
+		Scan(&t.ID, &t.Name, &t.Prefix, &t.TokenHash, &t.Scopes, &t.CreatedBy, &t.CreatedAt, &lastUsed, &revoked)
+	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrBadToken
 	}
 	if err != nil {
 		return nil, fmt.Errorf("lookup token: %w", err)
 	}
-	if t.RevokedAt != nil {
+	if revoked.Valid {
 		return nil, ErrBadToken
 	}
+	t.CreatedAt, t.LastUsedAt = t.CreatedAt.UTC(), nullTime(lastUsed)
 	now := Now()
 	if t.LastUsedAt == nil || now.Sub(*t.LastUsedAt) > lastUsedEvery {
 		if err := s.DB.WithContext(ctx).Model(&APIToken{}).Where("id = ?", t.ID).Update("last_used_at", now).Error; err != nil {

@@ -46,7 +46,7 @@ func main() {
 	flag.DurationVar(&o.Duration, "d", 10*time.Second, "measured time per scenario")
 	flag.DurationVar(&o.Warmup, "warmup", 2*time.Second, "warm-up time per scenario")
 	flag.StringVar(&o.ResultsDir, "results", "bench/results", "folder for the results table")
-	flag.StringVar(&o.Only, "only", "", "run only scenarios whose name contains this")
+	flag.StringVar(&o.Only, "only", "", "run only scenarios whose name contains this (or any of several, comma-separated)")
 	flag.IntVar(&o.LoginAccounts, "login-accounts", 100, "operators (and client addresses) the login scenario uses")
 	flag.StringVar(&o.Profile, "profile", "", "take a CPU profile of the server during the scenario whose name contains this")
 	flag.Parse()

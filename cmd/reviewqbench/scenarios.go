@@ -233,7 +233,7 @@ func (e *benchEnv) attack(ctx context.Context, sc scenario, d time.Duration) (*v
 func (e *benchEnv) runScenarios(ctx context.Context) ([]Result, error) {
 	var out []Result
 	for _, sc := range e.scenarios() {
-		if e.o.Only != "" && !strings.Contains(sc.name, e.o.Only) {
+		if !selected(sc.name, e.o.Only) {
 			continue
 		}
 		fmt.Fprintf(e.o.Log, "scenario: %s\n", sc.name)
@@ -319,4 +319,18 @@ func (e *benchEnv) profile(d time.Duration) string {
 		return fmt.Sprintf("profile saved to %s (pprof: %v)\n", path, err)
 	}
 	return fmt.Sprintf("CPU profile saved to %s\n%s\n", path, top)
+}
+
+// selected reports whether a scenario is picked by -only: empty picks all,
+// else any of its comma-separated parts that the name contains.
+func selected(name, only string) bool {
+	if only == "" {
+		return true
+	}
+	for _, part := range strings.Split(only, ",") {
+		if part != "" && strings.Contains(name, part) {
+			return true
+		}
+	}
+	return false
 }
