@@ -102,37 +102,49 @@ func shardOf(reviewID int64) int64 { return reviewID % statShards }
 
 type durationVal struct{ N, SumMS int64 }
 
-func upsertDaily(tx *gorm.DB, k dailyKey, shard int64, actorName string, n int64) error {
-	q := `INSERT INTO stats_daily (day, kind, review_type, source, actor_type, actor_id, reason_code, shard, actor_name, n)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) `
-	if tx.Dialector.Name() == "mysql" {
-		q += `ON DUPLICATE KEY UPDATE n = n + VALUES(n), actor_name = VALUES(actor_name)`
-	} else {
-		q += `ON CONFLICT (day, kind, review_type, source, actor_type, actor_id, reason_code, shard)
-			DO UPDATE SET n = n + excluded.n, actor_name = excluded.actor_name`
-	}
-	if err := tx.Exec(q, k.Day, k.Kind, k.ReviewType, k.Source, k.ActorType, k.ActorID, k.ReasonCode, shard, actorName, n).Error; err != nil {
+// statement is one SQL statement with its arguments.
+type statement struct {
+	sql  string
+	args []any
+}
+
+func execStatement(tx *gorm.DB, st statement) error {
+	if err := tx.Exec(st.sql, st.args...).Error; err != nil {
 		return fmt.Errorf("daily stats: %w", err)
 	}
 	return nil
 }
 
-// upsertDurations adds the wait and the handle time of one decision in one
-// statement, wait first: concurrent decisions lock shared rows in one order.
-func upsertDurations(tx *gorm.DB, shard int64, waitKey durationKey, wait time.Duration, handleKey durationKey, handle time.Duration) error {
+func upsertDailyStatement(mysql bool, k dailyKey, shard int64, actorName string, n int64) statement {
+	q := `INSERT INTO stats_daily (day, kind, review_type, source, actor_type, actor_id, reason_code, shard, actor_name, n)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) `
+	if mysql {
+		q += `ON DUPLICATE KEY UPDATE n = n + VALUES(n), actor_name = VALUES(actor_name)`
+	} else {
+		q += `ON CONFLICT (day, kind, review_type, source, actor_type, actor_id, reason_code, shard)
+			DO UPDATE SET n = n + excluded.n, actor_name = excluded.actor_name`
+	}
+	return statement{q, []any{k.Day, k.Kind, k.ReviewType, k.Source, k.ActorType, k.ActorID, k.ReasonCode, shard, actorName, n}}
+}
+
+func upsertDaily(tx *gorm.DB, k dailyKey, shard int64, actorName string, n int64) error {
+	return execStatement(tx, upsertDailyStatement(tx.Dialector.Name() == "mysql", k, shard, actorName, n))
+}
+
+// upsertDurationsStatement adds the wait and the handle time of one
+// decision in one statement, wait first: concurrent decisions lock shared
+// rows in one order.
+func upsertDurationsStatement(mysql bool, shard int64, waitKey durationKey, wait time.Duration, handleKey durationKey, handle time.Duration) statement {
 	q := `INSERT INTO stats_daily_durations (day, metric, actor_type, actor_id, le_seconds, shard, n, sum_ms)
 		VALUES (?, ?, ?, ?, ?, ?, 1, ?), (?, ?, ?, ?, ?, ?, 1, ?) `
-	if tx.Dialector.Name() == "mysql" {
+	if mysql {
 		q += `ON DUPLICATE KEY UPDATE n = n + VALUES(n), sum_ms = sum_ms + VALUES(sum_ms)`
 	} else {
 		q += `ON CONFLICT (day, metric, actor_type, actor_id, le_seconds, shard)
 			DO UPDATE SET n = n + excluded.n, sum_ms = sum_ms + excluded.sum_ms`
 	}
-	if err := tx.Exec(q, waitKey.Day, waitKey.Metric, waitKey.ActorType, waitKey.ActorID, waitKey.LE, shard, wait.Milliseconds(),
-		handleKey.Day, handleKey.Metric, handleKey.ActorType, handleKey.ActorID, handleKey.LE, shard, handle.Milliseconds()).Error; err != nil {
-		return fmt.Errorf("daily stats: %w", err)
-	}
-	return nil
+	return statement{q, []any{waitKey.Day, waitKey.Metric, waitKey.ActorType, waitKey.ActorID, waitKey.LE, shard, wait.Milliseconds(),
+		handleKey.Day, handleKey.Metric, handleKey.ActorType, handleKey.ActorID, handleKey.LE, shard, handle.Milliseconds()}}
 }
 
 // recordFlagStats counts a newly opened review on its flag day. Call it in
@@ -206,10 +218,11 @@ func readMarks(tx *gorm.DB, reviewIDs []int64) (map[int64][]historyMark, error) 
 	return out, nil
 }
 
-// recordDecisionStats counts a decision (status approved/rejected/skipped)
-// made by actor at `at` on review r (as it was before the decision), with its
-// wait and handle times. Call it in the deciding transaction.
-func recordDecisionStats(tx *gorm.DB, r *Review, status, reasonCode string, actor Actor, at time.Time) error {
+// decisionStatsStatements count a decision (status approved/rejected/
+// skipped) made by actor at `at` on review r (as it was before the
+// decision), with its wait and handle times. Run them in the deciding
+// transaction, in order.
+func decisionStatsStatements(tx *gorm.DB, r *Review, status, reasonCode string, actor Actor, at time.Time) ([]statement, error) {
 	// A review never re-flagged or reopened (version 1) and not claimed now
 	// has no history that changes its durations (a released claim counts
 	// as none): skip reading it. The rebuild always reads it, and the tests
@@ -218,25 +231,26 @@ func recordDecisionStats(tx *gorm.DB, r *Review, status, reasonCode string, acto
 	if r.Version != 1 || r.ClaimedBy != nil {
 		var err error
 		if marks, err = readMarks(tx, []int64{r.ID}); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	actorID := int64(0)
 	if p := actor.idPtr(); p != nil {
 		actorID = *p
 	}
+	mysql := tx.Dialector.Name() == "mysql"
 	day := Day(at)
-	if err := upsertDaily(tx, dailyKey{Day: day, Kind: status, ReviewType: r.ReviewType, Source: r.Source,
-		ActorType: actor.Type, ActorID: actorID, ReasonCode: reasonCode}, shardOf(r.ID), actor.Name, 1); err != nil {
-		return err
-	}
 	wait, handle := decisionDurations(r, actor.Type, actorID, marks[r.ID], at)
-	// Always wait before handle (and stats_daily before these): concurrent
+	// Always stats_daily first, then wait before handle: concurrent
 	// decisions lock the shared counter rows in one order, or InnoDB could
 	// pick deadlock victims among them.
-	return upsertDurations(tx, shardOf(r.ID),
-		durationKey{Day: day, Metric: MetricWait, ActorType: actor.Type, ActorID: actorID, LE: bucketLE(wait)}, wait,
-		durationKey{Day: day, Metric: MetricHandle, ActorType: actor.Type, ActorID: actorID, LE: bucketLE(handle)}, handle)
+	return []statement{
+		upsertDailyStatement(mysql, dailyKey{Day: day, Kind: status, ReviewType: r.ReviewType, Source: r.Source,
+			ActorType: actor.Type, ActorID: actorID, ReasonCode: reasonCode}, shardOf(r.ID), actor.Name, 1),
+		upsertDurationsStatement(mysql, shardOf(r.ID),
+			durationKey{Day: day, Metric: MetricWait, ActorType: actor.Type, ActorID: actorID, LE: bucketLE(wait)}, wait,
+			durationKey{Day: day, Metric: MetricHandle, ActorType: actor.Type, ActorID: actorID, LE: bucketLE(handle)}, handle),
+	}, nil
 }
 
 // RebuildDailyStats recomputes the daily aggregates from the reviews table in

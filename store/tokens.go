@@ -1,8 +1,8 @@
 package store
 
 import (
-	"database/sql"
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"slices"
@@ -79,6 +79,14 @@ var ErrBadToken = errors.New("unknown or revoked API token")
 // lastUsedEvery limits last_used_at writes to one per token per minute.
 const lastUsedEvery = time.Minute
 
+const tokenLookupSQL = `SELECT id, name, prefix, token_hash, scopes, created_by, created_at, last_used_at, revoked_at
+	FROM api_tokens WHERE token_hash = ?`
+
+// TokenLookupSQL is LookupToken's query as the database gets it, for EXPLAIN.
+func (s *Store) TokenLookupSQL(secret string) string {
+	return s.DB.Dialector.Explain(tokenLookupSQL, HashToken(secret))
+}
+
 // LookupToken finds the live token of a secret and notes its use.
 func (s *Store) LookupToken(ctx context.Context, secret string) (*APIToken, error) {
 	if !strings.HasPrefix(secret, tokenPrefix) || len(secret) > 100 {
@@ -88,8 +96,7 @@ func (s *Store) LookupToken(ctx context.Context, secret string) (*APIToken, erro
 	// quarter of the server's time per call in the API profiles).
 	var t APIToken
 	var lastUsed, revoked sql.NullTime
-	err := s.SQL.QueryRowContext(ctx, `SELECT id, name, prefix, token_hash, scopes, created_by, created_at, last_used_at, revoked_at
-		FROM api_tokens WHERE token_hash = ?`, HashToken(secret)).
+	err := s.SQL.QueryRowContext(ctx, tokenLookupSQL, HashToken(secret)).
 		Scan(&t.ID, &t.Name, &t.Prefix, &t.TokenHash, &t.Scopes, &t.CreatedBy, &t.CreatedAt, &lastUsed, &revoked)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrBadToken
