@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -68,28 +69,20 @@ func (r eligibilityRow) judge() Eligibility {
 	return e
 }
 
-// eligibilityQuery reads the lead with its open review, if any: the primary
+// eligibilitySelect reads leads with their open review, if any: the primary
 // key (or the unique external_id) and the unique open_lead_id index.
-func (s *Store) eligibilityQuery(ctx context.Context) *gorm.DB {
-	return s.DB.WithContext(ctx).Table("leads").
-		Select("leads.id, leads.external_id, leads.status, leads.requires_human_review, leads.review_type, reviews.id AS task_id").
-		Joins("LEFT JOIN reviews ON reviews.open_lead_id = leads.id")
-}
+const eligibilitySelect = "SELECT leads.id, leads.external_id, leads.status, leads.requires_human_review, leads.review_type, " +
+	"reviews.id AS task_id FROM leads LEFT JOIN reviews ON reviews.open_lead_id = leads.id"
 
 // EligibilitySQL is the batch query as the database gets it, for EXPLAIN
 // (the hot path must stay on the primary key and the unique indexes).
 func (s *Store) EligibilitySQL(ids []int64, ext []string) string {
 	return s.DB.ToSQL(func(tx *gorm.DB) *gorm.DB {
-		q := tx.Table("leads").
-			Select("leads.id, leads.external_id, leads.status, leads.requires_human_review, leads.review_type, reviews.id AS task_id").
-			Joins("LEFT JOIN reviews ON reviews.open_lead_id = leads.id")
-		if len(ext) > 0 {
-			q = q.Where("leads.external_id IN ?", ext)
-		} else {
-			q = q.Where("leads.id IN ?", ids)
-		}
 		var rows []eligibilityRow
-		return q.Scan(&rows)
+		if len(ext) > 0 {
+			return tx.Raw(eligibilitySelect+" WHERE leads.external_id IN ?", ext).Scan(&rows)
+		}
+		return tx.Raw(eligibilitySelect+" WHERE leads.id IN ?", ids).Scan(&rows)
 	})
 }
 
@@ -104,15 +97,22 @@ func (s *Store) EligibilityOf(ctx context.Context, leadID int64) (*Eligibility, 
 	return s.eligibilityOfOne(ctx, "leads.id = ?", leadID)
 }
 
+// eligibilityOfOne runs one fixed statement, without GORM's statement
+// building (the engines call it for every message they send).
 func (s *Store) eligibilityOfOne(ctx context.Context, where string, key any) (*Eligibility, error) {
-	rows, err := scanEligibility(s.eligibilityQuery(ctx).Where(where, key).Limit(1))
+	var r eligibilityRow
+	var typ sql.NullString
+	var task sql.NullInt64
+	err := s.SQL.QueryRowContext(ctx, eligibilitySelect+" WHERE "+where+" LIMIT 1", key).
+		Scan(&r.ID, &r.ExternalID, &r.Status, &r.RequiresHumanReview, &typ, &task)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNotFound
+	}
 	if err != nil {
 		return nil, fmt.Errorf("eligibility: %w", err)
 	}
-	if len(rows) == 0 {
-		return nil, ErrNotFound
-	}
-	e := rows[0].judge()
+	r.ReviewType, r.TaskID = nullStr(typ), nullInt(task)
+	e := r.judge()
 	return &e, nil
 }
 
@@ -132,7 +132,7 @@ func (s *Store) EligibilityByIDs(ctx context.Context, ids []int64) ([]Eligibilit
 	if err := checkBatch(len(ids)); err != nil {
 		return nil, err
 	}
-	rows, err := scanEligibility(s.eligibilityQuery(ctx).Where("leads.id IN ?", ids))
+	rows, err := scanEligibility(s.DB.WithContext(ctx).Raw(eligibilitySelect+" WHERE leads.id IN ?", ids))
 	if err != nil {
 		return nil, fmt.Errorf("eligibility: %w", err)
 	}
@@ -156,7 +156,7 @@ func (s *Store) EligibilityByExternalIDs(ctx context.Context, ext []string) ([]E
 	if err := checkBatch(len(ext)); err != nil {
 		return nil, invalid("external_ids", "%s", strings.TrimPrefix(err.Error(), "lead_ids: "))
 	}
-	rows, err := scanEligibility(s.eligibilityQuery(ctx).Where("leads.external_id IN ?", ext))
+	rows, err := scanEligibility(s.DB.WithContext(ctx).Raw(eligibilitySelect+" WHERE leads.external_id IN ?", ext))
 	if err != nil {
 		return nil, fmt.Errorf("eligibility: %w", err)
 	}
@@ -185,7 +185,7 @@ func unknownLead(id int64, ext string) Eligibility {
 		Message: "no such lead: outreach must not contact a lead reviewq has not seen"}
 }
 
-// scanEligibility reads eligibilityQuery's rows by hand: this is the
+// scanEligibility reads eligibilitySelect's rows by hand: this is the
 // outreach engine's hot path, and GORM's reflection cost more than the query.
 func scanEligibility(q *gorm.DB) ([]eligibilityRow, error) {
 	rs, err := q.Rows()
