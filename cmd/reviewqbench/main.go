@@ -13,6 +13,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 	"time"
 )
@@ -67,6 +68,11 @@ func main() {
 		if *scale == "10m" {
 			o.DatabaseURL += "_10m"
 		}
+	}
+	// The load generator shares the machine's two cores with the server and
+	// MariaDB: collecting its garbage less often leaves them more CPU.
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(400)
 	}
 	o.Out, o.Log = os.Stdout, os.Stderr
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
