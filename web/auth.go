@@ -60,10 +60,30 @@ func (s *Server) cookieSession(c echo.Context) *sessions.Session {
 	if sess, ok := c.Get(ctxCookie).(*sessions.Session); ok {
 		return sess
 	}
+	raw, _ := c.Request().Cookie(cookieName)
+	if raw != nil {
+		if d, ok := s.decoded.get(raw.Value); ok {
+			sess := sessions.NewSession(s.cookies, cookieName)
+			opts := *s.cookies.Options
+			sess.Options, sess.IsNew = &opts, false
+			if d.sid != "" {
+				sess.Values["sid"] = d.sid
+			}
+			if d.csrf != "" {
+				sess.Values["csrf"] = d.csrf
+			}
+			c.Set(ctxCookie, sess)
+			return sess
+		}
+	}
 	sess, err := s.cookies.Get(c.Request(), cookieName)
 	if err != nil {
 		// A cookie we cannot decode (old key, tampered): start afresh.
 		sess, _ = s.cookies.New(c.Request(), cookieName)
+	} else if raw != nil && !sess.IsNew {
+		sid, _ := sess.Values["sid"].(string)
+		csrf, _ := sess.Values["csrf"].(string)
+		s.decoded.put(raw.Value, decodedCookie{sid: sid, csrf: csrf})
 	}
 	c.Set(ctxCookie, sess)
 	return sess

@@ -47,6 +47,7 @@ type Server struct {
 	cfg     Config
 	log     *slog.Logger
 	cookies *sessions.CookieStore
+	decoded decodedCookies
 	csrfKey []byte
 	assets  map[string]string
 	metrics *metrics
