@@ -79,6 +79,7 @@ var ErrBadToken = errors.New("unknown or revoked API token")
 // lastUsedEvery limits last_used_at writes to one per token per minute.
 const lastUsedEvery = time.Minute
 
+// #nosec G101 -- a query text, not a credential
 const tokenLookupSQL = `SELECT id, name, prefix, token_hash, scopes, created_by, created_at, last_used_at, revoked_at
 	FROM api_tokens WHERE token_hash = ?`
 
