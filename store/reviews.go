@@ -376,7 +376,11 @@ func (s *Store) Decide(ctx context.Context, in DecideInput) (*Review, error) {
 		if err != nil {
 			return fmt.Errorf("decide review: %w", err)
 		}
-		if n, err := res.RowsAffected(); err != nil || n != 1 {
+		n, err := res.RowsAffected()
+		if err != nil {
+			return fmt.Errorf("decide review: %w", err)
+		}
+		if n != 1 {
 			return &ConflictError{Message: "this review changed while you decided; look again"}
 		}
 		leadSQL := "UPDATE leads SET requires_human_review = ?, review_type = NULL, review_reason = NULL, updated_at = ?"
