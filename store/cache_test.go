@@ -9,22 +9,30 @@ import (
 	"reviewq/store/storetest"
 )
 
+// cachedAndOther opens two instances on one fresh database: the first with
+// a 300 ms read cache, the other without.
+func cachedAndOther(t *testing.T, d store.Dialect) (cached, other *store.Store) {
+	t.Helper()
+	url := storetest.URL(t, d)
+	ctx := context.Background()
+	cached, err := store.Open(ctx, url, store.Options{ReadCacheTTL: 300 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cached.Close() })
+	if _, err := cached.MigrateUp(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return cached, storetest.OpenURL(t, url)
+}
+
 // TestReadCacheServesBrieflyAndDropsOnLocalWrites: a write made through
 // another instance shows after the TTL; a write through this one at once.
 func TestReadCacheServesBrieflyAndDropsOnLocalWrites(t *testing.T) {
 	for _, d := range storetest.Dialects {
 		t.Run(string(d), func(t *testing.T) {
-			url := storetest.URL(t, d)
 			ctx := context.Background()
-			cached, err := store.Open(ctx, url, store.Options{ReadCacheTTL: 300 * time.Millisecond})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer cached.Close()
-			if _, err := cached.MigrateUp(ctx); err != nil {
-				t.Fatal(err)
-			}
-			other := storetest.OpenURL(t, url)
+			cached, other := cachedAndOther(t, d)
 			storetest.FlaggedLead(t, cached, "a", store.TypeMessage)
 			if c, _ := cached.CountPending(ctx); c.Total != 1 {
 				t.Fatalf("count %d", c.Total)
@@ -64,17 +72,8 @@ func TestReadCacheServesBrieflyAndDropsOnLocalWrites(t *testing.T) {
 func TestSharedListPages(t *testing.T) {
 	for _, d := range storetest.Dialects {
 		t.Run(string(d), func(t *testing.T) {
-			url := storetest.URL(t, d)
 			ctx := context.Background()
-			cached, err := store.Open(ctx, url, store.Options{ReadCacheTTL: 300 * time.Millisecond})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer cached.Close()
-			if _, err := cached.MigrateUp(ctx); err != nil {
-				t.Fatal(err)
-			}
-			other := storetest.OpenURL(t, url)
+			cached, other := cachedAndOther(t, d)
 			first := storetest.FlaggedLead(t, cached, "a", store.TypeMessage)
 			ids := func(f store.QueueFilter) []int64 {
 				t.Helper()
