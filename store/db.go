@@ -13,6 +13,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/glebarez/sqlite"
@@ -45,6 +47,12 @@ type Store struct {
 	reads    *readCache
 	// lists caches shared pages of the queue (ListPendingShared).
 	lists *readCache
+	// decisions feeds the decision writers; closed stops them.
+	decisions chan *decideItem
+	closed    chan struct{}
+	closeOnce sync.Once
+	// decisionBatches and decisionsBatched count the writers' work.
+	decisionBatches, decisionsBatched atomic.Int64
 }
 
 // Options tune the pool; zero values take defaults.
@@ -193,11 +201,15 @@ func Open(ctx context.Context, rawURL string, opt Options) (*Store, error) {
 		_ = sqlDB.Close()
 		return nil, fmt.Errorf("connect to %s database: %w", dialect, err)
 	}
+	st.startDecisionWriters()
 	return st, nil
 }
 
-// Close releases the pool.
-func (s *Store) Close() error { return s.SQL.Close() }
+// Close stops the decision writers and releases the pool.
+func (s *Store) Close() error {
+	s.closeOnce.Do(func() { close(s.closed) })
+	return s.SQL.Close()
+}
 
 // Ping checks the database answers.
 func (s *Store) Ping(ctx context.Context) error {

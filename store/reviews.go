@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -283,27 +282,10 @@ func decidedConflict(r *Review) *ConflictError {
 	return &ConflictError{Message: msg, Status: r.Status, DecidedBy: who, DecidedAt: r.DecidedAt}
 }
 
-// reviewLeadSQL finds a review's lead.
-const reviewLeadSQL = "SELECT lead_id FROM reviews WHERE id = ?"
-
-// decideLockSQL reads (and on MySQL locks) a lead and its review, the lead
-// first; the arguments are the lead's id and the review's.
-func decideLockSQL(d Dialect) string {
-	q := "SELECT " + reviewColumns + ", leads.score, leads.status, leads.tags, leads.message_subject, leads.message_body FROM leads "
-	if d == MySQL {
-		return q + "STRAIGHT_JOIN reviews WHERE leads.id = ? AND reviews.id = ? FOR UPDATE"
-	}
-	return q + "CROSS JOIN reviews WHERE leads.id = ? AND reviews.id = ?"
-}
-
-// DecisionSQL is what Decide reads, as the database gets it, for EXPLAIN.
-func (s *Store) DecisionSQL(leadID, reviewID int64) []string {
-	return []string{s.DB.Dialector.Explain(reviewLeadSQL, reviewID), s.DB.Dialector.Explain(decideLockSQL(s.Dialect), leadID, reviewID)}
-}
-
 // Decide approves, rejects or skips a pending review, exactly once: the
 // update is conditional on status and version, and a decision that loses a
-// race gets a ConflictError naming who decided first.
+// race gets a ConflictError naming who decided first. Concurrent decisions
+// share transactions (see decide_batch.go).
 func (s *Store) Decide(ctx context.Context, in DecideInput) (*Review, error) {
 	set, err := s.Settings(ctx)
 	if err != nil {
@@ -315,134 +297,7 @@ func (s *Store) Decide(ctx context.Context, in DecideInput) (*Review, error) {
 	if err := ValidateDecision(set, &in); err != nil {
 		return nil, err
 	}
-	status, eventKind, tag, _ := outcomeStatus(in.Outcome)
-	var out Review
-	err = s.tx(ctx, func(tx *gorm.DB) error {
-		// The hottest write: plain SQL on the transaction's connection, not
-		// GORM's reflection, and the lead and review read in one statement.
-		conn := tx.Statement.ConnPool
-		var leadID int64
-		err := conn.QueryRowContext(ctx, reviewLeadSQL, in.ReviewID).Scan(&leadID)
-		if errors.Is(err, sql.ErrNoRows) {
-			return ErrNotFound
-		}
-		if err != nil {
-			return fmt.Errorf("find review: %w", err)
-		}
-		// Lock the lead, then the review: the order Flag takes them, so a
-		// decision and a new flag on one lead queue instead of deadlocking
-		// (found with three instances deciding and flagging at once). The
-		// join keyword fixes the order: leads first (STRAIGHT_JOIN in MySQL,
-		// CROSS JOIN in SQLite, where BEGIN IMMEDIATE serializes writers).
-		// Racing deciders queue on these locks and each then sees the
-		// current status, so only the winner touches the secondary indexes.
-		var rs reviewScan
-		var lead Lead
-		var messageBody sql.NullString
-		err = conn.QueryRowContext(ctx, decideLockSQL(s.Dialect), leadID, in.ReviewID).
-			Scan(rs.dest(&lead.Score, &lead.Status, &lead.Tags, &lead.MessageSubject, &messageBody)...)
-		if errors.Is(err, sql.ErrNoRows) {
-			return ErrNotFound
-		}
-		if err != nil {
-			return fmt.Errorf("lock review: %w", err)
-		}
-		lead.ID, lead.MessageBody = leadID, nullStr(messageBody)
-		r := rs.review()
-		if r.Status != StatusPending {
-			return decidedConflict(&r)
-		}
-		now := Now()
-		if r.ClaimedBy != nil && r.ClaimExpiresAt != nil && r.ClaimExpiresAt.After(now) &&
-			!(in.Actor.Type == ActorOperator && in.Actor.ID == *r.ClaimedBy) {
-			name := ""
-			if r.ClaimedByName != nil {
-				name = *r.ClaimedByName
-			}
-			return &ConflictError{Message: fmt.Sprintf("claimed by %s until %s", name, r.ClaimExpiresAt.Format("15:04 UTC"))}
-		}
-		if in.ExpectedVersion != 0 && in.ExpectedVersion != r.Version {
-			return &ConflictError{Message: "this review changed since you opened it; look again before deciding"}
-		}
-		// Conditional on status and version: with the row locked it always
-		// matches, and the check below keeps the exactly-once rule explicit.
-		res, err := conn.ExecContext(ctx, `UPDATE reviews SET status = ?, open_lead_id = NULL, decided_by_type = ?, decided_by_id = ?,
-			decided_by_name = ?, decided_at = ?, reason_code = ?, notes = ?, version = ?, updated_at = ?, claimed_by = NULL,
-			claimed_by_name = NULL, claim_expires_at = NULL, decision_subject = COALESCE(?, decision_subject),
-			decision_body = COALESCE(?, decision_body)
-			WHERE id = ? AND status = ? AND version = ?`,
-			status, in.Actor.Type, in.Actor.idPtr(), in.Actor.Name, now, nullable(in.ReasonCode), nullable(in.Notes), r.Version+1, now,
-			in.Subject, in.Body, r.ID, StatusPending, r.Version)
-		if err != nil {
-			return fmt.Errorf("decide review: %w", err)
-		}
-		n, err := res.RowsAffected()
-		if err != nil {
-			return fmt.Errorf("decide review: %w", err)
-		}
-		if n != 1 {
-			return &ConflictError{Message: "this review changed while you decided; look again"}
-		}
-		leadSQL := "UPDATE leads SET requires_human_review = ?, review_type = NULL, review_reason = NULL, updated_at = ?"
-		leadArgs := []any{false, now}
-		if tag != "" {
-			leadSQL += ", status = ?, tags = ?"
-			leadArgs = append(leadArgs, "lost", addTag(lead.Tags, tag))
-		}
-		if in.Subject != nil {
-			leadSQL += ", message_subject = ?"
-			leadArgs = append(leadArgs, *in.Subject)
-		}
-		if in.Body != nil {
-			leadSQL += ", message_body = ?"
-			leadArgs = append(leadArgs, *in.Body)
-		}
-		writes := []statement{{leadSQL + " WHERE id = ?", append(leadArgs, lead.ID)}}
-		// The snapshot of what the decision was based on.
-		detail := map[string]any{
-			"review_type": r.ReviewType, "reason": r.Reason, "source": r.Source, "score_at_flag": r.ScoreAtFlag,
-			"lead_score": lead.Score, "lead_status": lead.Status, "version": r.Version,
-			"message_subject": lead.MessageSubject, "message_body": deref(lead.MessageBody),
-		}
-		if in.ReasonCode != "" {
-			detail["reason_code"] = in.ReasonCode
-		}
-		if in.Notes != "" {
-			detail["notes"] = in.Notes
-		}
-		if in.Subject != nil || in.Body != nil {
-			detail["edited_subject"] = deref(in.Subject)
-			detail["edited_body"] = deref(in.Body)
-		}
-		ev := newEvent(&r, eventKind, in.Actor, detail)
-		writes = append(writes, statement{`INSERT INTO review_events (review_id, lead_id, kind, actor_type, actor_id, actor_name, detail, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, []any{ev.ReviewID, ev.LeadID, ev.Kind, ev.ActorType, ev.ActorID, ev.ActorName, ev.Detail, ev.CreatedAt}})
-		stats, err := decisionStatsStatements(tx, &r, status, in.ReasonCode, in.Actor, now)
-		if err != nil {
-			return err
-		}
-		if err := s.execAll(ctx, conn, append(writes, stats...)); err != nil {
-			return fmt.Errorf("record decision: %w", err)
-		}
-		// The row as the update above left it, without reading it back.
-		out = r
-		out.Status, out.OpenLeadID, out.Version, out.UpdatedAt = status, nil, r.Version+1, now
-		decidedByType, decidedByName, decidedAt := in.Actor.Type, in.Actor.Name, now
-		out.DecidedByType, out.DecidedByID, out.DecidedByName, out.DecidedAt = &decidedByType, in.Actor.idPtr(), &decidedByName, &decidedAt
-		out.ReasonCode, out.Notes = optional(in.ReasonCode), optional(in.Notes)
-		out.ClaimedBy, out.ClaimedByName, out.ClaimExpiresAt = nil, nil, nil
-		if in.Subject != nil {
-			out.DecisionSubject = in.Subject
-		}
-		if in.Body != nil {
-			out.DecisionBody = in.Body
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return s.submitDecision(ctx, in)
 }
 
 func nullable(s string) any {

@@ -24,7 +24,7 @@ package store
 // history's indexed 'reopened' events), and the new decision counts again.
 //
 // Writers: Flag (recordFlagStats, when it opens a review) and Decide
-// (recordDecisionStats). Any other code path that opens or decides a review
+// (decisionCounters, in its batch transaction). Any other code path that opens or decides a review
 // (bulk decisions, reopen-and-decide) must call the same helpers inside its
 // transaction. Seed writes rows in bulk and then calls RebuildDailyStats,
 // which recomputes everything from the reviews table.
@@ -115,36 +115,37 @@ func execStatement(tx *gorm.DB, st statement) error {
 	return nil
 }
 
-func upsertDailyStatement(mysql bool, k dailyKey, shard int64, actorName string, n int64) statement {
-	q := `INSERT INTO stats_daily (day, kind, review_type, source, actor_type, actor_id, reason_code, shard, actor_name, n)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) `
+// upsertDailyStatement adds rows of (day, kind, review_type, source,
+// actor_type, actor_id, reason_code, shard, actor_name, n) to the counters.
+func upsertDailyStatement(mysql bool, rows int, args []any) statement {
+	q := `INSERT INTO stats_daily (day, kind, review_type, source, actor_type, actor_id, reason_code, shard, actor_name, n) VALUES ` +
+		strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?), ", rows), ", ")
 	if mysql {
-		q += `ON DUPLICATE KEY UPDATE n = n + VALUES(n), actor_name = VALUES(actor_name)`
+		q += ` ON DUPLICATE KEY UPDATE n = n + VALUES(n), actor_name = VALUES(actor_name)`
 	} else {
-		q += `ON CONFLICT (day, kind, review_type, source, actor_type, actor_id, reason_code, shard)
+		q += ` ON CONFLICT (day, kind, review_type, source, actor_type, actor_id, reason_code, shard)
 			DO UPDATE SET n = n + excluded.n, actor_name = excluded.actor_name`
 	}
-	return statement{q, []any{k.Day, k.Kind, k.ReviewType, k.Source, k.ActorType, k.ActorID, k.ReasonCode, shard, actorName, n}}
+	return statement{q, args}
 }
 
 func upsertDaily(tx *gorm.DB, k dailyKey, shard int64, actorName string, n int64) error {
-	return execStatement(tx, upsertDailyStatement(tx.Dialector.Name() == "mysql", k, shard, actorName, n))
+	return execStatement(tx, upsertDailyStatement(tx.Dialector.Name() == "mysql", 1,
+		[]any{k.Day, k.Kind, k.ReviewType, k.Source, k.ActorType, k.ActorID, k.ReasonCode, shard, actorName, n}))
 }
 
-// upsertDurationsStatement adds the wait and the handle time of one
-// decision in one statement, wait first: concurrent decisions lock shared
-// rows in one order.
-func upsertDurationsStatement(mysql bool, shard int64, waitKey durationKey, wait time.Duration, handleKey durationKey, handle time.Duration) statement {
-	q := `INSERT INTO stats_daily_durations (day, metric, actor_type, actor_id, le_seconds, shard, n, sum_ms)
-		VALUES (?, ?, ?, ?, ?, ?, 1, ?), (?, ?, ?, ?, ?, ?, 1, ?) `
+// upsertDurationsStatement adds rows of (day, metric, actor_type, actor_id,
+// le_seconds, shard, n, sum_ms) to the duration histograms.
+func upsertDurationsStatement(mysql bool, rows int, args []any) statement {
+	q := `INSERT INTO stats_daily_durations (day, metric, actor_type, actor_id, le_seconds, shard, n, sum_ms) VALUES ` +
+		strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?, ?, ?, ?), ", rows), ", ")
 	if mysql {
-		q += `ON DUPLICATE KEY UPDATE n = n + VALUES(n), sum_ms = sum_ms + VALUES(sum_ms)`
+		q += ` ON DUPLICATE KEY UPDATE n = n + VALUES(n), sum_ms = sum_ms + VALUES(sum_ms)`
 	} else {
-		q += `ON CONFLICT (day, metric, actor_type, actor_id, le_seconds, shard)
+		q += ` ON CONFLICT (day, metric, actor_type, actor_id, le_seconds, shard)
 			DO UPDATE SET n = n + excluded.n, sum_ms = sum_ms + excluded.sum_ms`
 	}
-	return statement{q, []any{waitKey.Day, waitKey.Metric, waitKey.ActorType, waitKey.ActorID, waitKey.LE, shard, wait.Milliseconds(),
-		handleKey.Day, handleKey.Metric, handleKey.ActorType, handleKey.ActorID, handleKey.LE, shard, handle.Milliseconds()}}
+	return statement{q, args}
 }
 
 // recordFlagStats counts a newly opened review on its flag day. Call it in
@@ -216,41 +217,6 @@ func readMarks(tx *gorm.DB, reviewIDs []int64) (map[int64][]historyMark, error) 
 		out[r.ReviewID] = append(out[r.ReviewID], historyMark{Kind: r.Kind, ActorType: r.ActorType, ActorID: r.ActorID, CreatedAt: r.CreatedAt})
 	}
 	return out, nil
-}
-
-// decisionStatsStatements count a decision (status approved/rejected/
-// skipped) made by actor at `at` on review r (as it was before the
-// decision), with its wait and handle times. Run them in the deciding
-// transaction, in order.
-func decisionStatsStatements(tx *gorm.DB, r *Review, status, reasonCode string, actor Actor, at time.Time) ([]statement, error) {
-	// A review never re-flagged or reopened (version 1) and not claimed now
-	// has no history that changes its durations (a released claim counts
-	// as none): skip reading it. The rebuild always reads it, and the tests
-	// compare the two.
-	var marks map[int64][]historyMark
-	if r.Version != 1 || r.ClaimedBy != nil {
-		var err error
-		if marks, err = readMarks(tx, []int64{r.ID}); err != nil {
-			return nil, err
-		}
-	}
-	actorID := int64(0)
-	if p := actor.idPtr(); p != nil {
-		actorID = *p
-	}
-	mysql := tx.Dialector.Name() == "mysql"
-	day := Day(at)
-	wait, handle := decisionDurations(r, actor.Type, actorID, marks[r.ID], at)
-	// Always stats_daily first, then wait before handle: concurrent
-	// decisions lock the shared counter rows in one order, or InnoDB could
-	// pick deadlock victims among them.
-	return []statement{
-		upsertDailyStatement(mysql, dailyKey{Day: day, Kind: status, ReviewType: r.ReviewType, Source: r.Source,
-			ActorType: actor.Type, ActorID: actorID, ReasonCode: reasonCode}, shardOf(r.ID), actor.Name, 1),
-		upsertDurationsStatement(mysql, shardOf(r.ID),
-			durationKey{Day: day, Metric: MetricWait, ActorType: actor.Type, ActorID: actorID, LE: bucketLE(wait)}, wait,
-			durationKey{Day: day, Metric: MetricHandle, ActorType: actor.Type, ActorID: actorID, LE: bucketLE(handle)}, handle),
-	}, nil
 }
 
 // RebuildDailyStats recomputes the daily aggregates from the reviews table in

@@ -63,6 +63,15 @@ func newMetrics(st *store.Store, cfg Config, log *slog.Logger) *metrics {
 		// go_sql_{max_open,open,in_use,idle}_connections, go_sql_wait_count_total, ...
 		collectors.NewDBStatsCollector(st.SQL, "reviewq"),
 		newQueueCollector(st, log),
+		// Per instance: how well concurrent decisions share transactions.
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "reviewq_decision_transactions_total",
+			Help: "Transactions that wrote decisions on this instance (concurrent decisions share one).",
+		}, func() float64 { tx, _ := st.DecisionBatches(); return float64(tx) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "reviewq_decisions_submitted_total",
+			Help: "Decisions those transactions carried, refused ones included.",
+		}, func() float64 { _, n := st.DecisionBatches(); return float64(n) }),
 	)
 	m.handler = promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{
 		ErrorHandling: promhttp.ContinueOnError,

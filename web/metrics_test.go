@@ -104,6 +104,10 @@ func TestMetricsScrape(t *testing.T) {
 					t.Errorf("decisions %s %s = %v (%v), want %v", c.outcome, c.typ, v, ok, c.want)
 				}
 			}
+			txs, _ := value(fams, "reviewq_decision_transactions_total", nil)
+			if n, _ := value(fams, "reviewq_decisions_submitted_total", nil); n < 3 || txs < 1 || txs > n {
+				t.Errorf("decision writers: %v decisions in %v transactions", n, txs)
+			}
 			if v, _ := value(fams, "reviewq_flags_total", map[string]string{"source": "api"}); v != 4 {
 				t.Errorf("flags from api = %v, want 4", v)
 			}
