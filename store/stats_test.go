@@ -500,35 +500,13 @@ func TestStatsQueriesUseIndexes(t *testing.T) {
 		if !strings.Contains(q, "reviews") && !strings.Contains(q, "stats_daily") && !strings.Contains(q, "review_events") {
 			continue // settings
 		}
-		rows, err := st.SQL.Query("EXPLAIN " + q)
-		if err != nil {
-			t.Fatalf("explain %s: %v", q, err)
-		}
-		cols, _ := rows.Columns()
-		for rows.Next() {
-			vals := make([]any, len(cols))
-			ptrs := make([]any, len(cols))
-			for i := range vals {
-				ptrs[i] = &vals[i]
-			}
-			if err := rows.Scan(ptrs...); err != nil {
-				t.Fatal(err)
-			}
-			plan := map[string]string{}
-			for i, c := range cols {
-				if b, ok := vals[i].([]byte); ok {
-					plan[c] = string(b)
-				} else if vals[i] != nil {
-					plan[c] = fmt.Sprint(vals[i])
-				}
-			}
+		for _, plan := range queryPlan(t, st, "EXPLAIN "+q) {
 			if plan["type"] == "ALL" || plan["key"] == "" {
 				t.Errorf("query without an index:\n%s\nplan: %v", q, plan)
 			}
 			t.Logf("%s %s %s", plan["table"], plan["type"], plan["key"])
 			checked++
 		}
-		_ = rows.Close()
 	}
 	if checked < 10 {
 		t.Fatalf("only %d plans checked: %v", checked, *stmts)
