@@ -7,7 +7,6 @@ import (
 	"debug/elf"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -21,6 +20,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"reviewq/web/webtest"
 )
 
 var (
@@ -271,12 +272,7 @@ func TestReviewqctlRunsCommandsWithTheServiceEnvironment(t *testing.T) {
 func TestReleaseBinaryServesAsDeployed(t *testing.T) {
 	bin := release(t)
 	dir := t.TempDir()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
+	addr := webtest.FreeAddr(t)
 	env := append(os.Environ(), "REVIEWQ_DATABASE_URL=sqlite:"+filepath.Join(dir, "reviewq.db"), "REVIEWQ_ADDR="+addr)
 	cli := func(args ...string) string {
 		t.Helper()
@@ -353,16 +349,6 @@ func grepLines(s, sub string) string {
 	return strings.Join(out, "\n")
 }
 
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
-}
-
 func waitHTTP(t *testing.T, url string, want int) {
 	t.Helper()
 	for start := time.Now(); time.Since(start) < 20*time.Second; time.Sleep(100 * time.Millisecond) {
@@ -409,7 +395,7 @@ func TestTwoInstancesBehindHAProxy(t *testing.T) {
 	run("migrate", "up")
 	token := run("token", "create", "--name", "smoke", "--scopes", "queue:read")
 
-	addrs := []string{freeAddr(t), freeAddr(t)}
+	addrs := []string{webtest.FreeAddr(t), webtest.FreeAddr(t)}
 	procs := make([]*exec.Cmd, 2)
 	for i, a := range addrs {
 		cmd := exec.Command(bin, "serve")
@@ -422,7 +408,7 @@ func TestTwoInstancesBehindHAProxy(t *testing.T) {
 		waitHTTP(t, "http://"+a+"/readyz", http.StatusOK)
 	}
 
-	lb := freeAddr(t)
+	lb := webtest.FreeAddr(t)
 	cfg := string(raw)
 	cfg = strings.Replace(cfg, "    bind :80\n", "    bind "+lb+"\n", 1)
 	cfg = strings.Replace(cfg, "10.0.0.11:8080", addrs[0], 1)

@@ -259,16 +259,6 @@ func buildBinary(t *testing.T) string {
 	return bin
 }
 
-func freePort(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
-}
-
 // instance is one `reviewq serve` process.
 type instance struct {
 	cmd  *exec.Cmd
@@ -280,7 +270,7 @@ type instance struct {
 
 func startInstance(t *testing.T, bin, dbURL string) *instance {
 	t.Helper()
-	addr := freePort(t)
+	addr := webtest.FreeAddr(t)
 	cmd := exec.Command(bin, "serve")
 	cmd.Env = append(os.Environ(), "REVIEWQ_DATABASE_URL="+dbURL, "REVIEWQ_ADDR="+addr,
 		"REVIEWQ_SESSION_SECRET="+string(webtest.Secret), "REVIEWQ_LOG_LEVEL=warn")

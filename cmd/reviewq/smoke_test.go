@@ -1,7 +1,6 @@
 package main
 
 import (
-	"net"
 	"strings"
 	"testing"
 
@@ -38,12 +37,7 @@ func TestSmokeAgainstARunningServer(t *testing.T) {
 	}
 
 	// Nothing listening: every check fails.
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	dead := "http://" + ln.Addr().String()
-	ln.Close()
+	dead := "http://" + webtest.FreeAddr(t)
 	t.Setenv("REVIEWQ_SMOKE_TOKEN", token)
 	code, out, _ = opsRun(t, storeURL, "smoke", "--url", dead)
 	if code != 1 || strings.Count(out, "FAIL") != 5 {
