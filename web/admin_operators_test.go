@@ -281,26 +281,7 @@ func TestOperatorSessionsArePaged(t *testing.T) {
 	}
 	sessionRe := regexp.MustCompile(`name="session" value="([0-9a-f]{64})"`)
 	moreRe := regexp.MustCompile(`href="(/admin/operators/[0-9]+\?after=[^"]+)">More sessions`)
-	seen := map[string]bool{}
-	next := "/admin/operators/" + strconv.FormatInt(op.ID, 10)
-	pages := 0
-	for next != "" {
-		r := admin.Get(next)
-		if r.Status != http.StatusOK {
-			t.Fatalf("%s: %d", next, r.Status)
-		}
-		pages++
-		for _, m := range sessionRe.FindAllStringSubmatch(r.Body, -1) {
-			if seen[m[1]] {
-				t.Fatalf("session listed twice")
-			}
-			seen[m[1]] = true
-		}
-		next = ""
-		if m := moreRe.FindStringSubmatch(r.Body); m != nil {
-			next = html.UnescapeString(m[1])
-		}
-	}
+	pages, seen := walkPages(t, admin, "/admin/operators/"+strconv.FormatInt(op.ID, 10), sessionRe, moreRe)
 	if pages != 2 || len(seen) != 60 {
 		t.Fatalf("%d pages, %d sessions", pages, len(seen))
 	}
@@ -322,22 +303,7 @@ func TestOperatorListIsPaged(t *testing.T) {
 	}
 	rowRe := regexp.MustCompile(`<td><a href="/admin/operators/([0-9]+)">`)
 	nextRe := regexp.MustCompile(`href="(/admin/operators\?after=[0-9]+)">Next page`)
-	seen := map[string]bool{}
-	next, pages := "/admin/operators", 0
-	for next != "" {
-		r := admin.Get(next)
-		pages++
-		for _, m := range rowRe.FindAllStringSubmatch(r.Body, -1) {
-			if seen[m[1]] {
-				t.Fatal("account listed twice")
-			}
-			seen[m[1]] = true
-		}
-		next = ""
-		if m := nextRe.FindStringSubmatch(r.Body); m != nil {
-			next = m[1]
-		}
-	}
+	pages, seen := walkPages(t, admin, "/admin/operators", rowRe, nextRe)
 	if pages != 2 || len(seen) != 61 {
 		t.Fatalf("%d pages, %d accounts", pages, len(seen))
 	}
@@ -357,25 +323,7 @@ func TestAuditPageIsPaged(t *testing.T) {
 	}
 	targetRe := regexp.MustCompile(`<td>(k[0-9]+)</td>`)
 	nextRe := regexp.MustCompile(`href="(/admin/audit\?[^"]+)">Older entries`)
-	seen := map[string]bool{}
-	next, pages := "/admin/audit?actor=bulk&action=settings.%2A", 0
-	for next != "" {
-		r := admin.Get(next)
-		if r.Status != http.StatusOK {
-			t.Fatalf("%s: %d", next, r.Status)
-		}
-		pages++
-		for _, m := range targetRe.FindAllStringSubmatch(r.Body, -1) {
-			if seen[m[1]] {
-				t.Fatal("entry listed twice")
-			}
-			seen[m[1]] = true
-		}
-		next = ""
-		if m := nextRe.FindStringSubmatch(r.Body); m != nil {
-			next = html.UnescapeString(m[1])
-		}
-	}
+	pages, seen := walkPages(t, admin, "/admin/audit?actor=bulk&action=settings.%2A", targetRe, nextRe)
 	if pages != 2 || len(seen) != 150 {
 		t.Fatalf("%d pages, %d entries", pages, len(seen))
 	}
