@@ -224,7 +224,7 @@ func (s *Store) ListPendingShared(ctx context.Context, f QueueFilter) ([]QueueIt
 		return nil, nil, err
 	}
 	if f.SkipClaimedFor != 0 {
-		return s.ListPending(ctx, f)
+		return s.listPending(ctx, f)
 	}
 	after := ""
 	if f.After != nil {
@@ -232,7 +232,7 @@ func (s *Store) ListPendingShared(ctx context.Context, f QueueFilter) ([]QueueIt
 	}
 	key := fmt.Sprintf("list|%q|%q|%q|%q|%q|%q|%q|%d", f.ReviewType, f.Source, f.Campaign, f.AgeBand, f.Search, f.Sort, after, f.Limit)
 	p, err := cachedRead(ctx, s.lists, key, func(ctx context.Context) (listPage, error) {
-		items, next, err := s.ListPending(ctx, f)
+		items, next, err := s.listPending(ctx, f)
 		return listPage{items: items, next: next}, err
 	})
 	return p.items, p.next, err
@@ -244,6 +244,11 @@ func (s *Store) ListPending(ctx context.Context, f QueueFilter) ([]QueueItem, *C
 	if err := f.Validate(); err != nil {
 		return nil, nil, err
 	}
+	return s.listPending(ctx, f)
+}
+
+// listPending is ListPending for a validated filter.
+func (s *Store) listPending(ctx context.Context, f QueueFilter) ([]QueueItem, *Cursor, error) {
 	set, err := s.Settings(ctx)
 	if err != nil {
 		return nil, nil, err
