@@ -62,7 +62,15 @@ func (s *Server) apiTasks(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	f := store.QueueFilter{ReviewType: c.QueryParam("review_type"), Campaign: c.QueryParam("campaign"),
+	campaign := c.QueryParam("campaign")
+	// campaign_id is the seed's name for the same filter.
+	if alias := c.QueryParam("campaign_id"); alias != "" {
+		if campaign != "" && campaign != alias {
+			return badRequest("campaign and campaign_id name the same filter: give one, or the same value in both")
+		}
+		campaign = alias
+	}
+	f := store.QueueFilter{ReviewType: c.QueryParam("review_type"), Campaign: campaign,
 		Source: c.QueryParam("source"), After: cur}
 	if raw := c.QueryParam("limit"); raw != "" {
 		if f.Limit, err = strconv.Atoi(raw); err != nil || f.Limit < 1 {

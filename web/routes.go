@@ -88,7 +88,9 @@ func (s *Server) routes() {
 
 	// The JSON API. Its description needs no token: it holds no data.
 	e.GET("/api/v1/openapi.json", s.apiOpenAPI)
-	api := e.Group("/api/v1", s.apiAuth)
+	// Every API route refuses query parameters it does not read
+	// (apiQueryParams in api_query.go lists those it does).
+	api := e.Group("/api/v1", s.apiAuth, rejectUnknownQuery)
 	// The review endpoints answer 503 while queue.enabled is off (after
 	// the scope check, so a wrong token still learns it is wrong).
 	read, write, on := requireScope(store.ScopeQueueRead), requireScope(store.ScopeQueueWrite), s.requireQueueEnabled
