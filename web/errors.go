@@ -85,6 +85,23 @@ func (s *Server) classify(c echo.Context, err error) *HTTPError {
 	return httpError(http.StatusInternalServerError, "internal", "something went wrong on our side; it has been logged")
 }
 
+// ctxRefusal holds why a request was refused on purpose rather than failed
+// (refusalQueueDisabled), for the access log and the HTTP metrics.
+const ctxRefusal = "refusal"
+
+// refusalQueueDisabled: the queue.enabled setting is off, the documented
+// rollback. Its 503s are logged at WARN and counted under their own label,
+// so that switching the queue off does not page anyone as an outage.
+const refusalQueueDisabled = "queue_disabled"
+
+// refusal names why err is a deliberate refusal, or "" for anything else.
+func refusal(err error) string {
+	if errors.Is(err, store.ErrQueueDisabled) {
+		return refusalQueueDisabled
+	}
+	return ""
+}
+
 func isAPI(c echo.Context) bool { return strings.HasPrefix(c.Request().URL.Path, "/api/") }
 
 func isHTMX(c echo.Context) bool { return c.Request().Header.Get("HX-Request") == "true" }
@@ -97,7 +114,10 @@ func (s *Server) handleError(err error, c echo.Context) {
 		return
 	}
 	he := s.classify(c, err)
-	if he.Status >= 500 {
+	if why := refusal(err); why != "" {
+		// Not a failure: the access log line says it, at WARN, with the reason.
+		c.Set(ctxRefusal, why)
+	} else if he.Status >= 500 {
 		s.log.Error("request failed", "request_id", c.Get(ctxRequestID), "path", c.Request().URL.Path, "error", err.Error())
 	}
 	if he.Status == http.StatusServiceUnavailable {

@@ -27,7 +27,8 @@ import (
 // queries over the pending rows, cached for queueCacheTTL; the decision and
 // flag counters from the daily aggregates (store/stats_daily.go): the days
 // before today are summed once per baselineTTL, today's rows on each refresh.
-// HTTP and pool metrics are per instance.
+// HTTP and pool metrics are per instance. reviewq_queue_enabled is the
+// queue.enabled setting, read with the queue figures.
 
 const (
 	queueCacheTTL = 5 * time.Second
@@ -45,8 +46,9 @@ func newMetrics(st *store.Store, cfg Config, log *slog.Logger) *metrics {
 	m := &metrics{reg: prometheus.NewRegistry()}
 	m.requests = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "reviewq_http_requests_total",
-		Help: "HTTP requests by method, route template and status code.",
-	}, []string{"method", "route", "status"})
+		Help: "HTTP requests by method, route template, status code and reason: queue_disabled for a 503 " +
+			"because the queue.enabled setting is off (a rollback, not an outage), else empty.",
+	}, []string{"method", "route", "status", "reason"})
 	m.duration = prometheus.NewHistogramVec(prometheus.HistogramOpts{
 		Name:    "reviewq_http_request_duration_seconds",
 		Help:    "HTTP request latency by method and route template.",
@@ -106,7 +108,8 @@ func (s *Server) httpMetrics(next echo.HandlerFunc) echo.HandlerFunc {
 		if !knownMethods[method] {
 			method = "OTHER"
 		}
-		s.metrics.requests.WithLabelValues(method, route, strconv.Itoa(c.Response().Status)).Inc()
+		why, _ := c.Get(ctxRefusal).(string)
+		s.metrics.requests.WithLabelValues(method, route, strconv.Itoa(c.Response().Status), why).Inc()
 		s.metrics.duration.WithLabelValues(method, route).Observe(time.Since(start).Seconds())
 		return nil
 	}
@@ -152,7 +155,7 @@ type queueCollector struct {
 	st  *store.Store
 	log *slog.Logger
 
-	pending, oldestAge, decisions, flags *prometheus.Desc
+	pending, oldestAge, decisions, flags, enabled *prometheus.Desc
 
 	mu         sync.Mutex
 	at         time.Time
@@ -167,6 +170,7 @@ type queueSnapshot struct {
 	pending   map[string]int64
 	oldestAge float64
 	totals    []store.FlowTotal
+	enabled   bool
 }
 
 func newQueueCollector(st *store.Store, log *slog.Logger) *queueCollector {
@@ -179,6 +183,8 @@ func newQueueCollector(st *store.Store, log *slog.Logger) *queueCollector {
 			"Decisions by outcome (approved, rejected, skipped) and review type, all instances together.", []string{"outcome", "review_type"}, nil),
 		flags: prometheus.NewDesc("reviewq_flags_total",
 			"Reviews opened by flag source, all instances together.", []string{"source"}, nil),
+		enabled: prometheus.NewDesc("reviewq_queue_enabled",
+			"1 while the queue.enabled setting is on, 0 while the queue is switched off (the rollback).", nil, nil),
 	}
 }
 
@@ -187,6 +193,7 @@ func (q *queueCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- q.oldestAge
 	ch <- q.decisions
 	ch <- q.flags
+	ch <- q.enabled
 }
 
 // snapshot returns the cached figures, refreshing them when stale. A failed
@@ -222,6 +229,10 @@ func (q *queueCollector) staleOrNil(now time.Time) *queueSnapshot {
 }
 
 func (q *queueCollector) refresh(ctx context.Context) (*queueSnapshot, error) {
+	set, err := q.st.Settings(ctx)
+	if err != nil {
+		return nil, err
+	}
 	pending, err := q.st.PendingByType(ctx)
 	if err != nil {
 		return nil, err
@@ -244,7 +255,8 @@ func (q *queueCollector) refresh(ctx context.Context) (*queueSnapshot, error) {
 	if err != nil {
 		return nil, err
 	}
-	snap := &queueSnapshot{pending: pending, totals: append(append([]store.FlowTotal(nil), q.baseline...), todays...)}
+	snap := &queueSnapshot{pending: pending, totals: append(append([]store.FlowTotal(nil), q.baseline...), todays...),
+		enabled: set.QueueEnabled()}
 	if oldest != nil {
 		snap.oldestAge = max(now.Sub(*oldest).Seconds(), 0)
 	}
@@ -260,6 +272,11 @@ func (q *queueCollector) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(q.pending, prometheus.GaugeValue, float64(n), typ)
 	}
 	ch <- prometheus.MustNewConstMetric(q.oldestAge, prometheus.GaugeValue, snap.oldestAge)
+	enabled := 0.0
+	if snap.enabled {
+		enabled = 1
+	}
+	ch <- prometheus.MustNewConstMetric(q.enabled, prometheus.GaugeValue, enabled)
 	type dk struct{ outcome, typ string }
 	decisions := map[dk]int64{}
 	flags := map[string]int64{}

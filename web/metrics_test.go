@@ -91,6 +91,9 @@ func TestMetricsScrape(t *testing.T) {
 					t.Errorf("pending %s = %v (%v), want %v", labels, v, ok, want)
 				}
 			}
+			if v, ok := value(fams, "reviewq_queue_enabled", nil); !ok || v != 1 {
+				t.Errorf("queue enabled = %v (%v), want 1", v, ok)
+			}
 			if v, ok := value(fams, "reviewq_oldest_pending_age_seconds", nil); !ok || v < 0 || v > 120 {
 				t.Errorf("oldest pending age %v %v", v, ok)
 			}
@@ -233,7 +236,7 @@ func TestAlertRules(t *testing.T) {
 			}
 		}
 	}
-	for _, a := range []string{"alert-queue-backlog", "alert-oldest-pending", "alert-approval-rate", "alert-api-errors", "alert-db-pool"} {
+	for _, a := range []string{"alert-queue-backlog", "alert-oldest-pending", "alert-approval-rate", "alert-api-errors", "alert-queue-disabled", "alert-db-pool"} {
 		if !anchors[a] {
 			t.Errorf("no rule links to #%s", a)
 		}

@@ -75,10 +75,7 @@ func (s *Server) accessLog(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		req, res := c.Request(), c.Response()
 		level := slog.LevelInfo
-		if res.Status >= 500 {
-			level = slog.LevelError
-		}
-		s.log.LogAttrs(req.Context(), level, "request",
+		attrs := []slog.Attr{
 			slog.Any("request_id", c.Get(ctxRequestID)),
 			slog.String("method", req.Method),
 			slog.String("path", req.URL.Path),
@@ -87,7 +84,16 @@ func (s *Server) accessLog(next echo.HandlerFunc) echo.HandlerFunc {
 			slog.Int64("bytes", res.Size),
 			slog.Float64("duration_ms", float64(time.Since(start).Microseconds())/1000),
 			slog.String("ip", c.RealIP()),
-		)
+		}
+		// A deliberate refusal (the queue switched off) is a warning with
+		// its reason; any other 5xx is an error.
+		if why, _ := c.Get(ctxRefusal).(string); why != "" {
+			level = slog.LevelWarn
+			attrs = append(attrs, slog.String("reason", why))
+		} else if res.Status >= 500 {
+			level = slog.LevelError
+		}
+		s.log.LogAttrs(req.Context(), level, "request", attrs...)
 		return nil
 	}
 }
