@@ -1,3 +1,7 @@
+// The linters make check runs, kept out of the product's module graph (gosec
+// alone brings AI model SDKs and cloud clients). Run from the repository root:
+//   go tool -modfile=tools/go.mod staticcheck ./...
+// See README.md, "Checks and linters".
 module reviewq/tools
 
 go 1.26.8
