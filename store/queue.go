@@ -343,6 +343,7 @@ type ReviewState struct {
 	ID             int64
 	Status         string
 	Version        int
+	DecidedByType  *string
 	DecidedByID    *int64
 	DecidedByName  *string
 	ClaimedBy      *int64
@@ -370,7 +371,7 @@ func (s *Store) ReviewStates(ctx context.Context, ids []int64) ([]ReviewState, e
 	}
 	var out []ReviewState
 	if err := s.DB.WithContext(ctx).Table("reviews").
-		Select("reviews.id, reviews.status, reviews.version, reviews.decided_by_id, reviews.decided_by_name, reviews.claimed_by, "+
+		Select("reviews.id, reviews.status, reviews.version, reviews.decided_by_type, reviews.decided_by_id, reviews.decided_by_name, reviews.claimed_by, "+
 			"reviews.claimed_by_name, reviews.claim_expires_at, leads.name AS lead_name").
 		Joins("JOIN leads ON leads.id = reviews.lead_id").Where("reviews.id IN ?", ids).Order("reviews.id").Scan(&out).Error; err != nil {
 		return nil, fmt.Errorf("review states: %w", err)

@@ -266,7 +266,7 @@ func (q *queueCollector) Collect(ch chan<- prometheus.Metric) {
 	// Every series exists from the start, so rate() and increase() see the
 	// first decision of a kind as an increase from 0.
 	for _, typ := range store.ReviewTypes {
-		for _, o := range []string{store.StatApproved, store.StatRejected, store.StatSkipped} {
+		for _, o := range store.DecidedStatuses() {
 			decisions[dk{o, typ}] += 0
 		}
 	}
