@@ -307,7 +307,7 @@ func (s *Store) CountPendingMatching(ctx context.Context, f QueueFilter) (Pendin
 	return c, err
 }
 
-// CountPendingMatching counts the pending reviews that pass the filter,
+// countPendingMatching counts the pending reviews that pass the filter,
 // by type; the filter's own type, cursor and limit are ignored, so the
 // counts can label the type choices.
 func (s *Store) countPendingMatching(ctx context.Context, f QueueFilter) (PendingCounts, error) {
@@ -350,14 +350,6 @@ type ReviewState struct {
 	ClaimedByName  *string
 	ClaimExpiresAt *time.Time
 	LeadName       string
-}
-
-// LiveClaim returns the holder of a live claim, or nil.
-func (r ReviewState) LiveClaim(now time.Time) (id int64, name string, ok bool) {
-	if r.ClaimedBy == nil || r.ClaimExpiresAt == nil || !r.ClaimExpiresAt.After(now) {
-		return 0, "", false
-	}
-	return *r.ClaimedBy, deref(r.ClaimedByName), true
 }
 
 // ReviewStates returns the current state of up to 500 reviews by id (a

@@ -239,9 +239,9 @@ type BulkItem struct {
 	Message string
 }
 
-// BulkDecide decides each review in its own transaction (so one refusal
-// does not undo the others, and each gets its own history event) and
-// reports what happened to each. Bad input (outcome, reason code, too many
+// BulkDecide decides each review on its own, one Decide each (so one
+// refusal does not undo the others, and each gets its own history event),
+// and reports what happened to each. Bad input (outcome, reason code, too many
 // ids) fails the whole request before anything changes.
 func (s *Store) BulkDecide(ctx context.Context, in BulkInput) ([]BulkItem, error) {
 	if len(in.ReviewIDs) == 0 {

@@ -204,7 +204,9 @@ type DecideInput struct {
 	Outcome    string
 	ReasonCode string
 	Notes      string
-	// Edited message, approve only; nil keeps the suggested one.
+	// The message as the decider left it, for an outcome that
+	// TakesMessage; nil, or the lead's own message unchanged, keeps the
+	// suggested one.
 	Subject *string
 	Body    *string
 	// ExpectedVersion, when not 0, refuses the decision if the review

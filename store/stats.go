@@ -173,7 +173,7 @@ func (s *Store) QueueNow(ctx context.Context, now time.Time) (*QueueNow, error) 
 	return cachedRead(ctx, s.reads, "queuenow", func(ctx context.Context) (*QueueNow, error) { return s.queueNow(ctx, now) })
 }
 
-// QueueNow returns the "now" figures of the queue at now.
+// queueNow reads the "now" figures of the queue at now.
 func (s *Store) queueNow(ctx context.Context, now time.Time) (*QueueNow, error) {
 	set, err := s.Settings(ctx)
 	if err != nil {
@@ -381,7 +381,7 @@ func (s *Store) RangeStats(ctx context.Context, r StatsRange) (*RangeStats, erro
 	return cachedRead(ctx, s.reads, key, func(ctx context.Context) (*RangeStats, error) { return s.rangeStats(ctx, r) })
 }
 
-// RangeStats reads the figures over r from the daily aggregates.
+// rangeStats reads the figures over r from the daily aggregates.
 func (s *Store) rangeStats(ctx context.Context, r StatsRange) (*RangeStats, error) {
 	set, err := s.Settings(ctx)
 	if err != nil {
@@ -592,7 +592,7 @@ func (s *Store) rangeStats(ctx context.Context, r StatsRange) (*RangeStats, erro
 }
 
 // FlowTotal is a sum of stats_daily over days: new reviews (kind flagged)
-// or decisions (kind approved/rejected/skipped) by type and source.
+// or decisions (kind: the outcome's status) by type and source.
 type FlowTotal struct {
 	Kind, ReviewType, Source string
 	N                        int64

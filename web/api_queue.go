@@ -125,8 +125,9 @@ func (s *Server) apiTask(c echo.Context) error {
 	return c.JSON(http.StatusOK, t)
 }
 
-// approveBody is what approve accepts: notes, an edited message, and the
-// version the client saw (optional: refuses the decision if it changed).
+// approveBody is what an outcome that takes a message (approve) accepts:
+// notes, an edited message, and the version the client saw (optional:
+// refuses the decision if it changed).
 type approveBody struct {
 	Notes   string `json:"notes"`
 	Message *struct {

@@ -176,7 +176,7 @@ func newQueueCollector(st *store.Store, log *slog.Logger) *queueCollector {
 		oldestAge: prometheus.NewDesc("reviewq_oldest_pending_age_seconds",
 			"Age of the oldest pending review in seconds (0 when the queue is empty).", nil, nil),
 		decisions: prometheus.NewDesc("reviewq_decisions_total",
-			"Decisions by outcome (approved, rejected, skipped) and review type, all instances together.", []string{"outcome", "review_type"}, nil),
+			"Decisions by outcome ("+strings.Join(store.DecidedStatuses(), ", ")+") and review type, all instances together.", []string{"outcome", "review_type"}, nil),
 		flags: prometheus.NewDesc("reviewq_flags_total",
 			"Reviews opened by flag source, all instances together.", []string{"source"}, nil),
 	}
