@@ -62,15 +62,17 @@ type StatsOver struct {
 	// DecidedNote counts each outcome ("3 approved · 1 rejected · ...");
 	// RatesNote gives the share of each outcome that does not approve.
 	DecidedNote, RatesNote string
-	ApprovalRate           string
-	Flow                   FlowChart
-	FlowRows               []FlowRow
-	ByType, BySource       []OutcomeRow
-	Wait, Handle           DurationFigures
-	SLACompliance          string
-	WithinSLA              int64
-	CriticalHours          int
-	Operators              []StatsOperatorRow
+	// FalsePositives names the outcomes that count as one: "rejected or skipped".
+	FalsePositives   string
+	ApprovalRate     string
+	Flow             FlowChart
+	FlowRows         []FlowRow
+	ByType, BySource []OutcomeRow
+	Wait, Handle     DurationFigures
+	SLACompliance    string
+	WithinSLA        int64
+	CriticalHours    int
+	Operators        []StatsOperatorRow
 	// Reasons are the top reason codes of each outcome that takes them.
 	Reasons  []ReasonTable
 	Reopened int64

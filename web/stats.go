@@ -235,7 +235,7 @@ func statsOverView(rs *store.RangeStats) views.StatsOver {
 				Rows: counts(rs.Reasons[o.Name], rs.Of(o.Status))})
 		}
 	}
-	v.DecidedNote, v.RatesNote = strings.Join(decided, " · "), strings.Join(rates, " · ")
+	v.DecidedNote, v.RatesNote, v.FalsePositives = strings.Join(decided, " · "), strings.Join(rates, " · "), falsePositiveOutcomes()
 	days := make([]views.FlowDay, 0, len(rs.Days))
 	for _, d := range rs.Days {
 		t, _ := time.Parse("2006-01-02", d.Day)

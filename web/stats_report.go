@@ -65,6 +65,18 @@ func secs(d time.Duration) string { return strconv.FormatInt(int64(d/time.Second
 
 func count(n int64) string { return strconv.FormatInt(n, 10) }
 
+// falsePositiveOutcomes names the outcomes that count as false positives:
+// "rejected or skipped".
+func falsePositiveOutcomes() string {
+	var done []string
+	for _, oc := range store.DecisionOutcomes {
+		if oc.FalsePositive {
+			done = append(done, strings.ToLower(oc.Done))
+		}
+	}
+	return strings.Join(done, " or ")
+}
+
 // outcomeColumns heads the text report's per-outcome columns, each
 // followed by a tab: "approved\trejected\tskipped\t".
 func outcomeColumns() string {
@@ -170,7 +182,7 @@ func WriteReportText(w io.Writer, rs *store.RangeStats) error {
 	fmt.Fprintf(tw, "Reopened decisions\t%d\n", rs.Reopened)
 	_ = tw.Flush()
 
-	b.WriteString("\nFalse-positive flags by rule (rejected or skipped; approval rate = precision)\n")
+	b.WriteString("\nFalse-positive flags by rule (" + falsePositiveOutcomes() + "; approval rate = precision)\n")
 	tw = tabwriter.NewWriter(&b, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintf(tw, "\tdecided\t%sapproval rate\tfalse positives\t\n", outcomeColumns())
 	labelW := 0
