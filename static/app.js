@@ -95,9 +95,11 @@
     setTimeout(function () { form.requestSubmit(); }, 0);
   });
 
-  function focusReasons(outcome) {
+  // decide submits an outcome's form, or first focuses its reasons.
+  function decide(outcome) {
     var form = $("#pane form.decide-" + outcome);
     if (!form) return;
+    if (!form.classList.contains("reason-form")) { submit(form); return; }
     var radio = $("input[type=radio]:checked", form) || $("input[type=radio]", form);
     form.scrollIntoView({ block: "nearest" });
     if (radio) radio.focus(); else $("button[type=submit]", form).focus();
@@ -142,9 +144,6 @@
       case "Enter":
         if (t && t.tagName === "TR" && t.classList.contains("review-row")) { open(t); break; }
         return;
-      case "a": if (paneReady()) submit($("#pane form.decide-approve")); break;
-      case "r": if (paneReady()) focusReasons("reject"); break;
-      case "s": if (paneReady()) focusReasons("skip"); break;
       case "c":
         if (paneReady()) { var b = $("#pane .claim-toggle"); if (b) b.click(); }
         break;
@@ -155,7 +154,11 @@
         break;
       case "/": var q = $("#q"); if (q) { q.focus(); q.select(); } break;
       case "?": toggleHelp(); break;
-      default: return;
+      default:
+        // The decision keys come from the outcomes' rows of the help.
+        var outcome = /^[a-z]$/.test(ev.key) && $('#shortcuts tr[data-decide-key="' + ev.key + '"]');
+        if (!outcome) return;
+        if (paneReady()) decide(outcome.getAttribute("data-outcome"));
     }
     ev.preventDefault();
   });

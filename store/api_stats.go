@@ -31,7 +31,7 @@ func (s *Store) QueueStats(ctx context.Context, warning, critical time.Duration)
 	return q, err
 }
 
-// QueueStats counts pending reviews by type (with SLA ages) and by source,
+// queueStats counts pending reviews by type (with SLA ages) and by source,
 // and finds the oldest. Each query reads only an index: (status,
 // review_type, flagged_at), (status, source, ...) and a seek on (status,
 // flagged_at), so the cost follows the pending count, never the history.

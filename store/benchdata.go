@@ -23,7 +23,7 @@ func (s *Store) MeasureDataset(ctx context.Context) (DatasetSize, error) {
 	if err := db.Table("reviews").Where("status = ?", StatusPending).Count(&d.Pending).Error; err != nil {
 		return d, fmt.Errorf("count pending: %w", err)
 	}
-	if err := db.Table("reviews").Where("status IN ?", []string{StatusApproved, StatusRejected, StatusSkipped}).Count(&d.Decided).Error; err != nil {
+	if err := db.Table("reviews").Where("status IN ?", DecidedStatuses()).Count(&d.Decided).Error; err != nil {
 		return d, fmt.Errorf("count decided: %w", err)
 	}
 	return d, nil

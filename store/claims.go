@@ -14,7 +14,9 @@ import (
 // renews it while the operator has the review open.
 var ClaimLease = 10 * time.Minute
 
-// lockPending locks review id for update inside tx and checks it is pending.
+// lockReview reads review id and locks it for update inside tx (on MySQL;
+// SQLite's BEGIN IMMEDIATE already serialises writers). It does not check
+// the status: each caller refuses what it must (decidedConflict).
 func lockReview(tx *gorm.DB, id int64) (*Review, error) {
 	var r Review
 	err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("id = ?", id).Take(&r).Error
@@ -27,15 +29,14 @@ func lockReview(tx *gorm.DB, id int64) (*Review, error) {
 	return &r, nil
 }
 
-func claimConflict(r *Review) *ConflictError {
-	return &ConflictError{Message: fmt.Sprintf("claimed by %s until %s", deref(r.ClaimedByName), r.ClaimExpiresAt.UTC().Format("15:04 UTC"))}
-}
-
-// liveClaimOfOther reports whether someone other than actor holds a claim
-// on r that has not expired.
-func liveClaimOfOther(r *Review, actor Actor, now time.Time) bool {
-	return r.ClaimedBy != nil && r.ClaimExpiresAt != nil && r.ClaimExpiresAt.After(now) &&
-		!(actor.Type == ActorOperator && actor.ID == *r.ClaimedBy)
+// claimRefusal refuses an action on r while someone other than actor holds
+// a live claim on it (nil otherwise): the one check of decisions, claims
+// and releases.
+func claimRefusal(r *Review, actor Actor, now time.Time) error {
+	if r.ClaimedBy == nil || r.ClaimExpiresAt == nil || !r.ClaimExpiresAt.After(now) || actor.HoldsClaim(r.ClaimedBy) {
+		return nil
+	}
+	return &ConflictError{Message: fmt.Sprintf("claimed by %s until %s", deref(r.ClaimedByName), DisplayClock(*r.ClaimExpiresAt))}
 }
 
 // ClaimResult says what a claim did.
@@ -63,10 +64,10 @@ func (s *Store) Claim(ctx context.Context, reviewID int64, actor Actor) (*ClaimR
 			return decidedConflict(r)
 		}
 		now := Now()
-		if liveClaimOfOther(r, actor, now) {
-			return claimConflict(r)
+		if err := claimRefusal(r, actor, now); err != nil {
+			return err
 		}
-		held := r.ClaimedBy != nil && *r.ClaimedBy == actor.ID && r.ClaimExpiresAt != nil && r.ClaimExpiresAt.After(now)
+		held := actor.HoldsClaim(r.ClaimedBy) && r.ClaimExpiresAt != nil && r.ClaimExpiresAt.After(now)
 		expires := now.Add(ClaimLease)
 		if err := tx.Model(&Review{}).Where("id = ?", r.ID).Updates(map[string]any{
 			"claimed_by": actor.ID, "claimed_by_name": actor.Name, "claim_expires_at": expires, "updated_at": now,
@@ -75,7 +76,7 @@ func (s *Store) Claim(ctx context.Context, reviewID int64, actor Actor) (*ClaimR
 		}
 		if !held {
 			detail := map[string]any{"lease_seconds": int(ClaimLease.Seconds()), "expires_at": expires}
-			if r.ClaimedBy != nil && *r.ClaimedBy != actor.ID {
+			if r.ClaimedBy != nil && !actor.HoldsClaim(r.ClaimedBy) {
 				detail["took_over_expired_claim_of"] = deref(r.ClaimedByName)
 			}
 			if err := tx.Create(newEvent(r, EventClaimed, actor, detail)).Error; err != nil {
@@ -105,8 +106,8 @@ func (s *Store) Release(ctx context.Context, reviewID int64, actor Actor) (*Revi
 		}
 		out = r
 		now := Now()
-		if liveClaimOfOther(r, actor, now) {
-			return claimConflict(r)
+		if err := claimRefusal(r, actor, now); err != nil {
+			return err
 		}
 		if r.ClaimedBy == nil || r.ClaimExpiresAt == nil || !r.ClaimExpiresAt.After(now) {
 			return nil

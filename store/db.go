@@ -219,6 +219,13 @@ func (s *Store) Ping(ctx context.Context) error {
 	return nil
 }
 
+// DisplayTime is a time as people read it: to the minute, in UTC
+// ("2026-03-01 14:02 UTC").
+func DisplayTime(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") }
+
+// DisplayClock is t's time of day, UTC: "14:02 UTC".
+func DisplayClock(t time.Time) string { return t.UTC().Format("15:04 UTC") }
+
 // Now is the store's clock: UTC, truncated to microseconds so that SQLite
 // and MySQL (DATETIME(6)) hold the same value.
 func Now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }

@@ -32,8 +32,8 @@ type decideItem struct {
 }
 
 type decideResult struct {
-	review *Review
-	err    error
+	decision *Decision
+	err      error
 }
 
 // Batch sizes and writers: a batch's statements stay small (SQLite allows
@@ -68,7 +68,7 @@ func (s *Store) startDecisionWriters() {
 
 // submitDecision hands a validated decision to the writers and waits for
 // its result.
-func (s *Store) submitDecision(ctx context.Context, in DecideInput) (*Review, error) {
+func (s *Store) submitDecision(ctx context.Context, in DecideInput) (*Decision, error) {
 	it := &decideItem{ctx: ctx, in: in, done: make(chan decideResult, 1)}
 	select {
 	case s.decisions <- it:
@@ -79,7 +79,7 @@ func (s *Store) submitDecision(ctx context.Context, in DecideInput) (*Review, er
 	}
 	select {
 	case res := <-it.done:
-		return res.review, res.err
+		return res.decision, res.err
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
@@ -198,7 +198,7 @@ func decideLockSQL(d Dialect, leads, reviews int) string {
 	if d == MySQL {
 		join = "STRAIGHT_JOIN"
 	}
-	q := "SELECT " + reviewColumns + ", leads.score, leads.status, leads.tags, leads.message_subject, leads.message_body FROM leads " +
+	q := "SELECT " + reviewColumns + ", leads.score, leads.status, leads.tags, leads.name, leads.message_subject, leads.message_body FROM leads " +
 		join + " reviews WHERE reviews.lead_id = leads.id AND leads.id IN (" + placeholders(leads) + ") AND reviews.id IN (" +
 		placeholders(reviews) + ") ORDER BY leads.id, reviews.id"
 	if d == MySQL {
@@ -259,7 +259,7 @@ func (s *Store) lockForDecision(ctx context.Context, conn gorm.ConnPool, reviewI
 		var rs reviewScan
 		var l lockedReview
 		var messageBody sql.NullString
-		if err := rows.Scan(rs.dest(&l.lead.Score, &l.lead.Status, &l.lead.Tags, &l.lead.MessageSubject, &messageBody)...); err != nil {
+		if err := rows.Scan(rs.dest(&l.lead.Score, &l.lead.Status, &l.lead.Tags, &l.lead.Name, &l.lead.MessageSubject, &messageBody)...); err != nil {
 			return nil, fmt.Errorf("lock reviews: %w", err)
 		}
 		l.review = rs.review()
@@ -277,18 +277,24 @@ func decisionCheck(r *Review, in *DecideInput, now time.Time) error {
 	if r.Status != StatusPending {
 		return decidedConflict(r)
 	}
-	if r.ClaimedBy != nil && r.ClaimExpiresAt != nil && r.ClaimExpiresAt.After(now) &&
-		!(in.Actor.Type == ActorOperator && in.Actor.ID == *r.ClaimedBy) {
-		name := ""
-		if r.ClaimedByName != nil {
-			name = *r.ClaimedByName
-		}
-		return &ConflictError{Message: fmt.Sprintf("claimed by %s until %s", name, r.ClaimExpiresAt.Format("15:04 UTC"))}
+	if err := claimRefusal(r, in.Actor, now); err != nil {
+		return err
 	}
 	if in.ExpectedVersion != 0 && in.ExpectedVersion != r.Version {
 		return &ConflictError{Message: "this review changed since you opened it; look again before deciding"}
 	}
 	return nil
+}
+
+// keepEditedMessage drops a submitted message that is the lead's current
+// one: only a message the decider changed counts as edited.
+func keepEditedMessage(in *DecideInput, lead *Lead) {
+	if in.Subject == nil && in.Body == nil {
+		return
+	}
+	if (in.Subject == nil || *in.Subject == lead.MessageSubject) && (in.Body == nil || *in.Body == deref(lead.MessageBody)) {
+		in.Subject, in.Body = nil, nil
+	}
 }
 
 // decisionCounters adds up a batch's daily counts and durations by row.
@@ -348,7 +354,8 @@ func (s *Store) decideInTx(ctx context.Context, tx *gorm.DB, items []*decideItem
 			results[i].err = err
 			continue
 		}
-		status, eventKind, tag, _ := outcomeStatus(in.Outcome)
+		keepEditedMessage(in, &l.lead)
+		o, _ := OutcomeNamed(in.Outcome)
 		// Conditional on status and version: with the row locked it always
 		// matches, and the check keeps the exactly-once rule explicit.
 		res, err := conn.ExecContext(ctx, `UPDATE reviews SET status = ?, open_lead_id = NULL, decided_by_type = ?, decided_by_id = ?,
@@ -356,7 +363,7 @@ func (s *Store) decideInTx(ctx context.Context, tx *gorm.DB, items []*decideItem
 			claimed_by_name = NULL, claim_expires_at = NULL, decision_subject = COALESCE(?, decision_subject),
 			decision_body = COALESCE(?, decision_body)
 			WHERE id = ? AND status = ? AND version = ?`,
-			status, in.Actor.Type, in.Actor.idPtr(), in.Actor.Name, now, nullable(in.ReasonCode), nullable(in.Notes), r.Version+1, now,
+			o.Status, in.Actor.Type, in.Actor.idPtr(), in.Actor.Name, now, nullable(in.ReasonCode), nullable(in.Notes), r.Version+1, now,
 			in.Subject, in.Body, r.ID, StatusPending, r.Version)
 		if err != nil {
 			return fmt.Errorf("decide review: %w", err)
@@ -369,15 +376,15 @@ func (s *Store) decideInTx(ctx context.Context, tx *gorm.DB, items []*decideItem
 			results[i].err = &ConflictError{Message: "this review changed while you decided; look again"}
 			continue
 		}
-		if tag == "" && in.Subject == nil && in.Body == nil {
+		if !o.ChangesLead() && in.Subject == nil && in.Body == nil {
 			plainLeads = append(plainLeads, l.lead.ID)
-		} else if err := updateDecidedLead(ctx, conn, &l.lead, tag, in, now); err != nil {
+		} else if err := updateDecidedLead(ctx, conn, &l.lead, o, in, now); err != nil {
 			return err
 		}
-		ev := newEvent(r, eventKind, in.Actor, decisionDetail(r, &l.lead, in))
+		ev := newEvent(r, o.Event, in.Actor, decisionDetail(r, &l.lead, in))
 		events = append(events, ev.ReviewID, ev.LeadID, ev.Kind, ev.ActorType, ev.ActorID, ev.ActorName, ev.Detail, ev.CreatedAt)
-		counters.add(r, status, in, marks[r.ID], now)
-		results[i].review = decidedReview(r, status, in, now)
+		counters.add(r, o.Status, in, marks[r.ID], now)
+		results[i].decision = &Decision{Review: decidedReview(r, o.Status, in, now), LeadName: l.lead.Name}
 	}
 	if len(plainLeads) > 0 {
 		if _, err := conn.ExecContext(ctx, "UPDATE leads SET requires_human_review = ?, review_type = NULL, review_reason = NULL, updated_at = ? WHERE id IN ("+
@@ -396,14 +403,18 @@ func (s *Store) decideInTx(ctx context.Context, tx *gorm.DB, items []*decideItem
 	return s.execAll(ctx, conn, counters.statements(s.Dialect == MySQL))
 }
 
-// updateDecidedLead clears the lead's flag and, for a reject or skip, marks
-// it lost and tags it; an edited message becomes the lead's.
-func updateDecidedLead(ctx context.Context, conn gorm.ConnPool, lead *Lead, tag string, in *DecideInput, now time.Time) error {
+// updateDecidedLead clears the lead's flag and gives it the outcome's
+// status and tag; an edited message becomes the lead's.
+func updateDecidedLead(ctx context.Context, conn gorm.ConnPool, lead *Lead, o Outcome, in *DecideInput, now time.Time) error {
 	q := "UPDATE leads SET requires_human_review = ?, review_type = NULL, review_reason = NULL, updated_at = ?"
 	args := []any{false, now}
-	if tag != "" {
-		q += ", status = ?, tags = ?"
-		args = append(args, "lost", addTag(lead.Tags, tag))
+	if o.LeadStatus != "" {
+		q += ", status = ?"
+		args = append(args, o.LeadStatus)
+	}
+	if o.LeadTag != "" {
+		q += ", tags = ?"
+		args = append(args, addTag(lead.Tags, o.LeadTag))
 	}
 	if in.Subject != nil {
 		q += ", message_subject = ?"

@@ -4,39 +4,11 @@ import (
 	"context"
 	"errors"
 	"reflect"
-	"sort"
-	"strings"
 	"testing"
 
 	"reviewq/store"
 	"reviewq/store/storetest"
 )
-
-// schemaOf lists each table's columns (goose's own table left out).
-func schemaOf(t *testing.T, st *store.Store) map[string][]string {
-	t.Helper()
-	out := map[string][]string{}
-	var rows []struct{ T, C string }
-	var err error
-	switch st.Dialect {
-	case store.SQLite:
-		err = st.DB.Raw(`SELECT m.name AS t, p.name AS c FROM sqlite_master m JOIN pragma_table_info(m.name) p
-			WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND m.name <> 'goose_db_version'`).Scan(&rows).Error
-	case store.MySQL:
-		err = st.DB.Raw(`SELECT table_name AS t, column_name AS c FROM information_schema.columns
-			WHERE table_schema = DATABASE() AND table_name <> 'goose_db_version'`).Scan(&rows).Error
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, r := range rows {
-		out[strings.ToLower(r.T)] = append(out[strings.ToLower(r.T)], strings.ToLower(r.C))
-	}
-	for k := range out {
-		sort.Strings(out[k])
-	}
-	return out
-}
 
 func TestMigrationsUpDownBothDialects(t *testing.T) {
 	ctx := context.Background()
@@ -53,7 +25,7 @@ func TestMigrationsUpDownBothDialects(t *testing.T) {
 			if err := st.CheckSchema(ctx); err != nil {
 				t.Fatalf("after up: %v", err)
 			}
-			up := schemaOf(t, st)
+			up := storetest.Columns(t, st)
 			for _, table := range []string{"leads", "reviews", "review_events", "operators", "sessions", "api_tokens", "settings", "audit_log"} {
 				if len(up[table]) == 0 {
 					t.Fatalf("table %s missing", table)
@@ -67,13 +39,13 @@ func TestMigrationsUpDownBothDialects(t *testing.T) {
 			if _, err := st.MigrateDownTo(ctx, 0); err != nil {
 				t.Fatal(err)
 			}
-			if left := schemaOf(t, st); len(left) != 0 {
+			if left := storetest.Columns(t, st); len(left) != 0 {
 				t.Fatalf("tables left after down: %v", left)
 			}
 			if _, err := st.MigrateUp(ctx); err != nil {
 				t.Fatal(err)
 			}
-			if again := schemaOf(t, st); !reflect.DeepEqual(again, up) {
+			if again := storetest.Columns(t, st); !reflect.DeepEqual(again, up) {
 				t.Fatal("schema differs after down and up")
 			}
 			schemas[d] = up

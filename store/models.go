@@ -92,6 +92,18 @@ type Actor struct {
 // SystemActor is used by the CLI and background work.
 var SystemActor = Actor{Type: ActorSystem, Name: "system"}
 
+// Is reports whether the actor is the one recorded as typ and id. Ids are
+// per type (an API token and an operator may share one), so both count.
+func (a Actor) Is(typ *string, id *int64) bool {
+	return typ != nil && id != nil && *typ == a.Type && *id == a.ID
+}
+
+// HoldsClaim reports whether the actor is claimedBy: claims are only ever
+// operators', so a token never holds one whatever its id.
+func (a Actor) HoldsClaim(claimedBy *int64) bool {
+	return claimedBy != nil && a.Type == ActorOperator && *claimedBy == a.ID
+}
+
 func (a Actor) idPtr() *int64 {
 	if a.Type == ActorSystem || a.ID == 0 {
 		return nil

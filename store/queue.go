@@ -307,7 +307,7 @@ func (s *Store) CountPendingMatching(ctx context.Context, f QueueFilter) (Pendin
 	return c, err
 }
 
-// CountPendingMatching counts the pending reviews that pass the filter,
+// countPendingMatching counts the pending reviews that pass the filter,
 // by type; the filter's own type, cursor and limit are ignored, so the
 // counts can label the type choices.
 func (s *Store) countPendingMatching(ctx context.Context, f QueueFilter) (PendingCounts, error) {
@@ -343,20 +343,13 @@ type ReviewState struct {
 	ID             int64
 	Status         string
 	Version        int
+	DecidedByType  *string
 	DecidedByID    *int64
 	DecidedByName  *string
 	ClaimedBy      *int64
 	ClaimedByName  *string
 	ClaimExpiresAt *time.Time
 	LeadName       string
-}
-
-// LiveClaim returns the holder of a live claim, or nil.
-func (r ReviewState) LiveClaim(now time.Time) (id int64, name string, ok bool) {
-	if r.ClaimedBy == nil || r.ClaimExpiresAt == nil || !r.ClaimExpiresAt.After(now) {
-		return 0, "", false
-	}
-	return *r.ClaimedBy, deref(r.ClaimedByName), true
 }
 
 // ReviewStates returns the current state of up to 500 reviews by id (a
@@ -370,7 +363,7 @@ func (s *Store) ReviewStates(ctx context.Context, ids []int64) ([]ReviewState, e
 	}
 	var out []ReviewState
 	if err := s.DB.WithContext(ctx).Table("reviews").
-		Select("reviews.id, reviews.status, reviews.version, reviews.decided_by_id, reviews.decided_by_name, reviews.claimed_by, "+
+		Select("reviews.id, reviews.status, reviews.version, reviews.decided_by_type, reviews.decided_by_id, reviews.decided_by_name, reviews.claimed_by, "+
 			"reviews.claimed_by_name, reviews.claim_expires_at, leads.name AS lead_name").
 		Joins("JOIN leads ON leads.id = reviews.lead_id").Where("reviews.id IN ?", ids).Order("reviews.id").Scan(&out).Error; err != nil {
 		return nil, fmt.Errorf("review states: %w", err)

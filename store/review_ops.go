@@ -111,8 +111,8 @@ func removeTag(tags, tag string) string {
 }
 
 // Reopen returns a decided review to pending (overturning the decision):
-// the lead is flagged again, a reject or skip gives the lead back its
-// status from before the decision and loses its operator tag, and both the
+// the lead is flagged again, gets back its status from before the decision
+// and loses the outcome's tag (see Outcome.LeadTag), and both the
 // history and the audit log record it. Only leads and admins may reopen;
 // the caller checks the role. A lead that has meanwhile got another open
 // review cannot have this one reopened (ConflictError).
@@ -160,7 +160,7 @@ func (s *Store) Reopen(ctx context.Context, reviewID int64, actor Actor, ip stri
 		// The decision's snapshot holds the lead's status before it.
 		var last ReviewEvent
 		prevStatus := ""
-		if err := tx.Where("review_id = ? AND kind IN ?", r.ID, []string{EventApproved, EventRejected, EventSkipped}).
+		if err := tx.Where("review_id = ? AND kind IN ?", r.ID, decisionEvents()).
 			Order("id DESC").Take(&last).Error; err == nil && last.Detail != nil {
 			var snap struct {
 				LeadStatus string `json:"lead_status"`
@@ -185,9 +185,12 @@ func (s *Store) Reopen(ctx context.Context, reviewID int64, actor Actor, ip stri
 		if res.RowsAffected != 1 {
 			return &ConflictError{Message: "this review changed while you reopened it; look again"}
 		}
-		if _, _, tag, ok := outcomeStatus(statusOutcome(oldStatus)); ok && tag != "" {
-			upd := map[string]any{"tags": removeTag(lead.Tags, tag), "updated_at": now}
-			if prevStatus != "" {
+		if o, ok := OutcomeOfStatus(oldStatus); ok && o.ChangesLead() {
+			upd := map[string]any{"updated_at": now}
+			if o.LeadTag != "" {
+				upd["tags"] = removeTag(lead.Tags, o.LeadTag)
+			}
+			if o.LeadStatus != "" && prevStatus != "" {
 				upd["status"] = prevStatus
 			}
 			if err := tx.Model(&Lead{}).Where("id = ?", lead.ID).Updates(upd).Error; err != nil {
@@ -216,18 +219,6 @@ func (s *Store) Reopen(ctx context.Context, reviewID int64, actor Actor, ip stri
 	return &out, nil
 }
 
-func statusOutcome(status string) string {
-	switch status {
-	case StatusApproved:
-		return OutcomeApprove
-	case StatusRejected:
-		return OutcomeReject
-	case StatusSkipped:
-		return OutcomeSkip
-	}
-	return ""
-}
-
 // BulkLimit caps one bulk action; the page says so.
 const BulkLimit = 200
 
@@ -248,9 +239,9 @@ type BulkItem struct {
 	Message string
 }
 
-// BulkDecide decides each review in its own transaction (so one refusal
-// does not undo the others, and each gets its own history event) and
-// reports what happened to each. Bad input (outcome, reason code, too many
+// BulkDecide decides each review on its own, one Decide each (so one
+// refusal does not undo the others, and each gets its own history event),
+// and reports what happened to each. Bad input (outcome, reason code, too many
 // ids) fails the whole request before anything changes.
 func (s *Store) BulkDecide(ctx context.Context, in BulkInput) ([]BulkItem, error) {
 	if len(in.ReviewIDs) == 0 {

@@ -198,20 +198,15 @@ func setLeadFlag(tx *gorm.DB, leadID int64, open *Review) error {
 	return nil
 }
 
-// Decision outcomes, as the API names them.
-const (
-	OutcomeApprove = "approve"
-	OutcomeReject  = "reject"
-	OutcomeSkip    = "skip"
-)
-
 // DecideInput is one decision on one review.
 type DecideInput struct {
 	ReviewID   int64
 	Outcome    string
 	ReasonCode string
 	Notes      string
-	// Edited message, approve only; nil keeps the suggested one.
+	// The message as the decider left it, for an outcome that
+	// TakesMessage; nil, or the lead's own message unchanged, keeps the
+	// suggested one.
 	Subject *string
 	Body    *string
 	// ExpectedVersion, when not 0, refuses the decision if the review
@@ -220,37 +215,20 @@ type DecideInput struct {
 	Actor           Actor
 }
 
-func outcomeStatus(outcome string) (status, event, tag string, ok bool) {
-	switch outcome {
-	case OutcomeApprove:
-		return StatusApproved, EventApproved, "", true
-	case OutcomeReject:
-		return StatusRejected, EventRejected, "operator_reject", true
-	case OutcomeSkip:
-		return StatusSkipped, EventSkipped, "operator_skip", true
-	}
-	return "", "", "", false
-}
-
-// ValidateDecision checks reason code, notes and message against the
-// settings, before any transaction starts.
+// ValidateDecision checks outcome, reason code, notes and message against
+// the settings, before any transaction starts.
 func ValidateDecision(set Settings, in *DecideInput) error {
-	if _, _, _, ok := outcomeStatus(in.Outcome); !ok {
-		return invalid("outcome", "must be approve, reject or skip")
+	o, ok := OutcomeNamed(in.Outcome)
+	if !ok {
+		return invalid("outcome", "must be %s", OutcomeNames())
 	}
 	in.ReasonCode = strings.TrimSpace(in.ReasonCode)
-	var codes []string
-	switch in.Outcome {
-	case OutcomeReject:
-		codes = set.RejectCodes()
-	case OutcomeSkip:
-		codes = set.SkipCodes()
-	}
-	if in.Outcome == OutcomeApprove {
+	if !o.TakesReasons() {
 		if in.ReasonCode != "" {
-			return invalid("reason_code", "approve takes no reason code")
+			return invalid("reason_code", "%s takes no reason code", o.Name)
 		}
 	} else {
+		codes := set.ReasonCodes(o)
 		if in.ReasonCode == "" && set.ReasonsRequired() {
 			return invalid("reason_code", "is required; one of %s", strings.Join(codes, ", "))
 		}
@@ -261,8 +239,8 @@ func ValidateDecision(set Settings, in *DecideInput) error {
 	if utf8.RuneCountInString(in.Notes) > 5000 {
 		return invalid("notes", "must be at most 5000 characters")
 	}
-	if in.Outcome != OutcomeApprove && (in.Subject != nil || in.Body != nil) {
-		return invalid("message", "only approve takes an edited message")
+	if !o.TakesMessage && (in.Subject != nil || in.Body != nil) {
+		return invalid("message", "only %s takes an edited message", outcomeNames(func(o Outcome) bool { return o.TakesMessage }))
 	}
 	if err := checkLen("message.subject", in.Subject, 500); err != nil {
 		return err
@@ -277,16 +255,26 @@ func decidedConflict(r *Review) *ConflictError {
 	}
 	msg := fmt.Sprintf("already %s by %s", r.Status, who)
 	if r.DecidedAt != nil {
-		msg += " at " + r.DecidedAt.UTC().Format("2006-01-02 15:04 UTC")
+		msg += " at " + DisplayTime(*r.DecidedAt)
 	}
 	return &ConflictError{Message: msg, Status: r.Status, DecidedBy: who, DecidedAt: r.DecidedAt}
 }
 
-// Decide approves, rejects or skips a pending review, exactly once: the
+// Decision is a decided review as Decide left it, with what the pages
+// show about it.
+type Decision struct {
+	*Review
+	// LeadName is the decided lead's name.
+	LeadName string
+}
+
+// Decide decides a pending review (see DecisionOutcomes), exactly once: the
 // update is conditional on status and version, and a decision that loses a
-// race gets a ConflictError naming who decided first. Concurrent decisions
-// share transactions (see decide_batch.go).
-func (s *Store) Decide(ctx context.Context, in DecideInput) (*Review, error) {
+// race gets a ConflictError naming who decided first. A submitted message
+// counts as edited only when it differs from the lead's message at the
+// moment of the decision. Concurrent decisions share transactions (see
+// decide_batch.go).
+func (s *Store) Decide(ctx context.Context, in DecideInput) (*Decision, error) {
 	set, err := s.Settings(ctx)
 	if err != nil {
 		return nil, err

@@ -138,8 +138,6 @@ func (s Settings) List(key string) []string {
 
 // QueueEnabled, and the rest, are typed views of the snapshot.
 func (s Settings) QueueEnabled() bool    { return s.Bool(KeyQueueEnabled) }
-func (s Settings) RejectCodes() []string { return s.List(KeyReasonsReject) }
-func (s Settings) SkipCodes() []string   { return s.List(KeyReasonsSkip) }
 func (s Settings) ReasonsRequired() bool { return s.Bool(KeyReasonsRequired) }
 func (s Settings) SLAWarning() time.Duration {
 	return time.Duration(s.Int(KeySLAWarningHours)) * time.Hour

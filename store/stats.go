@@ -173,7 +173,7 @@ func (s *Store) QueueNow(ctx context.Context, now time.Time) (*QueueNow, error) 
 	return cachedRead(ctx, s.reads, "queuenow", func(ctx context.Context) (*QueueNow, error) { return s.queueNow(ctx, now) })
 }
 
-// QueueNow returns the "now" figures of the queue at now.
+// queueNow reads the "now" figures of the queue at now.
 func (s *Store) queueNow(ctx context.Context, now time.Time) (*QueueNow, error) {
 	set, err := s.Settings(ctx)
 	if err != nil {
@@ -231,13 +231,25 @@ func (s *Store) queueNow(ctx context.Context, now time.Time) (*QueueNow, error) 
 	return q, nil
 }
 
-// Outcomes counts decisions by outcome.
-type Outcomes struct {
-	Approved, Rejected, Skipped int64
-}
+// Outcomes counts decisions by outcome, keyed by the outcome's status
+// (see DecisionOutcomes). A nil Outcomes counts none.
+type Outcomes map[string]int64
+
+// Of is the number of decisions that left reviews in status.
+func (o Outcomes) Of(status string) int64 { return o[status] }
 
 // Total is the number of decisions.
-func (o Outcomes) Total() int64 { return o.Approved + o.Rejected + o.Skipped }
+func (o Outcomes) Total() int64 { return o.sum(func(Outcome) bool { return true }) }
+
+func (o Outcomes) sum(match func(Outcome) bool) int64 {
+	var n int64
+	for _, oc := range DecisionOutcomes {
+		if match(oc) {
+			n += o[oc.Status]
+		}
+	}
+	return n
+}
 
 func share(n, of int64) float64 {
 	if of == 0 {
@@ -246,29 +258,30 @@ func share(n, of int64) float64 {
 	return float64(n) / float64(of)
 }
 
-// ApprovalRate is approved / decided (0 with no decisions). For a flag
-// source it is the precision of that automatic rule.
-func (o Outcomes) ApprovalRate() float64 { return share(o.Approved, o.Total()) }
+// Rate is the share of decisions that left reviews in status (0 with no
+// decisions).
+func (o Outcomes) Rate(status string) float64 { return share(o[status], o.Total()) }
 
-// RejectRate is rejected / decided.
-func (o Outcomes) RejectRate() float64 { return share(o.Rejected, o.Total()) }
+// ApprovalRate is the share of decisions that approved (0 with no
+// decisions). For a flag source it is the precision of that automatic rule.
+func (o Outcomes) ApprovalRate() float64 {
+	return share(o.sum(func(oc Outcome) bool { return oc.Approves }), o.Total())
+}
 
-// SkipRate is skipped / decided.
-func (o Outcomes) SkipRate() float64 { return share(o.Skipped, o.Total()) }
-
-// FalsePositiveRate is the share of flags an operator did not approve
+// FalsePositiveRate is the share of flags the operator found needless
 // (rejected or skipped): the automation asked for nothing.
-func (o Outcomes) FalsePositiveRate() float64 { return share(o.Rejected+o.Skipped, o.Total()) }
+func (o Outcomes) FalsePositiveRate() float64 {
+	return share(o.sum(func(oc Outcome) bool { return oc.FalsePositive }), o.Total())
+}
 
 func (o *Outcomes) add(kind string, n int64) {
-	switch kind {
-	case StatApproved:
-		o.Approved += n
-	case StatRejected:
-		o.Rejected += n
-	case StatSkipped:
-		o.Skipped += n
+	if _, ok := OutcomeOfStatus(kind); !ok {
+		return
 	}
+	if *o == nil {
+		*o = Outcomes{}
+	}
+	(*o)[kind] += n
 }
 
 // DayFlow is one day's inflow (new reviews) and outflow (decisions).
@@ -316,15 +329,14 @@ type RangeStats struct {
 	WithinSLA     int64
 	CriticalHours int
 	Operators     []OperatorStats
-	RejectReasons []NamedCount
-	SkipReasons   []NamedCount
-	Reopened      int64
+	// Reasons are the reason codes given, largest first, by outcome name
+	// (outcomes that take reason codes).
+	Reasons  map[string][]NamedCount
+	Reopened int64
 }
 
 // SLACompliance is the share of decisions made within the critical age.
 func (r *RangeStats) SLACompliance() float64 { return share(r.WithinSLA, r.Wait.N) }
-
-var decisionKinds = []string{StatApproved, StatRejected, StatSkipped}
 
 type histBucket struct {
 	LE, N, SumMS int64
@@ -369,7 +381,7 @@ func (s *Store) RangeStats(ctx context.Context, r StatsRange) (*RangeStats, erro
 	return cachedRead(ctx, s.reads, key, func(ctx context.Context) (*RangeStats, error) { return s.rangeStats(ctx, r) })
 }
 
-// RangeStats reads the figures over r from the daily aggregates.
+// rangeStats reads the figures over r from the daily aggregates.
 func (s *Store) rangeStats(ctx context.Context, r StatsRange) (*RangeStats, error) {
 	set, err := s.Settings(ctx)
 	if err != nil {
@@ -413,7 +425,7 @@ func (s *Store) rangeStats(ctx context.Context, r StatsRange) (*RangeStats, erro
 			K, Kind string
 			N       int64
 		}
-		if err := daily().Select(col+" AS k, kind, SUM(n) AS n").Where("kind IN ?", decisionKinds).
+		if err := daily().Select(col+" AS k, kind, SUM(n) AS n").Where("kind IN ?", DecidedStatuses()).
 			Group(col + ", kind").Scan(&rows).Error; err != nil {
 			return nil, fmt.Errorf("stats by %s: %w", col, err)
 		}
@@ -446,23 +458,31 @@ func (s *Store) rangeStats(ctx context.Context, r StatsRange) (*RangeStats, erro
 		Kind, ReasonCode string
 		N                int64
 	}
-	if err := daily().Select("kind, reason_code, SUM(n) AS n").Where("kind IN ?", []string{StatRejected, StatSkipped}).
+	var reasonKinds []string
+	byKind := map[string]map[string]int64{}
+	for _, o := range DecisionOutcomes {
+		if o.TakesReasons() {
+			reasonKinds = append(reasonKinds, o.Status)
+			byKind[o.Status] = map[string]int64{}
+		}
+	}
+	if err := daily().Select("kind, reason_code, SUM(n) AS n").Where("kind IN ?", reasonKinds).
 		Group("kind, reason_code").Scan(&reasons).Error; err != nil {
 		return nil, fmt.Errorf("stats by reason: %w", err)
 	}
-	rej, skip := map[string]int64{}, map[string]int64{}
 	for _, row := range reasons {
 		code := row.ReasonCode
 		if code == "" {
 			code = "(none)"
 		}
-		if row.Kind == StatRejected {
-			rej[code] += row.N
-		} else {
-			skip[code] += row.N
+		byKind[row.Kind][code] += row.N
+	}
+	out.Reasons = map[string][]NamedCount{}
+	for _, o := range DecisionOutcomes {
+		if o.TakesReasons() {
+			out.Reasons[o.Name] = largestFirst(byKind[o.Status])
 		}
 	}
-	out.RejectReasons, out.SkipReasons = largestFirst(rej), largestFirst(skip)
 
 	// Decision times, overall and per decider.
 	var hist []struct {
@@ -530,7 +550,7 @@ func (s *Store) rangeStats(ctx context.Context, r StatsRange) (*RangeStats, erro
 		N         int64
 	}
 	if err := daily().Select("actor_type, actor_id, MAX(actor_name) AS name, kind, SUM(n) AS n").
-		Where("kind IN ?", decisionKinds).Group("actor_type, actor_id, kind").Scan(&ops).Error; err != nil {
+		Where("kind IN ?", DecidedStatuses()).Group("actor_type, actor_id, kind").Scan(&ops).Error; err != nil {
 		return nil, fmt.Errorf("stats per operator: %w", err)
 	}
 	byActor := map[actorKey]*OperatorStats{}
@@ -572,7 +592,7 @@ func (s *Store) rangeStats(ctx context.Context, r StatsRange) (*RangeStats, erro
 }
 
 // FlowTotal is a sum of stats_daily over days: new reviews (kind flagged)
-// or decisions (kind approved/rejected/skipped) by type and source.
+// or decisions (kind: the outcome's status) by type and source.
 type FlowTotal struct {
 	Kind, ReviewType, Source string
 	N                        int64

@@ -39,13 +39,9 @@ import (
 	"gorm.io/gorm"
 )
 
-// Kinds of stats_daily rows.
-const (
-	StatFlagged  = "flagged"
-	StatApproved = StatusApproved
-	StatRejected = StatusRejected
-	StatSkipped  = StatusSkipped
-)
+// StatFlagged is the stats_daily kind of new reviews; a decision's kind is
+// its outcome's status (DecisionOutcomes).
+const StatFlagged = "flagged"
 
 // Metrics of stats_daily_durations rows.
 const (

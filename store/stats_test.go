@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"fmt"
+	"maps"
 	"reflect"
 	"sort"
 	"strings"
@@ -144,14 +145,14 @@ func TestStatsRangeFigures(t *testing.T) {
 			t.Fatal(err)
 		}
 		wantDays := []store.DayFlow{
-			{Day: d1, Flagged: 4, Outcomes: store.Outcomes{Approved: 1, Rejected: 1}},
-			{Day: d2, Flagged: 1, Outcomes: store.Outcomes{Approved: 1, Skipped: 1}},
-			{Day: d3, Flagged: 1, Outcomes: store.Outcomes{Approved: 1, Rejected: 1}},
+			{Day: d1, Flagged: 4, Outcomes: store.Outcomes{store.StatusApproved: 1, store.StatusRejected: 1}},
+			{Day: d2, Flagged: 1, Outcomes: store.Outcomes{store.StatusApproved: 1, store.StatusSkipped: 1}},
+			{Day: d3, Flagged: 1, Outcomes: store.Outcomes{store.StatusApproved: 1, store.StatusRejected: 1}},
 		}
 		if !reflect.DeepEqual(rs.Days, wantDays) {
 			t.Errorf("days = %+v, want %+v", rs.Days, wantDays)
 		}
-		if rs.Flagged != 6 || rs.Outcomes != (store.Outcomes{Approved: 3, Rejected: 2, Skipped: 1}) {
+		if rs.Flagged != 6 || !maps.Equal(rs.Outcomes, store.Outcomes{store.StatusApproved: 3, store.StatusRejected: 2, store.StatusSkipped: 1}) {
 			t.Errorf("flagged %d, outcomes %+v", rs.Flagged, rs.Outcomes)
 		}
 		if rs.ApprovalRate() != 0.5 {
@@ -159,16 +160,16 @@ func TestStatsRangeFigures(t *testing.T) {
 		}
 		byType := outcomesOf(rs.ByType)
 		wantType := map[string]store.Outcomes{
-			store.TypeProposal: {Approved: 1, Rejected: 1}, store.TypeMessage: {Approved: 1, Skipped: 1},
-			store.TypePricing: {Rejected: 1}, store.TypeAction: {}, store.TypeRetry: {Approved: 1},
+			store.TypeProposal: {store.StatusApproved: 1, store.StatusRejected: 1}, store.TypeMessage: {store.StatusApproved: 1, store.StatusSkipped: 1},
+			store.TypePricing: {store.StatusRejected: 1}, store.TypeAction: {}, store.TypeRetry: {store.StatusApproved: 1},
 		}
 		if !reflect.DeepEqual(byType, wantType) {
 			t.Errorf("by type %+v", byType)
 		}
 		bySource := outcomesOf(rs.BySource)
 		wantSource := map[string]store.Outcomes{
-			store.SourceScore: {Approved: 1, Rejected: 1}, store.SourceQuality: {Approved: 1, Skipped: 1},
-			store.SourceManual: {Rejected: 1}, store.SourceAPI: {Approved: 1},
+			store.SourceScore: {store.StatusApproved: 1, store.StatusRejected: 1}, store.SourceQuality: {store.StatusApproved: 1, store.StatusSkipped: 1},
+			store.SourceManual: {store.StatusRejected: 1}, store.SourceAPI: {store.StatusApproved: 1},
 		}
 		if !reflect.DeepEqual(bySource, wantSource) {
 			t.Errorf("by source %+v", bySource)
@@ -193,16 +194,16 @@ func TestStatsRangeFigures(t *testing.T) {
 			t.Fatalf("operators %+v", rs.Operators)
 		}
 		ana, ben := rs.Operators[0], rs.Operators[1]
-		if ana.Name != "Ana" || ana.ActorID != 101 || ana.Outcomes != (store.Outcomes{Approved: 2, Rejected: 2}) ||
+		if ana.Name != "Ana" || ana.ActorID != 101 || !maps.Equal(ana.Outcomes, store.Outcomes{store.StatusApproved: 2, store.StatusRejected: 2}) ||
 			ana.Handle.Median != 30*time.Minute || ana.Handle.N != 4 {
 			t.Errorf("Ana %+v", ana)
 		}
-		if ben.Name != "Ben" || ben.Outcomes != (store.Outcomes{Approved: 1, Skipped: 1}) || ben.Handle.Median != 2*time.Hour {
+		if ben.Name != "Ben" || !maps.Equal(ben.Outcomes, store.Outcomes{store.StatusApproved: 1, store.StatusSkipped: 1}) || ben.Handle.Median != 2*time.Hour {
 			t.Errorf("Ben %+v", ben)
 		}
 		wantRej := []store.NamedCount{{Name: "duplicate", N: 1}, {Name: "not_a_fit", N: 1}}
-		if !reflect.DeepEqual(rs.RejectReasons, wantRej) || !reflect.DeepEqual(rs.SkipReasons, []store.NamedCount{{Name: "not_now", N: 1}}) {
-			t.Errorf("reasons %+v / %+v", rs.RejectReasons, rs.SkipReasons)
+		if !reflect.DeepEqual(rs.Reasons[store.OutcomeReject], wantRej) || !reflect.DeepEqual(rs.Reasons[store.OutcomeSkip], []store.NamedCount{{Name: "not_now", N: 1}}) {
+			t.Errorf("reasons %+v / %+v", rs.Reasons[store.OutcomeReject], rs.Reasons[store.OutcomeSkip])
 		}
 		if rs.Reopened != 1 {
 			t.Errorf("reopened %d", rs.Reopened)
@@ -220,7 +221,7 @@ func TestStatsRangeFigures(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(rs.Days) != 1 || rs.Days[0].Day != d2 || rs.Flagged != 1 || rs.Outcomes != (store.Outcomes{Approved: 1, Skipped: 1}) || rs.Reopened != 0 {
+		if len(rs.Days) != 1 || rs.Days[0].Day != d2 || rs.Flagged != 1 || !maps.Equal(rs.Outcomes, store.Outcomes{store.StatusApproved: 1, store.StatusSkipped: 1}) || rs.Reopened != 0 {
 			t.Errorf("one day (d2): %+v", rs)
 		}
 	})
@@ -235,7 +236,7 @@ func TestStatsEmptyAndSingleDecision(t *testing.T) {
 			t.Fatal(err)
 		}
 		if len(rs.Days) != 7 || rs.Flagged != 0 || rs.Total() != 0 || rs.Wait.N != 0 || rs.Handle != (store.Durations{}) ||
-			rs.SLACompliance() != 0 || rs.ApprovalRate() != 0 || len(rs.Operators) != 0 || len(rs.RejectReasons) != 0 || rs.Reopened != 0 {
+			rs.SLACompliance() != 0 || rs.ApprovalRate() != 0 || len(rs.Operators) != 0 || len(rs.Reasons[store.OutcomeReject]) != 0 || rs.Reopened != 0 {
 			t.Errorf("empty range: %+v", rs)
 		}
 		for _, d := range rs.Days {
@@ -258,7 +259,7 @@ func TestStatsEmptyAndSingleDecision(t *testing.T) {
 			t.Fatal(err)
 		}
 		want := store.Durations{N: 1, Mean: 7 * time.Minute, Median: 7 * time.Minute, P90: 7 * time.Minute}
-		if rs.Total() != 1 || rs.Approved != 1 || rs.ApprovalRate() != 1 || rs.Wait != want || rs.Handle != want ||
+		if rs.Total() != 1 || rs.Of(store.StatusApproved) != 1 || rs.ApprovalRate() != 1 || rs.Wait != want || rs.Handle != want ||
 			rs.SLACompliance() != 1 || len(rs.Operators) != 1 || rs.Operators[0].Name != "Ben" {
 			t.Errorf("single decision: %+v", rs)
 		}
@@ -422,11 +423,11 @@ func TestStatsLiveCountersMatchRebuild(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if rs.Flagged != 4 || rs.Outcomes != (store.Outcomes{Approved: 1, Rejected: 1}) || rs.Reopened != 0 {
+		if rs.Flagged != 4 || !maps.Equal(rs.Outcomes, store.Outcomes{store.StatusApproved: 1, store.StatusRejected: 1}) || rs.Reopened != 0 {
 			t.Errorf("today: flagged %d, %+v, reopened %d", rs.Flagged, rs.Outcomes, rs.Reopened)
 		}
-		if len(rs.RejectReasons) != 1 || rs.RejectReasons[0] != (store.NamedCount{Name: "bad_data", N: 1}) {
-			t.Errorf("reasons %v", rs.RejectReasons)
+		if len(rs.Reasons[store.OutcomeReject]) != 1 || rs.Reasons[store.OutcomeReject][0] != (store.NamedCount{Name: "bad_data", N: 1}) {
+			t.Errorf("reasons %v", rs.Reasons[store.OutcomeReject])
 		}
 
 		// Reopen and decide again: two decisions, one reopened.
@@ -440,7 +441,7 @@ func TestStatsLiveCountersMatchRebuild(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if rs.Flagged != 4 || rs.Outcomes != (store.Outcomes{Approved: 1, Rejected: 1, Skipped: 1}) || rs.Reopened != 1 || rs.Wait.N != 3 {
+		if rs.Flagged != 4 || !maps.Equal(rs.Outcomes, store.Outcomes{store.StatusApproved: 1, store.StatusRejected: 1, store.StatusSkipped: 1}) || rs.Reopened != 1 || rs.Wait.N != 3 {
 			t.Errorf("after reopen: flagged %d, %+v, reopened %d, waits %d", rs.Flagged, rs.Outcomes, rs.Reopened, rs.Wait.N)
 		}
 	})

@@ -56,7 +56,7 @@ func Decisions(v DecisionsPage) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = ShortcutHelp().Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = ShortcutHelp(v.Outcomes).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

@@ -9,11 +9,25 @@ type QueuePage struct {
 	Results QueueResults
 	Enabled bool
 	// Pane, when not nil, is opened on load (a review's own URL).
-	Pane        *ReviewPane
-	RejectCodes []string
-	SkipCodes   []string
-	BulkLimit   int
-	LiveURL     string
+	Pane *ReviewPane
+	// Outcomes are the ways to decide (bulk bar, shortcuts).
+	Outcomes  []DecisionChoice
+	BulkLimit int
+	LiveURL   string
+}
+
+// DecisionChoice is one way to decide a review, as the pages offer it (one
+// per store.DecisionOutcomes).
+type DecisionChoice struct {
+	// Name is the form value and the last segment of the decision URL.
+	Name string
+	Verb string
+	// Key is the keyboard shortcut.
+	Key          string
+	TakesMessage bool
+	TakesReasons bool
+	// Codes are the configured reason codes.
+	Codes []string
 }
 
 // QueueFilterVM is the filter form's state and choices.
@@ -145,8 +159,7 @@ type ReviewPane struct {
 	// Decision, when decided.
 	Decision string
 	// Choices.
-	RejectCodes    []string
-	SkipCodes      []string
+	Outcomes       []DecisionChoice
 	ReasonRequired bool
 	Types          []string
 	CanReopen      bool
@@ -245,6 +258,8 @@ type BulkRefusal struct {
 type DecisionsPage struct {
 	Page
 	Rows DecisionRows
+	// Outcomes are listed in the shortcut help.
+	Outcomes []DecisionChoice
 }
 
 // DecisionRows is one page of decided reviews.

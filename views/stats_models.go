@@ -53,36 +53,51 @@ type StatsNow struct {
 
 // StatsOver are the figures over the selected range.
 type StatsOver struct {
-	Days                        int
-	Flagged                     int64
-	Decided                     int64
-	Approved, Rejected, Skipped int64
-	ApprovalRate, RejectRate    string
-	SkipRate                    string
-	Flow                        FlowChart
-	FlowRows                    []FlowRow
-	ByType, BySource            []OutcomeRow
-	Wait, Handle                DurationFigures
-	SLACompliance               string
-	WithinSLA                   int64
-	CriticalHours               int
-	Operators                   []StatsOperatorRow
-	RejectReasons, SkipReasons  []StatsCount
-	Reopened                    int64
+	Days    int
+	Flagged int64
+	Decided int64
+	// OutcomeHeaders head the per-outcome columns ("Approved", ...); the
+	// rows' Counts follow their order.
+	OutcomeHeaders []string
+	// DecidedNote counts each outcome ("3 approved · 1 rejected · ...");
+	// RatesNote gives the share of each outcome that does not approve.
+	DecidedNote, RatesNote string
+	// FalsePositives names the outcomes that count as one: "rejected or skipped".
+	FalsePositives   string
+	ApprovalRate     string
+	Flow             FlowChart
+	FlowRows         []FlowRow
+	ByType, BySource []OutcomeRow
+	Wait, Handle     DurationFigures
+	SLACompliance    string
+	WithinSLA        int64
+	CriticalHours    int
+	Operators        []StatsOperatorRow
+	// Reasons are the top reason codes of each outcome that takes them.
+	Reasons  []ReasonTable
+	Reopened int64
+}
+
+// ReasonTable is the top reason codes of one outcome.
+type ReasonTable struct {
+	Title, Empty string
+	Rows         []StatsCount
 }
 
 // FlowRow is one day of the inflow/outflow table.
 type FlowRow struct {
-	Day                                  string
-	Flagged, Decided                     int64
-	Approved, Rejected, Skipped, Balance int64
+	Day              string
+	Flagged, Decided int64
+	Counts           []int64 // per outcome, as StatsOver.OutcomeHeaders
+	Balance          int64
 }
 
 // OutcomeRow is the decisions of one type or source.
 type OutcomeRow struct {
-	Label                                string
-	Decided, Approved, Rejected, Skipped int64
-	ApprovalRate, FalsePositiveRate      string
+	Label                           string
+	Decided                         int64
+	Counts                          []int64 // per outcome, as StatsOver.OutcomeHeaders
+	ApprovalRate, FalsePositiveRate string
 }
 
 // DurationFigures summarise decision times as text.
@@ -93,11 +108,11 @@ type DurationFigures struct {
 
 // StatsOperatorRow is one decider's figures.
 type StatsOperatorRow struct {
-	Name                        string
-	Decisions                   int64
-	Approved, Rejected, Skipped int64
-	ApprovalRate                string
-	MedianHandle                string
+	Name         string
+	Decisions    int64
+	Counts       []int64 // per outcome, as StatsOver.OutcomeHeaders
+	ApprovalRate string
+	MedianHandle string
 }
 
 // FlowChart is the inflow/outflow bar chart, laid out in SVG user units.

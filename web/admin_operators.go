@@ -168,7 +168,7 @@ func parseSessionCursor(raw string) (*store.SessionCursor, error) {
 	return &store.SessionCursor{CreatedAt: t, ID: id}, nil
 }
 
-func fmtTime(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") }
+func fmtTime(t time.Time) string { return store.DisplayTime(t) }
 
 func (s *Server) operatorPage(c echo.Context) error {
 	id, err := parseID(c)

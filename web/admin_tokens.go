@@ -25,7 +25,7 @@ func fmtUTC(t *time.Time) string {
 	if t == nil {
 		return "never"
 	}
-	return t.UTC().Format("2006-01-02 15:04 UTC")
+	return fmtTime(*t)
 }
 
 func (s *Server) tokenRow(c echo.Context, t store.APIToken) views.TokenRow {

@@ -1,20 +1,15 @@
 package web_test
 
 import (
-	"bytes"
 	"context"
 	"fmt"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 
 	"reviewq/store"
 	"reviewq/store/storetest"
-	"reviewq/web"
 	"reviewq/web/webtest"
 )
 
@@ -83,39 +78,15 @@ func TestAdminTokens(t *testing.T) {
 	}
 }
 
-// syncBuffer is a log sink the server's goroutines may share.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // TestAPILogsHoldNoToken: neither a good nor a bad token reaches the log.
 func TestAPILogsHoldNoToken(t *testing.T) {
 	st := storetest.Open(t, store.SQLite)
-	var logs syncBuffer
-	srv, err := web.New(st, web.Config{SessionSecret: webtest.Secret, Logger: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs := httptest.NewServer(srv.Echo)
-	defer hs.Close()
+	env, logs := webtest.StartLogging(t, st, false)
 	_, secret, _ := st.CreateToken(context.Background(), store.SystemActor, "", "x", []string{store.ScopeLeadsWrite})
 	bogus := "rvq_" + strings.Repeat("Z", 43)
 	for _, tok := range []string{secret, bogus} {
 		for _, body := range []string{`{"external_id":"L-1"}`, `{"external_id":`, `{"score":"x"}`} {
-			req, _ := http.NewRequest("POST", hs.URL+"/api/v1/leads?token="+tok, strings.NewReader(body))
+			req, _ := http.NewRequest("POST", env.URL+"/api/v1/leads?token="+tok, strings.NewReader(body))
 			req.Header.Set("Authorization", "Bearer "+tok)
 			req.Header.Set("Content-Type", "application/json")
 			resp, err := http.DefaultClient.Do(req)

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -70,5 +71,60 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 		if _, ok := kind[ref[2]]; !ok {
 			t.Errorf("$ref to a missing component: %s/%s", ref[1], ref[2])
 		}
+	}
+}
+
+// TestOpenAPIListsTheOutcomes keeps the document's spelled-out outcomes
+// those of store.DecisionOutcomes: one decision path each, the task
+// statuses, and the reason-code lists of the outcomes that take them.
+func TestOpenAPIListsTheOutcomes(t *testing.T) {
+	env := webtest.Start(t, store.SQLite)
+	r := env.NewClient(t).Get("/api/v1/openapi.json")
+	var doc struct {
+		Paths      map[string]json.RawMessage `json:"paths"`
+		Components struct {
+			Schemas struct {
+				Task struct {
+					Properties struct {
+						Status struct {
+							Enum []string `json:"enum"`
+						} `json:"status"`
+					} `json:"properties"`
+				} `json:"Task"`
+				ReasonCodes struct {
+					Properties map[string]json.RawMessage `json:"properties"`
+				} `json:"ReasonCodes"`
+			} `json:"schemas"`
+		} `json:"components"`
+	}
+	webtest.DecodeJSON(t, r, &doc)
+	const prefix = "/api/v1/review-queue/tasks/{id}/"
+	var paths, wantPaths, reasons, wantReasons []string
+	for p := range doc.Paths {
+		if strings.HasPrefix(p, prefix) {
+			paths = append(paths, strings.TrimPrefix(p, prefix))
+		}
+	}
+	for k := range doc.Components.Schemas.ReasonCodes.Properties {
+		if k != "required" {
+			reasons = append(reasons, k)
+		}
+	}
+	wantStatus := []string{store.StatusPending}
+	for _, o := range store.DecisionOutcomes {
+		wantPaths = append(wantPaths, o.Name)
+		wantStatus = append(wantStatus, o.Status)
+		if o.TakesReasons() {
+			wantReasons = append(wantReasons, o.Name)
+		}
+	}
+	sort.Strings(paths)
+	sort.Strings(wantPaths)
+	sort.Strings(reasons)
+	sort.Strings(wantReasons)
+	status := doc.Components.Schemas.Task.Properties.Status.Enum
+	if !slices.Equal(paths, wantPaths) || !slices.Equal(status, wantStatus) || !slices.Equal(reasons, wantReasons) {
+		t.Fatalf("openapi.json lists decision paths %v, task statuses %v, reason lists %v; the outcomes give %v, %v, %v",
+			paths, status, reasons, wantPaths, wantStatus, wantReasons)
 	}
 }

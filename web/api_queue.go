@@ -133,8 +133,9 @@ func (s *Server) apiTask(c echo.Context) error {
 	return c.JSON(http.StatusOK, t)
 }
 
-// approveBody is what approve accepts: notes, an edited message, and the
-// version the client saw (optional: refuses the decision if it changed).
+// approveBody is what an outcome that takes a message (approve) accepts:
+// notes, an edited message, and the version the client saw (optional:
+// refuses the decision if it changed).
 type approveBody struct {
 	Notes   string `json:"notes"`
 	Message *struct {
@@ -144,14 +145,15 @@ type approveBody struct {
 	Version int `json:"version"`
 }
 
-// reasonBody is what reject and skip accept.
+// reasonBody is what the other outcomes accept.
 type reasonBody struct {
 	ReasonCode string `json:"reason_code"`
 	Notes      string `json:"notes"`
 	Version    int    `json:"version"`
 }
 
-// apiDecide approves, rejects or skips a task; 409 names who decided first.
+// apiDecide decides a task (outcome: one of store.DecisionOutcomes); 409
+// names who decided first. A message equal to the lead's is not an edit.
 func (s *Server) apiDecide(outcome string) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		id, err := taskID(c)
@@ -159,7 +161,7 @@ func (s *Server) apiDecide(outcome string) echo.HandlerFunc {
 			return err
 		}
 		in := store.DecideInput{ReviewID: id, Outcome: outcome, Actor: actorOf(c)}
-		if outcome == store.OutcomeApprove {
+		if o, _ := store.OutcomeNamed(outcome); o.TakesMessage {
 			var b approveBody
 			if err := decodeJSON(c, &b, true); err != nil {
 				return err
@@ -178,7 +180,7 @@ func (s *Server) apiDecide(outcome string) echo.HandlerFunc {
 		if in.ExpectedVersion < 0 {
 			return badRequest("version: must be a positive whole number")
 		}
-		r, err := s.store.Decide(c.Request().Context(), in)
+		d, err := s.store.Decide(c.Request().Context(), in)
 		var ce *store.ConflictError
 		if errors.As(err, &ce) {
 			body := map[string]any{"code": "conflict", "message": ce.Message}
@@ -190,6 +192,6 @@ func (s *Server) apiDecide(outcome string) echo.HandlerFunc {
 		if err != nil {
 			return taskNotFound(err)
 		}
-		return c.JSON(http.StatusOK, toTaskJSON(r))
+		return c.JSON(http.StatusOK, toTaskJSON(d.Review))
 	}
 }

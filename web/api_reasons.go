@@ -4,13 +4,22 @@ import (
 	"net/http"
 
 	"github.com/labstack/echo/v4"
+
+	"reviewq/store"
 )
 
-// apiReasonCodes lists the configured reject and skip reason codes.
+// apiReasonCodes lists the configured reason codes of each outcome that
+// takes them ("reject", "skip").
 func (s *Server) apiReasonCodes(c echo.Context) error {
 	set, err := s.store.Settings(c.Request().Context())
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, map[string]any{"reject": set.RejectCodes(), "skip": set.SkipCodes(), "required": set.ReasonsRequired()})
+	out := map[string]any{"required": set.ReasonsRequired()}
+	for _, o := range store.DecisionOutcomes {
+		if o.TakesReasons() {
+			out[o.Name] = set.ReasonCodes(o)
+		}
+	}
+	return c.JSON(http.StatusOK, out)
 }

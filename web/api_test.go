@@ -515,9 +515,6 @@ func TestAPIScopes(t *testing.T) {
 		{"GET", "/api/v1/review-queue/reason-codes", nil, []string{store.ScopeQueueRead}},
 		{"GET", "/api/v1/review-queue/tasks", nil, []string{store.ScopeQueueRead}},
 		{"GET", tp, nil, []string{store.ScopeQueueRead}},
-		{"POST", tp + "/approve", `{"version":99}`, []string{store.ScopeQueueWrite}},
-		{"POST", tp + "/reject", `{"reason_code":"nope"}`, []string{store.ScopeQueueWrite}},
-		{"POST", tp + "/skip", `{"reason_code":"nope"}`, []string{store.ScopeQueueWrite}},
 		{"POST", "/api/v1/leads", `{"external_id":"SC-2"}`, []string{store.ScopeLeadsWrite}},
 		{"GET", lead, nil, []string{store.ScopeLeadsWrite, store.ScopeQueueRead, store.ScopeOutreachRead}},
 		{"POST", lead + "/flag", `{"review_type":"MESSAGE","reason":"scope test"}`, []string{store.ScopeLeadsWrite}},
@@ -525,6 +522,15 @@ func TestAPIScopes(t *testing.T) {
 		{"POST", lead + "/quality", `{"issues":[]}`, []string{store.ScopeLeadsWrite}},
 		{"GET", lead + "/eligibility", nil, []string{store.ScopeOutreachRead}},
 		{"POST", "/api/v1/outreach/eligibility", `{"lead_ids":[1]}`, []string{store.ScopeOutreachRead}},
+	}
+	// Each outcome's route: a stale version (or a missing reason code)
+	// is refused, so an allowed call changes nothing.
+	for _, o := range store.DecisionOutcomes {
+		routes = append(routes, struct {
+			method, path string
+			body         any
+			allowed      []string
+		}{"POST", tp + "/" + o.Name, `{"version":99}`, []string{store.ScopeQueueWrite}})
 	}
 	tokens := map[string]string{}
 	for _, sc := range store.Scopes {

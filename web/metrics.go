@@ -180,7 +180,7 @@ func newQueueCollector(st *store.Store, log *slog.Logger) *queueCollector {
 		oldestAge: prometheus.NewDesc("reviewq_oldest_pending_age_seconds",
 			"Age of the oldest pending review in seconds (0 when the queue is empty).", nil, nil),
 		decisions: prometheus.NewDesc("reviewq_decisions_total",
-			"Decisions by outcome (approved, rejected, skipped) and review type, all instances together.", []string{"outcome", "review_type"}, nil),
+			"Decisions by outcome ("+strings.Join(store.DecidedStatuses(), ", ")+") and review type, all instances together.", []string{"outcome", "review_type"}, nil),
 		flags: prometheus.NewDesc("reviewq_flags_total",
 			"Reviews opened by flag source, all instances together.", []string{"source"}, nil),
 		enabled: prometheus.NewDesc("reviewq_queue_enabled",
@@ -283,7 +283,7 @@ func (q *queueCollector) Collect(ch chan<- prometheus.Metric) {
 	// Every series exists from the start, so rate() and increase() see the
 	// first decision of a kind as an increase from 0.
 	for _, typ := range store.ReviewTypes {
-		for _, o := range []string{store.StatApproved, store.StatRejected, store.StatSkipped} {
+		for _, o := range store.DecidedStatuses() {
 			decisions[dk{o, typ}] += 0
 		}
 	}

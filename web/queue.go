@@ -92,10 +92,10 @@ func slaLevel(age time.Duration, set store.Settings) string {
 	return ""
 }
 
-func rowState(id int64, claimedBy *int64, name *string, expires *time.Time, me int64, now time.Time) views.RowState {
+func rowState(id int64, claimedBy *int64, name *string, expires *time.Time, me store.Actor, now time.Time) views.RowState {
 	s := views.RowState{ID: id}
 	if claimedBy != nil && expires != nil && expires.After(now) {
-		s.ClaimedBy, s.Mine, s.Until = derefStr(name), *claimedBy == me, expires.UTC().Format("15:04 UTC")
+		s.ClaimedBy, s.Mine, s.Until = derefStr(name), me.HoldsClaim(claimedBy), store.DisplayClock(*expires)
 	}
 	return s
 }
@@ -109,7 +109,7 @@ func derefStr(s *string) string {
 
 func (s *Server) queueRowsVM(c echo.Context, items []store.QueueItem, next *store.Cursor, q queueQuery, set store.Settings) views.QueueRows {
 	now := store.Now()
-	me := actorOf(c).ID
+	me := actorOf(c)
 	rows := views.QueueRows{Items: make([]views.QueueRow, 0, len(items))}
 	for _, it := range items {
 		age := now.Sub(it.FlaggedAt)
@@ -187,7 +187,7 @@ func (s *Server) queuePageVM(c echo.Context, q queueQuery, f store.QueueFilter) 
 		},
 		Active: q.Type != "" || q.Campaign != "" || q.Source != "" || q.Age != "" || q.Search != ""}
 	return views.QueuePage{Page: s.page(c, "Review queue", "queue"), Filter: fv, Total: res.Total, Results: res,
-		Enabled: set.QueueEnabled(), RejectCodes: set.RejectCodes(), SkipCodes: set.SkipCodes(), BulkLimit: store.BulkLimit,
+		Enabled: set.QueueEnabled(), Outcomes: decisionChoices(set), BulkLimit: store.BulkLimit,
 		LiveURL: "/dashboard/review-queue/live"}, nil
 }
 

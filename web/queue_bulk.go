@@ -20,19 +20,6 @@ type bulkForm struct {
 	IDs        []string `form:"ids"`
 }
 
-var bulkVerbs = map[string]string{store.OutcomeApprove: "Approve", store.OutcomeReject: "Reject", store.OutcomeSkip: "Skip"}
-
-func bulkConsequence(outcome string) string {
-	switch outcome {
-	case store.OutcomeApprove:
-		return "Each lead's flag is cleared and automated outreach may contact it with its suggested message."
-	case store.OutcomeReject:
-		return "Each lead is set to lost and tagged operator_reject; no outreach goes to it."
-	default:
-		return "Each lead is set to lost and tagged operator_skip; no outreach goes to it."
-	}
-}
-
 func (f bulkForm) ids() ([]int64, error) {
 	if len(f.IDs) > store.BulkLimit {
 		return nil, badRequest(fmt.Sprintf("ids: at most %d reviews at once", store.BulkLimit))
@@ -55,9 +42,9 @@ func (s *Server) bulkPreview(c echo.Context) error {
 	if err := c.Bind(&f); err != nil {
 		return badRequest("the bulk form could not be read")
 	}
-	verb, ok := bulkVerbs[f.Outcome]
+	o, ok := store.OutcomeNamed(f.Outcome)
 	if !ok {
-		return badRequest("outcome: must be approve, reject or skip")
+		return badRequest("outcome: must be " + store.OutcomeNames())
 	}
 	ctx := c.Request().Context()
 	set, err := s.store.Settings(ctx)
@@ -68,8 +55,8 @@ func (s *Server) bulkPreview(c echo.Context) error {
 	if err := store.ValidateDecision(set, &probe); err != nil {
 		return err
 	}
-	b := views.BulkPreview{Outcome: f.Outcome, Verb: verb, ReasonCode: probe.ReasonCode, Notes: f.Notes, Limit: store.BulkLimit,
-		Consequence: bulkConsequence(f.Outcome) + " Each review is decided on its own and gets its own history entry; reviews someone else has claimed or decided meanwhile are left alone and listed afterwards."}
+	b := views.BulkPreview{Outcome: o.Name, Verb: o.Verb, ReasonCode: probe.ReasonCode, Notes: f.Notes, Limit: store.BulkLimit,
+		Consequence: o.Consequence + " Each review is decided on its own and gets its own history entry; reviews someone else has claimed or decided meanwhile are left alone and listed afterwards."}
 	var items []store.QueueItem
 	if f.Scope == "all" {
 		_, filter, err := bindQueue(c)
@@ -143,13 +130,8 @@ func (s *Server) bulkDecide(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	out := views.BulkResult{Verb: bulkVerbs[f.Outcome] + "ed"}
-	if f.Outcome == store.OutcomeApprove {
-		out.Verb = "Approved"
-	}
-	if f.Outcome == store.OutcomeSkip {
-		out.Verb = "Skipped"
-	}
+	o, _ := store.OutcomeNamed(f.Outcome) // BulkDecide refused any other
+	out := views.BulkResult{Verb: o.Done}
 	for _, it := range res {
 		name := names[it.ReviewID]
 		if name == "" {

@@ -20,15 +20,12 @@ func (s *Server) decisionRows(c echo.Context) (views.DecisionRows, error) {
 	if err != nil {
 		return views.DecisionRows{}, err
 	}
-	me := actorOf(c).ID
+	me := actorOf(c)
 	var rows views.DecisionRows
 	for _, it := range items {
-		by := derefStr(it.DecidedByName)
-		if it.DecidedByID != nil && *it.DecidedByID == me {
-			by = "you"
-		}
+		by := deciderName(it.DecidedByType, it.DecidedByID, it.DecidedByName, me)
 		rows.Items = append(rows.Items, views.DecisionRow{ID: it.ID, LeadName: it.LeadName, Company: it.LeadCompany, Type: it.ReviewType,
-			Status: it.Status, By: by, ReasonCode: derefStr(it.ReasonCode), At: it.DecidedAt.UTC().Format("2006-01-02 15:04 UTC"),
+			Status: it.Status, By: by, ReasonCode: derefStr(it.ReasonCode), At: fmtTime(*it.DecidedAt),
 			AtISO: it.DecidedAt.UTC().Format(time.RFC3339)})
 	}
 	if next != nil {
@@ -44,7 +41,8 @@ func (s *Server) decisionsPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.render(c, http.StatusOK, views.Decisions(views.DecisionsPage{Page: s.page(c, "Recent decisions", "queue"), Rows: rows}), nil)
+	return s.render(c, http.StatusOK, views.Decisions(views.DecisionsPage{Page: s.page(c, "Recent decisions", "queue"), Rows: rows,
+		Outcomes: decisionChoices(store.Settings{})}), nil)
 }
 
 // decisionsMore is the "Load more" partial of the decisions list.

@@ -74,14 +74,12 @@ func (s *Server) queueLive(c echo.Context) error {
 		return err
 	}
 	now := store.Now()
-	me := actorOf(c).ID
+	me := actorOf(c)
 	for _, st := range states {
 		if st.Status != store.StatusPending {
-			who := derefStr(st.DecidedByName)
-			if st.DecidedByID != nil && *st.DecidedByID == me {
-				who = "you"
-			}
-			v.Decided = append(v.Decided, views.DecidedRow{ID: st.ID, Message: st.LeadName + ": " + outcomeDone[st.Status] + " by " + who + ".", Stale: who != "you", OOB: true})
+			who := deciderName(st.DecidedByType, st.DecidedByID, st.DecidedByName, me)
+			v.Decided = append(v.Decided, views.DecidedRow{ID: st.ID, Message: st.LeadName + ": " + doneLabel(st.Status) + " by " + who + ".",
+				Stale: !me.Is(st.DecidedByType, st.DecidedByID), OOB: true})
 			continue
 		}
 		rs := rowState(st.ID, st.ClaimedBy, st.ClaimedByName, st.ClaimExpiresAt, me, now)

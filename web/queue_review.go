@@ -16,8 +16,7 @@ import (
 
 var eventLabels = map[string]string{
 	store.EventFlagged: "Flagged", store.EventReflagged: "Re-flagged", store.EventClaimed: "Claimed",
-	store.EventReleased: "Released", store.EventApproved: "Approved", store.EventRejected: "Rejected",
-	store.EventSkipped: "Skipped", store.EventReopened: "Reopened", store.EventNote: "Note",
+	store.EventReleased: "Released", store.EventReopened: "Reopened", store.EventNote: "Note",
 	store.EventCleared: "Cleared by a rollback", store.EventRestored: "Restored after a rollback",
 }
 
@@ -27,10 +26,52 @@ var detailShown = map[string][]string{
 	store.EventFlagged:   {"review_type", "reason", "source", "score"},
 	store.EventReflagged: {"from_type", "review_type", "from_reason", "reason"},
 	store.EventClaimed:   {"took_over_expired_claim_of"},
-	store.EventApproved:  {"notes", "edited_subject", "edited_body"},
-	store.EventRejected:  {"reason_code", "notes"},
-	store.EventSkipped:   {"reason_code", "notes"},
 	store.EventReopened:  {"from_status", "decided_by", "reason_code"},
+}
+
+// A decision's event is labelled like its outcome and shows what the
+// outcome takes.
+func init() {
+	for _, o := range store.DecisionOutcomes {
+		eventLabels[o.Event] = o.Done
+		var shown []string
+		if o.TakesReasons() {
+			shown = append(shown, "reason_code")
+		}
+		shown = append(shown, "notes")
+		if o.TakesMessage {
+			shown = append(shown, "edited_subject", "edited_body")
+		}
+		detailShown[o.Event] = shown
+	}
+}
+
+// decisionChoices are the outcomes as the pages offer them, with their
+// configured reason codes.
+func decisionChoices(set store.Settings) []views.DecisionChoice {
+	out := make([]views.DecisionChoice, 0, len(store.DecisionOutcomes))
+	for _, o := range store.DecisionOutcomes {
+		out = append(out, views.DecisionChoice{Name: o.Name, Verb: o.Verb, Key: o.Key, TakesMessage: o.TakesMessage,
+			TakesReasons: o.TakesReasons(), Codes: set.ReasonCodes(o)})
+	}
+	return out
+}
+
+// doneLabel is a decided status as the pages say it: "Approved".
+func doneLabel(status string) string {
+	if o, ok := store.OutcomeOfStatus(status); ok {
+		return o.Done
+	}
+	return status
+}
+
+// deciderName is who decided, as me reads it: "you" only when the decider
+// is me by type and id (a token and an operator may share an id).
+func deciderName(typ *string, id *int64, name *string, me store.Actor) string {
+	if me.Is(typ, id) {
+		return "you"
+	}
+	return derefStr(name)
 }
 
 func detailValue(v any) string {
@@ -70,7 +111,7 @@ func historyVM(events []store.ReviewEvent) ([]views.HistoryEntry, []views.Qualit
 	var issues []views.QualityIssue
 	out := make([]views.HistoryEntry, 0, len(events))
 	for _, e := range events {
-		h := views.HistoryEntry{Kind: e.Kind, Label: eventLabels[e.Kind], Actor: e.ActorName, At: e.CreatedAt.UTC().Format("2006-01-02 15:04 UTC"),
+		h := views.HistoryEntry{Kind: e.Kind, Label: eventLabels[e.Kind], Actor: e.ActorName, At: fmtTime(e.CreatedAt),
 			AtISO: e.CreatedAt.UTC().Format(time.RFC3339)}
 		if h.Label == "" {
 			h.Label = e.Kind
@@ -115,14 +156,14 @@ func (s *Server) paneVM(c echo.Context, id int64) (views.ReviewPane, error) {
 		Age: humanAge(age), LastReply: derefStr(l.LastReplySnippet), Subject: l.MessageSubject, Body: derefStr(l.MessageBody),
 		Lead: views.LeadDetails{ID: l.ID, ExternalID: l.ExternalID, Name: l.Name, Email: l.Email, Company: l.Company,
 			Industry: l.Industry, Campaign: l.Campaign, Score: l.Score, Status: l.Status, Tags: l.TagList(), FailedAttempts: l.FailedAttempts},
-		RejectCodes: set.RejectCodes(), SkipCodes: set.SkipCodes(), ReasonRequired: set.ReasonsRequired(), Types: store.ReviewTypes,
+		Outcomes: decisionChoices(set), ReasonRequired: set.ReasonsRequired(), Types: store.ReviewTypes,
 	}
 	if p.Pending {
 		p.SLA = slaLevel(age, set)
-		st := rowState(r.ID, r.ClaimedBy, r.ClaimedByName, r.ClaimExpiresAt, actorOf(c).ID, now)
+		st := rowState(r.ID, r.ClaimedBy, r.ClaimedByName, r.ClaimExpiresAt, actorOf(c), now)
 		p.ClaimedBy, p.ClaimMine, p.ClaimUntil = st.ClaimedBy, st.Mine, st.Until
 	} else {
-		p.Decision = decisionText(&r, actorOf(c).ID)
+		p.Decision = decisionText(&r, actorOf(c))
 		if r.DecidedAt != nil {
 			p.Age = humanAge(r.DecidedAt.Sub(r.FlaggedAt))
 		}
@@ -144,22 +185,16 @@ func (s *Server) paneVM(c echo.Context, id int64) (views.ReviewPane, error) {
 }
 
 // decisionText says who decided and how: "Approved by Ann at 14:02 UTC".
-func decisionText(r *store.Review, me int64) string {
-	who := derefStr(r.DecidedByName)
-	if r.DecidedByID != nil && *r.DecidedByID == me {
-		who = "you"
-	}
-	msg := outcomeDone[r.Status] + " by " + who
+func decisionText(r *store.Review, me store.Actor) string {
+	msg := doneLabel(r.Status) + " by " + deciderName(r.DecidedByType, r.DecidedByID, r.DecidedByName, me)
 	if r.ReasonCode != nil {
 		msg += " (" + *r.ReasonCode + ")"
 	}
 	if r.DecidedAt != nil {
-		msg += " at " + r.DecidedAt.UTC().Format("2006-01-02 15:04 UTC")
+		msg += " at " + fmtTime(*r.DecidedAt)
 	}
 	return msg
 }
-
-var outcomeDone = map[string]string{store.StatusApproved: "Approved", store.StatusRejected: "Rejected", store.StatusSkipped: "Skipped"}
 
 // reviewPane opens a review in the side pane (htmx), or as the queue page
 // with the pane open (a shared link, a reload).
@@ -328,9 +363,9 @@ type decisionForm struct {
 	Body       *string `form:"body"`
 }
 
-// decide approves, rejects or skips a review, then opens the next one the
-// operator can work on (the "next" flow): the next in the list order that
-// nobody else holds, or the first such from the top.
+// decide decides a review (outcome: one of store.DecisionOutcomes), then
+// opens the next one the operator can work on (the "next" flow): the next
+// in the list order that nobody else holds, or the first such from the top.
 func (s *Server) decide(outcome string) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		id, err := parseID(c)
@@ -350,18 +385,11 @@ func (s *Server) decide(outcome string) echo.HandlerFunc {
 			return err
 		}
 		ctx := c.Request().Context()
-		in := store.DecideInput{ReviewID: id, Outcome: outcome, ReasonCode: f.ReasonCode, Notes: f.Notes, ExpectedVersion: version, Actor: actorOf(c)}
-		if outcome == store.OutcomeApprove && (f.Subject != nil || f.Body != nil) {
-			// Only a message the operator changed counts as edited.
-			rl, _, err := s.store.GetReview(ctx, id)
-			if err != nil {
-				return err
-			}
-			if f.Subject != nil && *f.Subject != rl.Lead.MessageSubject || f.Body != nil && *f.Body != derefStr(rl.Lead.MessageBody) {
-				in.Subject, in.Body = f.Subject, f.Body
-			}
-		}
-		r, err := s.store.Decide(ctx, in)
+		me := actorOf(c)
+		// The form always posts the message; the store keeps it only if
+		// the operator changed it.
+		d, err := s.store.Decide(ctx, store.DecideInput{ReviewID: id, Outcome: outcome, ReasonCode: f.ReasonCode, Notes: f.Notes,
+			Subject: f.Subject, Body: f.Body, ExpectedVersion: version, Actor: me})
 		var ce *store.ConflictError
 		if errors.As(err, &ce) {
 			return s.paneAfter(c, id, http.StatusConflict, func(p *views.ReviewPane) {
@@ -383,13 +411,9 @@ func (s *Server) decide(outcome string) echo.HandlerFunc {
 			return err
 		}
 		chips := typeChips(q, matching)
-		lead, err := s.store.GetLead(ctx, r.LeadID)
-		if err != nil {
-			return err
-		}
-		notice := decisionText(r, actorOf(c).ID)
-		row := &views.DecidedRow{ID: id, Cursor: store.CursorOf(r, filter.Sort).Encode(), Message: lead.Name + ": " + notice + ".", OOB: true}
-		next, err := s.nextReview(c, filter, r)
+		notice := decisionText(d.Review, me)
+		row := &views.DecidedRow{ID: id, Cursor: store.CursorOf(d.Review, filter.Sort).Encode(), Message: d.LeadName + ": " + notice + ".", OOB: true}
+		next, err := s.nextReview(c, filter, d.Review)
 		if err != nil {
 			return err
 		}

@@ -54,9 +54,9 @@ func (s *Server) routes() {
 	queue.GET("/decided", s.decisionsPage)
 	queue.GET("/decided/rows", s.decisionsMore)
 	queue.GET("/:id", s.reviewPane)
-	queue.POST("/:id/approve", s.decide(store.OutcomeApprove))
-	queue.POST("/:id/reject", s.decide(store.OutcomeReject))
-	queue.POST("/:id/skip", s.decide(store.OutcomeSkip))
+	for _, o := range store.DecisionOutcomes {
+		queue.POST("/:id/"+o.Name, s.decide(o.Name))
+	}
 	queue.POST("/:id/claim", s.claimReview)
 	queue.POST("/:id/claim/renew", s.renewClaim)
 	queue.POST("/:id/release", s.releaseReview)
@@ -98,9 +98,9 @@ func (s *Server) routes() {
 	api.GET("/review-queue/stats", s.apiStats, read, on)
 	api.GET("/review-queue/tasks", s.apiTasks, read, on)
 	api.GET("/review-queue/tasks/:id", s.apiTask, read, on)
-	api.POST("/review-queue/tasks/:id/approve", s.apiDecide(store.OutcomeApprove), write, on)
-	api.POST("/review-queue/tasks/:id/reject", s.apiDecide(store.OutcomeReject), write, on)
-	api.POST("/review-queue/tasks/:id/skip", s.apiDecide(store.OutcomeSkip), write, on)
+	for _, o := range store.DecisionOutcomes {
+		api.POST("/review-queue/tasks/:id/"+o.Name, s.apiDecide(o.Name), write, on)
+	}
 	api.POST("/leads", s.apiUpsertLead, requireScope(store.ScopeLeadsWrite))
 	api.GET("/leads/:id", s.apiLead, requireAnyScope(store.ScopeLeadsWrite, store.ScopeQueueRead, store.ScopeOutreachRead))
 	api.POST("/leads/:id/flag", s.apiFlag, requireScope(store.ScopeLeadsWrite))

@@ -114,9 +114,6 @@ var guardTable = map[string]guardRow{
 	"GET /dashboard/review-queue/decided/rows":     {want: page(store.RoleOperator, http.StatusOK)},
 	"POST /dashboard/review-queue/bulk":            {want: page(store.RoleOperator, http.StatusBadRequest)},
 	"POST /dashboard/review-queue/bulk/preview":    {want: page(store.RoleOperator, http.StatusBadRequest)},
-	"POST /dashboard/review-queue/:id/approve":     {want: page(store.RoleOperator, http.StatusNotFound)},
-	"POST /dashboard/review-queue/:id/reject":      {want: page(store.RoleOperator, http.StatusBadRequest)},
-	"POST /dashboard/review-queue/:id/skip":        {want: page(store.RoleOperator, http.StatusBadRequest)},
 	"POST /dashboard/review-queue/:id/claim":       {want: page(store.RoleOperator, http.StatusNotFound)},
 	"POST /dashboard/review-queue/:id/claim/renew": {want: page(store.RoleOperator, http.StatusNotFound)},
 	"POST /dashboard/review-queue/:id/release":     {want: page(store.RoleOperator, http.StatusNotFound)},
@@ -128,21 +125,32 @@ var guardTable = map[string]guardRow{
 	"GET /dashboard/stats/report.csv": {want: page(store.RoleLead, http.StatusOK)},
 	"GET /metrics":                    {want: public(http.StatusOK)},
 
-	"GET /api/v1/openapi.json":                    {want: public(http.StatusOK)},
-	"GET /api/v1/review-queue/reason-codes":       {want: api(http.StatusOK, store.ScopeQueueRead)},
-	"GET /api/v1/review-queue/stats":              {want: api(http.StatusOK, store.ScopeQueueRead)},
-	"GET /api/v1/review-queue/tasks":              {want: api(http.StatusOK, store.ScopeQueueRead)},
-	"GET /api/v1/review-queue/tasks/:id":          {want: api(http.StatusNotFound, store.ScopeQueueRead)},
-	"POST /api/v1/review-queue/tasks/:id/approve": {want: api(http.StatusNotFound, store.ScopeQueueWrite)},
-	"POST /api/v1/review-queue/tasks/:id/reject":  {want: api(http.StatusBadRequest, store.ScopeQueueWrite)},
-	"POST /api/v1/review-queue/tasks/:id/skip":    {want: api(http.StatusBadRequest, store.ScopeQueueWrite)},
-	"POST /api/v1/leads":                          {want: api(http.StatusBadRequest, store.ScopeLeadsWrite)},
-	"GET /api/v1/leads/:id":                       {want: api(http.StatusNotFound, store.ScopeLeadsWrite, store.ScopeQueueRead, store.ScopeOutreachRead)},
-	"POST /api/v1/leads/:id/flag":                 {want: api(http.StatusBadRequest, store.ScopeLeadsWrite)},
-	"POST /api/v1/leads/:id/score":                {want: api(http.StatusBadRequest, store.ScopeLeadsWrite)},
-	"POST /api/v1/leads/:id/quality":              {want: api(http.StatusBadRequest, store.ScopeLeadsWrite)},
-	"GET /api/v1/leads/:id/eligibility":           {want: api(http.StatusNotFound, store.ScopeOutreachRead)},
-	"POST /api/v1/outreach/eligibility":           {want: api(http.StatusBadRequest, store.ScopeOutreachRead)},
+	"GET /api/v1/openapi.json":              {want: public(http.StatusOK)},
+	"GET /api/v1/review-queue/reason-codes": {want: api(http.StatusOK, store.ScopeQueueRead)},
+	"GET /api/v1/review-queue/stats":        {want: api(http.StatusOK, store.ScopeQueueRead)},
+	"GET /api/v1/review-queue/tasks":        {want: api(http.StatusOK, store.ScopeQueueRead)},
+	"GET /api/v1/review-queue/tasks/:id":    {want: api(http.StatusNotFound, store.ScopeQueueRead)},
+	"POST /api/v1/leads":                    {want: api(http.StatusBadRequest, store.ScopeLeadsWrite)},
+	"GET /api/v1/leads/:id":                 {want: api(http.StatusNotFound, store.ScopeLeadsWrite, store.ScopeQueueRead, store.ScopeOutreachRead)},
+	"POST /api/v1/leads/:id/flag":           {want: api(http.StatusBadRequest, store.ScopeLeadsWrite)},
+	"POST /api/v1/leads/:id/score":          {want: api(http.StatusBadRequest, store.ScopeLeadsWrite)},
+	"POST /api/v1/leads/:id/quality":        {want: api(http.StatusBadRequest, store.ScopeLeadsWrite)},
+	"GET /api/v1/leads/:id/eligibility":     {want: api(http.StatusNotFound, store.ScopeOutreachRead)},
+	"POST /api/v1/outreach/eligibility":     {want: api(http.StatusBadRequest, store.ScopeOutreachRead)},
+}
+
+// The decision routes, one pair per outcome: a decision with no reason code
+// is refused (400) before the review is looked up when the outcome needs
+// one; otherwise the review does not exist (404).
+func init() {
+	for _, o := range store.DecisionOutcomes {
+		ok := http.StatusNotFound
+		if o.TakesReasons() {
+			ok = http.StatusBadRequest
+		}
+		guardTable["POST /dashboard/review-queue/:id/"+o.Name] = guardRow{want: page(store.RoleOperator, ok)}
+		guardTable["POST /api/v1/review-queue/tasks/:id/"+o.Name] = guardRow{want: api(ok, store.ScopeQueueWrite)}
+	}
 }
 
 // guardPath fills a registered path's parameters with values that name

@@ -755,34 +755,9 @@ func TestSessionIdleTimeoutAndLifetime(t *testing.T) {
 	}
 }
 
-// lockedBuffer is a log sink the server writes from many goroutines.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf strings.Builder
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 func TestLogsHoldNoSecrets(t *testing.T) {
 	st := storetest.Open(t, store.SQLite)
-	var logs lockedBuffer
-	srv, err := web.New(st, web.Config{SessionSecret: webtest.Secret, Logger: slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs := httptest.NewServer(srv.Echo)
-	defer hs.Close()
-	env := &webtest.Env{URL: hs.URL, Store: st, Server: srv}
+	env, logs := webtest.StartLogging(t, st, true)
 	admin := storetest.Operator(t, st, "admin@example.com", store.RoleAdmin)
 
 	c := env.NewClient(t)

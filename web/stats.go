@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -151,7 +152,7 @@ const maxCampaigns = 10
 
 func statsNowView(q *store.QueueNow) views.StatsNow {
 	v := views.StatsNow{
-		At: q.At.Format("2006-01-02 15:04 UTC"), Total: q.Total, PastWarning: q.PastWarning, PastCritical: q.PastCritical,
+		At: fmtTime(q.At), Total: q.Total, PastWarning: q.PastWarning, PastCritical: q.PastCritical,
 		WarningHours: q.WarningHours, CriticalHours: q.CriticalHours,
 		ByType: counts(q.ByType, q.Total), BySource: counts(q.BySource, q.Total),
 	}
@@ -168,7 +169,7 @@ func statsNowView(q *store.QueueNow) views.StatsNow {
 	}
 	if q.Oldest != nil {
 		v.OldestAge = HumanDuration(q.OldestAge)
-		v.OldestAt = q.Oldest.Format("2006-01-02 15:04 UTC")
+		v.OldestAt = fmtTime(*q.Oldest)
 	}
 	ages := make([]views.StatsCount, 0, len(q.Ageing))
 	for _, b := range q.Ageing {
@@ -178,10 +179,20 @@ func statsNowView(q *store.QueueNow) views.StatsNow {
 	return v
 }
 
+// outcomeCounts are o's counts in the order of store.DecisionOutcomes (the
+// stats tables' columns).
+func outcomeCounts(o store.Outcomes) []int64 {
+	out := make([]int64, len(store.DecisionOutcomes))
+	for i, oc := range store.DecisionOutcomes {
+		out[i] = o.Of(oc.Status)
+	}
+	return out
+}
+
 func outcomeRows(groups []store.GroupOutcomes) []views.OutcomeRow {
 	out := make([]views.OutcomeRow, 0, len(groups))
 	for _, g := range groups {
-		row := views.OutcomeRow{Label: g.Name, Decided: g.Total(), Approved: g.Approved, Rejected: g.Rejected, Skipped: g.Skipped,
+		row := views.OutcomeRow{Label: g.Name, Decided: g.Total(), Counts: outcomeCounts(g.Outcomes),
 			ApprovalRate: "–", FalsePositiveRate: "–"}
 		if g.Total() > 0 {
 			row.ApprovalRate, row.FalsePositiveRate = Percent(g.ApprovalRate()), Percent(g.FalsePositiveRate())
@@ -205,21 +216,37 @@ func rateOrDash(f float64, n int64) string {
 func statsOverView(rs *store.RangeStats) views.StatsOver {
 	n := rs.Total()
 	v := views.StatsOver{
-		Days: rs.Range.Days(), Flagged: rs.Flagged, Decided: n, Approved: rs.Approved, Rejected: rs.Rejected, Skipped: rs.Skipped,
-		ApprovalRate: rateOrDash(rs.ApprovalRate(), n), RejectRate: rateOrDash(rs.RejectRate(), n), SkipRate: rateOrDash(rs.SkipRate(), n),
+		Days: rs.Range.Days(), Flagged: rs.Flagged, Decided: n, ApprovalRate: rateOrDash(rs.ApprovalRate(), n),
 		ByType: outcomeRows(rs.ByType), BySource: outcomeRows(rs.BySource),
 		Wait: durationView(rs.Wait), Handle: durationView(rs.Handle),
 		SLACompliance: rateOrDash(rs.SLACompliance(), n), WithinSLA: rs.WithinSLA, CriticalHours: rs.CriticalHours,
-		RejectReasons: counts(rs.RejectReasons, rs.Rejected), SkipReasons: counts(rs.SkipReasons, rs.Skipped),
 		Reopened: rs.Reopened,
 	}
+	var decided, rates, perDay []string
+	for _, o := range store.DecisionOutcomes {
+		done := strings.ToLower(o.Done)
+		v.OutcomeHeaders = append(v.OutcomeHeaders, o.Done)
+		decided = append(decided, fmt.Sprintf("%d %s", rs.Of(o.Status), done))
+		if !o.Approves {
+			rates = append(rates, done+" "+rateOrDash(rs.Rate(o.Status), n))
+		}
+		if o.TakesReasons() {
+			v.Reasons = append(v.Reasons, views.ReasonTable{Title: "Top " + o.Name + " reasons", Empty: "No " + o.Plural + " in this range.",
+				Rows: counts(rs.Reasons[o.Name], rs.Of(o.Status))})
+		}
+	}
+	v.DecidedNote, v.RatesNote, v.FalsePositives = strings.Join(decided, " · "), strings.Join(rates, " · "), falsePositiveOutcomes()
 	days := make([]views.FlowDay, 0, len(rs.Days))
 	for _, d := range rs.Days {
 		t, _ := time.Parse("2006-01-02", d.Day)
+		perDay = perDay[:0]
+		for _, o := range store.DecisionOutcomes {
+			perDay = append(perDay, fmt.Sprintf("%d %s", d.Of(o.Status), strings.ToLower(o.Done)))
+		}
 		days = append(days, views.FlowDay{Label: t.Format("Jan 2"), Day: d.Day, In: d.Flagged, Out: d.Total(),
-			Outcomes: fmt.Sprintf(" (%d approved, %d rejected, %d skipped)", d.Approved, d.Rejected, d.Skipped)})
+			Outcomes: " (" + strings.Join(perDay, ", ") + ")"})
 		v.FlowRows = append(v.FlowRows, views.FlowRow{Day: d.Day, Flagged: d.Flagged, Decided: d.Total(),
-			Approved: d.Approved, Rejected: d.Rejected, Skipped: d.Skipped, Balance: d.Flagged - d.Total()})
+			Counts: outcomeCounts(d.Outcomes), Balance: d.Flagged - d.Total()})
 	}
 	v.Flow = views.NewFlowChart(days)
 	for _, o := range rs.Operators {
@@ -227,9 +254,8 @@ func statsOverView(rs *store.RangeStats) views.StatsOver {
 		if o.ActorType == store.ActorToken {
 			name += " (API token)"
 		}
-		v.Operators = append(v.Operators, views.StatsOperatorRow{Name: name, Decisions: o.Total(), Approved: o.Approved,
-			Rejected: o.Rejected, Skipped: o.Skipped, ApprovalRate: rateOrDash(o.ApprovalRate(), o.Total()),
-			MedianHandle: durationOrDash(o.Handle, o.Handle.Median)})
+		v.Operators = append(v.Operators, views.StatsOperatorRow{Name: name, Decisions: o.Total(), Counts: outcomeCounts(o.Outcomes),
+			ApprovalRate: rateOrDash(o.ApprovalRate(), o.Total()), MedianHandle: durationOrDash(o.Handle, o.Handle.Median)})
 	}
 	return v
 }

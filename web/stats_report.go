@@ -65,6 +65,37 @@ func secs(d time.Duration) string { return strconv.FormatInt(int64(d/time.Second
 
 func count(n int64) string { return strconv.FormatInt(n, 10) }
 
+// falsePositiveOutcomes names the outcomes that count as false positives:
+// "rejected or skipped".
+func falsePositiveOutcomes() string {
+	var done []string
+	for _, oc := range store.DecisionOutcomes {
+		if oc.FalsePositive {
+			done = append(done, strings.ToLower(oc.Done))
+		}
+	}
+	return strings.Join(done, " or ")
+}
+
+// outcomeColumns heads the text report's per-outcome columns, each
+// followed by a tab: "approved\trejected\tskipped\t".
+func outcomeColumns() string {
+	var b strings.Builder
+	for _, oc := range store.DecisionOutcomes {
+		b.WriteString(oc.Status + "\t")
+	}
+	return b.String()
+}
+
+// outcomeCells are o's counts as outcomeColumns heads them.
+func outcomeCells(o store.Outcomes) string {
+	var b strings.Builder
+	for _, oc := range store.DecisionOutcomes {
+		b.WriteString(count(o.Of(oc.Status)) + "\t")
+	}
+	return b.String()
+}
+
 // reportRows is the report in long form: section, group, metric, value.
 func reportRows(rs *store.RangeStats) [][]string {
 	rows := [][]string{{"section", "group", "metric", "value"}}
@@ -75,9 +106,12 @@ func reportRows(rs *store.RangeStats) [][]string {
 	add("range", "", "to", store.Day(rs.Range.To))
 	add("range", "", "days", strconv.Itoa(rs.Range.Days()))
 	add("summary", "", "total_reviewed", count(rs.Total()))
-	add("summary", "", "approved", count(rs.Approved))
-	add("summary", "", "rejected", count(rs.Rejected))
-	add("summary", "", "skipped", count(rs.Skipped))
+	addOutcomes := func(section, group string, o store.Outcomes) {
+		for _, oc := range store.DecisionOutcomes {
+			add(section, group, oc.Status, count(o.Of(oc.Status)))
+		}
+	}
+	addOutcomes("summary", "", rs.Outcomes)
 	add("summary", "", "approval_rate", rate(rs.ApprovalRate()))
 	add("summary", "", "avg_review_time_seconds", secs(rs.Wait.Mean))
 	add("summary", "", "median_review_time_seconds", secs(rs.Wait.Median))
@@ -93,27 +127,22 @@ func reportRows(rs *store.RangeStats) [][]string {
 	}{{"by_source", rs.BySource}, {"by_type", rs.ByType}} {
 		for _, o := range g.rows {
 			add(g.section, o.Name, "decided", count(o.Total()))
-			add(g.section, o.Name, "approved", count(o.Approved))
-			add(g.section, o.Name, "rejected", count(o.Rejected))
-			add(g.section, o.Name, "skipped", count(o.Skipped))
+			addOutcomes(g.section, o.Name, o.Outcomes)
 			add(g.section, o.Name, "approval_rate", rate(o.ApprovalRate()))
 			add(g.section, o.Name, "false_positive_rate", rate(o.FalsePositiveRate()))
 		}
 	}
 	for _, o := range rs.Operators {
 		add("operator", o.Name, "decisions", count(o.Total()))
-		add("operator", o.Name, "approved", count(o.Approved))
-		add("operator", o.Name, "rejected", count(o.Rejected))
-		add("operator", o.Name, "skipped", count(o.Skipped))
+		addOutcomes("operator", o.Name, o.Outcomes)
 		add("operator", o.Name, "approval_rate", rate(o.ApprovalRate()))
 		add("operator", o.Name, "median_handle_time_seconds", secs(o.Handle.Median))
 		add("operator", o.Name, "avg_handle_time_seconds", secs(o.Handle.Mean))
 	}
-	for _, r := range rs.RejectReasons {
-		add("reject_reason", r.Name, "count", count(r.N))
-	}
-	for _, r := range rs.SkipReasons {
-		add("skip_reason", r.Name, "count", count(r.N))
+	for _, oc := range store.DecisionOutcomes {
+		for _, r := range rs.Reasons[oc.Name] {
+			add(oc.Name+"_reason", r.Name, "count", count(r.N))
+		}
 	}
 	return rows
 }
@@ -139,7 +168,11 @@ func WriteReportText(w io.Writer, rs *store.RangeStats) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "reviewq report: %s to %s (%d days, UTC)\n\n", store.Day(rs.Range.From), store.Day(rs.Range.To), rs.Range.Days())
 	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
-	fmt.Fprintf(tw, "Total reviewed\t%d (approved %d, rejected %d, skipped %d)\n", rs.Total(), rs.Approved, rs.Rejected, rs.Skipped)
+	var each []string
+	for _, oc := range store.DecisionOutcomes {
+		each = append(each, fmt.Sprintf("%s %d", oc.Status, rs.Of(oc.Status)))
+	}
+	fmt.Fprintf(tw, "Total reviewed\t%d (%s)\n", rs.Total(), strings.Join(each, ", "))
 	fmt.Fprintf(tw, "Approval rate\t%s\n", Percent(rs.ApprovalRate()))
 	fmt.Fprintf(tw, "Review time\taverage %s, median %s, p90 %s (flag to decision)\n",
 		durationOrDash(rs.Wait, rs.Wait.Mean), durationOrDash(rs.Wait, rs.Wait.Median), durationOrDash(rs.Wait, rs.Wait.P90))
@@ -149,9 +182,9 @@ func WriteReportText(w io.Writer, rs *store.RangeStats) error {
 	fmt.Fprintf(tw, "Reopened decisions\t%d\n", rs.Reopened)
 	_ = tw.Flush()
 
-	b.WriteString("\nFalse-positive flags by rule (rejected or skipped; approval rate = precision)\n")
+	b.WriteString("\nFalse-positive flags by rule (" + falsePositiveOutcomes() + "; approval rate = precision)\n")
 	tw = tabwriter.NewWriter(&b, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintf(tw, "\tdecided\tapproved\trejected\tskipped\tapproval rate\tfalse positives\t\n")
+	fmt.Fprintf(tw, "\tdecided\t%sapproval rate\tfalse positives\t\n", outcomeColumns())
 	labelW := 0
 	for _, g := range [][]store.GroupOutcomes{rs.BySource, rs.ByType} {
 		for _, o := range g {
@@ -164,7 +197,7 @@ func WriteReportText(w io.Writer, rs *store.RangeStats) error {
 	}{{"source", rs.BySource}, {"type", rs.ByType}} {
 		for _, o := range g.rows {
 			// Padded here so the label column reads left-aligned.
-			fmt.Fprintf(tw, "  %-*s\t%d\t%d\t%d\t%d\t%s\t%s\t\n", labelW, g.prefix+" "+o.Name, o.Total(), o.Approved, o.Rejected, o.Skipped,
+			fmt.Fprintf(tw, "  %-*s\t%d\t%s%s\t%s\t\n", labelW, g.prefix+" "+o.Name, o.Total(), outcomeCells(o.Outcomes),
 				Percent(o.ApprovalRate()), Percent(o.FalsePositiveRate()))
 		}
 	}
@@ -175,22 +208,26 @@ func WriteReportText(w io.Writer, rs *store.RangeStats) error {
 		b.WriteString("  no decisions in this range\n")
 	} else {
 		tw = tabwriter.NewWriter(&b, 0, 0, 2, ' ', tabwriter.AlignRight)
-		fmt.Fprintf(tw, "\tdecisions\tapproved\trejected\tskipped\tapproval rate\tmedian handle\t\n")
+		fmt.Fprintf(tw, "\tdecisions\t%sapproval rate\tmedian handle\t\n", outcomeColumns())
 		nameW := 0
 		for _, o := range rs.Operators {
 			nameW = max(nameW, utf8.RuneCountInString(oneLine(o.Name)))
 		}
 		for _, o := range rs.Operators {
-			fmt.Fprintf(tw, "  %-*s\t%d\t%d\t%d\t%d\t%s\t%s\t\n", nameW, oneLine(o.Name), o.Total(), o.Approved, o.Rejected, o.Skipped,
+			fmt.Fprintf(tw, "  %-*s\t%d\t%s%s\t%s\t\n", nameW, oneLine(o.Name), o.Total(), outcomeCells(o.Outcomes),
 				Percent(o.ApprovalRate()), durationOrDash(o.Handle, o.Handle.Median))
 		}
 		_ = tw.Flush()
 	}
 
-	for _, r := range []struct {
-		title string
-		rows  []store.NamedCount
-	}{{"Top reject reasons", rs.RejectReasons}, {"Top skip reasons", rs.SkipReasons}} {
+	for _, oc := range store.DecisionOutcomes {
+		if !oc.TakesReasons() {
+			continue
+		}
+		r := struct {
+			title string
+			rows  []store.NamedCount
+		}{"Top " + oc.Name + " reasons", rs.Reasons[oc.Name]}
 		fmt.Fprintf(&b, "\n%s\n", r.title)
 		if len(r.rows) == 0 {
 			b.WriteString("  none\n")

@@ -17,32 +17,6 @@ import (
 // to it undoes every later migration.
 const foundationVersion = 8
 
-// opsColumns lists each table's columns (goose's own table left out).
-func opsColumns(t *testing.T, st *store.Store) map[string][]string {
-	t.Helper()
-	var rows []struct{ T, C string }
-	var err error
-	switch st.Dialect {
-	case store.SQLite:
-		err = st.DB.Raw(`SELECT m.name AS t, p.name AS c FROM sqlite_master m JOIN pragma_table_info(m.name) p
-			WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND m.name <> 'goose_db_version'`).Scan(&rows).Error
-	case store.MySQL:
-		err = st.DB.Raw(`SELECT table_name AS t, column_name AS c FROM information_schema.columns
-			WHERE table_schema = DATABASE() AND table_name <> 'goose_db_version'`).Scan(&rows).Error
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	out := map[string][]string{}
-	for _, r := range rows {
-		out[strings.ToLower(r.T)] = append(out[strings.ToLower(r.T)], strings.ToLower(r.C))
-	}
-	for k := range out {
-		sort.Strings(out[k])
-	}
-	return out
-}
-
 // tableSums is, per table, the row count and a checksum of the given
 // columns of every row (independent of row order).
 func tableSums(t *testing.T, st *store.Store, schema map[string][]string) map[string]string {
@@ -166,7 +140,7 @@ func TestMigrateDownAndUpKeepsData(t *testing.T) {
 				if _, err := probe.MigrateDownTo(ctx, v); err != nil {
 					t.Fatal(err)
 				}
-				atVersion[v] = opsColumns(t, probe)
+				atVersion[v] = storetest.Columns(t, probe)
 			}
 
 			u := storetest.URL(t, d)
@@ -175,7 +149,7 @@ func TestMigrateDownAndUpKeepsData(t *testing.T) {
 				t.Fatalf("migrate up: %s", errOut)
 			}
 			populate(t, st)
-			full := opsColumns(t, st)
+			full := storetest.Columns(t, st)
 			fullBefore := tableSums(t, st, full)
 
 			for _, v := range targets {
@@ -185,7 +159,7 @@ func TestMigrateDownAndUpKeepsData(t *testing.T) {
 				if code != 0 || !strings.Contains(out, fmt.Sprintf("schema at version %d", v)) {
 					t.Fatalf("migrate down --to %d: exit %d, %q %q", v, code, out, errOut)
 				}
-				if got := opsColumns(t, st); !equalSchemas(got, kept) {
+				if got := storetest.Columns(t, st); !equalSchemas(got, kept) {
 					t.Fatalf("schema after down to %d differs from a fresh database at %d", v, v)
 				}
 				if after := tableSums(t, st, kept); !equalSums(before, after) {
@@ -232,13 +206,13 @@ func TestMigrateDownAndUpKeepsData(t *testing.T) {
 					t.Fatalf("data changed by rolling back %d:\nbefore %v\nafter  %v", versions[i], before, after)
 				}
 			}
-			if left := opsColumns(t, st); len(left) != 0 {
+			if left := storetest.Columns(t, st); len(left) != 0 {
 				t.Fatalf("tables left at version 0: %v", left)
 			}
 			if code, _, errOut := opsRun(t, u, "migrate", "up"); code != 0 {
 				t.Fatalf("migrate up from 0: %s", errOut)
 			}
-			if got := opsColumns(t, st); !equalSchemas(got, full) {
+			if got := storetest.Columns(t, st); !equalSchemas(got, full) {
 				t.Fatal("schema after migrating up from 0 differs")
 			}
 		})
@@ -278,7 +252,7 @@ func opsColumnsAt(t *testing.T, d store.Dialect, v int64) map[string][]string {
 	if schemaAt[d] == nil {
 		schemaAt[d] = map[int64]map[string][]string{}
 	}
-	schemaAt[d][v] = opsColumns(t, probe)
+	schemaAt[d][v] = storetest.Columns(t, probe)
 	return schemaAt[d][v]
 }
 

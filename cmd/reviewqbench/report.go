@@ -24,7 +24,7 @@ func report(o Options, scale string, size store.DatasetSize, results []Result) e
 	if out, err := exec.Command("git", "rev-parse", "--short", "HEAD").Output(); err == nil {
 		commit = strings.TrimSpace(string(out))
 	}
-	fmt.Fprintf(&b, "reviewq benchmark — %s, commit %s\n", time.Now().UTC().Format("2006-01-02 15:04 UTC"), commit)
+	fmt.Fprintf(&b, "reviewq benchmark — %s, commit %s\n", store.DisplayTime(time.Now()), commit)
 	fmt.Fprintf(&b, "machine: %s, %d cores, %s; database: %s\n", cpuModel(), runtime.NumCPU(), memTotal(), redact(o.DatabaseURL))
 	fmt.Fprintf(&b, "data set (%s): %d leads, %d pending, %d decided; %d connections, %s per scenario after %s warm-up\n\n",
 		scale, size.Leads, size.Pending, size.Decided, o.Concurrency, o.Duration, o.Warmup)

@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -152,4 +153,31 @@ func FlaggedLead(t testing.TB, st *store.Store, ext, typ string) *store.Review {
 		t.Fatalf("flag: %v", err)
 	}
 	return res.Review
+}
+
+// Columns lists each table's columns, sorted, as the database describes
+// them (goose's own table left out): the schema a migration left.
+func Columns(t testing.TB, st *store.Store) map[string][]string {
+	t.Helper()
+	var rows []struct{ T, C string }
+	var err error
+	switch st.Dialect {
+	case store.SQLite:
+		err = st.DB.Raw(`SELECT m.name AS t, p.name AS c FROM sqlite_master m JOIN pragma_table_info(m.name) p
+			WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND m.name <> 'goose_db_version'`).Scan(&rows).Error
+	case store.MySQL:
+		err = st.DB.Raw(`SELECT table_name AS t, column_name AS c FROM information_schema.columns
+			WHERE table_schema = DATABASE() AND table_name <> 'goose_db_version'`).Scan(&rows).Error
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string][]string{}
+	for _, r := range rows {
+		out[strings.ToLower(r.T)] = append(out[strings.ToLower(r.T)], strings.ToLower(r.C))
+	}
+	for k := range out {
+		sort.Strings(out[k])
+	}
+	return out
 }

@@ -18,6 +18,7 @@ import (
 	"os"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 
 	"reviewq/store"
@@ -44,7 +45,25 @@ func Start(t testing.TB, d store.Dialect) *Env {
 // StartStore runs a server on an existing store.
 func StartStore(t testing.TB, st *store.Store) *Env {
 	t.Helper()
-	srv, err := web.New(st, web.Config{SessionSecret: Secret, Logger: testLogger()})
+	return startLogger(t, st, testLogger())
+}
+
+// StartLogging runs a server on st whose log (debug and up; JSON or text)
+// is kept for the test to read.
+func StartLogging(t testing.TB, st *store.Store, json bool) (*Env, *LogBuffer) {
+	t.Helper()
+	logs := &LogBuffer{}
+	opts := &slog.HandlerOptions{Level: slog.LevelDebug}
+	var h slog.Handler = slog.NewTextHandler(logs, opts)
+	if json {
+		h = slog.NewJSONHandler(logs, opts)
+	}
+	return startLogger(t, st, slog.New(h)), logs
+}
+
+func startLogger(t testing.TB, st *store.Store, log *slog.Logger) *Env {
+	t.Helper()
+	srv, err := web.New(st, web.Config{SessionSecret: Secret, Logger: log})
 	if err != nil {
 		t.Fatalf("web.New: %v", err)
 	}
@@ -227,4 +246,23 @@ func FreeAddr(t testing.TB) string {
 	}
 	defer ln.Close()
 	return ln.Addr().String()
+}
+
+// LogBuffer is a log sink the server's goroutines may share; String reads
+// what was logged so far.
+type LogBuffer struct {
+	mu  sync.Mutex
+	buf strings.Builder
+}
+
+func (b *LogBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *LogBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
