@@ -4,15 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 
 	"reviewq/store"
 	"reviewq/store/storetest"
-	"reviewq/web"
 	"reviewq/web/webtest"
 )
 
@@ -23,14 +20,7 @@ func TestQueueOffIsNotAnOutage(t *testing.T) {
 	for _, d := range storetest.Dialects {
 		t.Run(string(d), func(t *testing.T) {
 			st := storetest.Open(t, d)
-			var logs syncBuffer
-			srv, err := web.New(st, web.Config{SessionSecret: webtest.Secret, Logger: slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
-			if err != nil {
-				t.Fatal(err)
-			}
-			hs := httptest.NewServer(srv.Echo)
-			defer hs.Close()
-			env := &webtest.Env{URL: hs.URL, Store: st, Server: srv}
+			env, logs := webtest.StartLogging(t, st, true)
 			a := newAPI(t, env)
 			task := storetest.FlaggedLead(t, st, "OFF-1", store.TypeMessage)
 			if _, err := st.SetSetting(context.Background(), store.SystemActor, "", store.KeyQueueEnabled, "false"); err != nil {
