@@ -281,7 +281,7 @@ func TestLoginThrottling(t *testing.T) {
 			op := storetest.Operator(t, env.Store, "target@example.com", store.RoleOperator)
 			c := env.NewClient(t)
 			c.Get("/login")
-			for i := 0; i < store.MaxAccountFailures; i++ {
+			for i := 0; i < env.Store.Options().MaxAccountFailures; i++ {
 				if r := c.PostForm("/login", webtest.Form("email", op.Email, "password", "wrong-guess")); r.Status != http.StatusUnauthorized {
 					t.Fatalf("failure %d: %d", i, r.Status)
 				}
@@ -307,10 +307,7 @@ func TestLoginThrottling(t *testing.T) {
 }
 
 func TestLoginThrottlingByAddress(t *testing.T) {
-	saved := store.MaxAddressFailures
-	store.MaxAddressFailures = 3
-	t.Cleanup(func() { store.MaxAddressFailures = saved })
-	st := storetest.Open(t, store.SQLite)
+	st := storetest.OpenWith(t, store.SQLite, store.Options{MaxAddressFailures: 3})
 
 	spray := func(t *testing.T, base string, xff func(i int) string) []int {
 		var statuses []int
@@ -729,7 +726,7 @@ func TestSessionIdleTimeoutAndLifetime(t *testing.T) {
 			// One session unused for longer than the idle timeout...
 			if err := env.Store.DB.Model(&store.Session{}).Where("operator_id = ?", op.ID).
 				Where("created_at = (SELECT m FROM (SELECT MIN(created_at) AS m FROM sessions WHERE operator_id = ?) x)", op.ID).
-				Update("last_seen_at", time.Now().UTC().Add(-store.SessionIdle-time.Minute)).Error; err != nil {
+				Update("last_seen_at", time.Now().UTC().Add(-env.Store.Options().SessionIdle-time.Minute)).Error; err != nil {
 				t.Fatal(err)
 			}
 			if r := idle.Get("/dashboard/review-queue"); r.Status != http.StatusSeeOther {
@@ -998,7 +995,7 @@ func TestParallelLoginGuesses(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	if statuses[http.StatusUnauthorized] > store.MaxAccountFailures || statuses[http.StatusUnauthorized]+statuses[http.StatusTooManyRequests] != 20 {
-		t.Fatalf("answers to 20 parallel guesses: %v (budget %d)", statuses, store.MaxAccountFailures)
+	if statuses[http.StatusUnauthorized] > env.Store.Options().MaxAccountFailures || statuses[http.StatusUnauthorized]+statuses[http.StatusTooManyRequests] != 20 {
+		t.Fatalf("answers to 20 parallel guesses: %v (budget %d)", statuses, env.Store.Options().MaxAccountFailures)
 	}
 }
