@@ -59,6 +59,16 @@ func TestBrowserSessionEndsMidWork(t *testing.T) {
 	if err := st.DeleteOperatorSessions(context.Background(), op.ID); err != nil {
 		t.Fatal(err)
 	}
+	// Left alone, the page's live refresh (every 5 s) notices: it stops
+	// and says so, and the page stays where it is.
+	wait(ctx, t, "the live refresh notices", chromedp.WaitVisible("#flash .flash-error"))
+	if msg := jsString(ctx, t, `document.getElementById("flash").innerText`); !strings.Contains(msg, "session has ended") {
+		t.Fatalf("flash %q", msg)
+	}
+	if got := jsString(ctx, t, "location.pathname + location.search"); got != page || jsString(ctx, t, "String(!!document.querySelector('#pane form[action=\"/login\"], #email'))") != "false" {
+		t.Fatalf("the live refresh moved the page to %q or fetched the login form into it", got)
+	}
+	saveScreenshot(t, ctx, "/tmp/reviewq-session-ended-flash.png")
 	// A click in the pane: the whole page becomes the login page.
 	wait(ctx, t, "claim after the session ended", chromedp.Click("#pane .claim-toggle"))
 	wait(ctx, t, "the login page", chromedp.WaitVisible("#email"))
