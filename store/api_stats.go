@@ -26,9 +26,12 @@ type QueueStats struct {
 // QueueStats is the API's queue summary (cached briefly; see readCache).
 func (s *Store) QueueStats(ctx context.Context, warning, critical time.Duration) (QueueStats, error) {
 	key := fmt.Sprintf("qstats|%d|%d", warning, critical)
-	q, err := cachedRead(ctx, s.reads, key, func(ctx context.Context) (QueueStats, error) { return s.queueStats(ctx, warning, critical) })
-	q.ByType, q.BySource = maps.Clone(q.ByType), maps.Clone(q.BySource)
-	return q, err
+	return cachedRead(ctx, s.reads, key, func(ctx context.Context) (QueueStats, error) { return s.queueStats(ctx, warning, critical) }, QueueStats.clone)
+}
+
+func (q QueueStats) clone() QueueStats {
+	q.ByType, q.BySource, q.Oldest = maps.Clone(q.ByType), maps.Clone(q.BySource), clonePtr(q.Oldest)
+	return q
 }
 
 // queueStats counts pending reviews by type (with SLA ages) and by source,

@@ -44,8 +44,10 @@ func newReadCache(ttl time.Duration, maxEntries int) *readCache {
 }
 
 // cachedRead returns the cached value of key or loads it. A nil cache or a
-// zero TTL always loads.
-func cachedRead[V any](ctx context.Context, c *readCache, key string, load func(context.Context) (V, error)) (V, error) {
+// zero TTL always loads. A cached value is shared by every caller, so each
+// gets its own copy (clone copies every pointer, slice and map in V): what
+// one caller changes, the next does not see.
+func cachedRead[V any](ctx context.Context, c *readCache, key string, load func(context.Context) (V, error), clone func(V) V) (V, error) {
 	if c == nil || c.ttl <= 0 {
 		return load(ctx)
 	}
@@ -54,7 +56,7 @@ func cachedRead[V any](ctx context.Context, c *readCache, key string, load func(
 	gen := c.gen
 	c.mu.Unlock()
 	if ok && e.gen == gen && time.Since(e.at) < c.ttl {
-		return e.v.(V), nil
+		return clone(e.v.(V)), nil
 	}
 	v, err, _ := c.group.Do(key, func() (any, error) {
 		// The load runs without the caller's cancellation: other callers
@@ -79,7 +81,42 @@ func cachedRead[V any](ctx context.Context, c *readCache, key string, load func(
 		var zero V
 		return zero, err
 	}
-	return v.(V), nil
+	return clone(v.(V)), nil
+}
+
+// pointeeArena holds copies of what pointer fields point to, in one slice
+// per type: a page of 50 rows is copied in a handful of allocations. (An
+// append that grows a slice leaves the earlier pointers on the old array,
+// which stays valid.)
+type pointeeArena struct {
+	ints  []int64
+	strs  []string
+	times []time.Time
+}
+
+func newPointeeArena(rows int) *pointeeArena {
+	return &pointeeArena{ints: make([]int64, 0, rows), strs: make([]string, 0, rows), times: make([]time.Time, 0, rows)}
+}
+
+func arenaCopy[T any](buf *[]T, p *T) *T {
+	if p == nil {
+		return nil
+	}
+	*buf = append(*buf, *p)
+	return &(*buf)[len(*buf)-1]
+}
+
+func (a *pointeeArena) int(p *int64) *int64          { return arenaCopy(&a.ints, p) }
+func (a *pointeeArena) str(p *string) *string        { return arenaCopy(&a.strs, p) }
+func (a *pointeeArena) time(p *time.Time) *time.Time { return arenaCopy(&a.times, p) }
+
+// clonePtr is a new pointer to a copy of *p (nil stays nil).
+func clonePtr[T any](p *T) *T {
+	if p == nil {
+		return nil
+	}
+	v := *p
+	return &v
 }
 
 func (c *readCache) invalidate() {

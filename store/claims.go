@@ -10,10 +10,6 @@ import (
 	"gorm.io/gorm/clause"
 )
 
-// ClaimLease is how long a claim holds without renewal. The queue page
-// renews it while the operator has the review open.
-var ClaimLease = 10 * time.Minute
-
 // lockReview reads review id and locks it for update inside tx (on MySQL;
 // SQLite's BEGIN IMMEDIATE already serialises writers). It does not check
 // the status: each caller refuses what it must (decidedConflict).
@@ -47,7 +43,7 @@ type ClaimResult struct {
 }
 
 // Claim gives the operator an exclusive lease on a pending review for
-// ClaimLease, or renews the lease they already hold. A live claim of
+// Options.ClaimLease, or renews the lease they already hold. A live claim of
 // someone else is refused (ConflictError); an expired one is taken over.
 // A new claim is a history event; a renewal is not.
 func (s *Store) Claim(ctx context.Context, reviewID int64, actor Actor) (*ClaimResult, error) {
@@ -68,14 +64,14 @@ func (s *Store) Claim(ctx context.Context, reviewID int64, actor Actor) (*ClaimR
 			return err
 		}
 		held := actor.HoldsClaim(r.ClaimedBy) && r.ClaimExpiresAt != nil && r.ClaimExpiresAt.After(now)
-		expires := now.Add(ClaimLease)
+		expires := now.Add(s.opts.ClaimLease)
 		if err := tx.Model(&Review{}).Where("id = ?", r.ID).Updates(map[string]any{
 			"claimed_by": actor.ID, "claimed_by_name": actor.Name, "claim_expires_at": expires, "updated_at": now,
 		}).Error; err != nil {
 			return fmt.Errorf("claim review: %w", err)
 		}
 		if !held {
-			detail := map[string]any{"lease_seconds": int(ClaimLease.Seconds()), "expires_at": expires}
+			detail := map[string]any{"lease_seconds": int(s.opts.ClaimLease.Seconds()), "expires_at": expires}
 			if r.ClaimedBy != nil && !actor.HoldsClaim(r.ClaimedBy) {
 				detail["took_over_expired_claim_of"] = deref(r.ClaimedByName)
 			}

@@ -43,6 +43,8 @@ type Store struct {
 	// Path of the SQLite file; empty for MySQL.
 	Path string
 
+	// opts is what Open was given, zero values replaced by the defaults.
+	opts     Options
 	settings *settingsCache
 	reads    *readCache
 	// lists caches shared pages of the queue (ListPendingShared).
@@ -55,7 +57,9 @@ type Store struct {
 	decisionBatches, decisionsBatched atomic.Int64
 }
 
-// Options tune the pool; zero values take defaults.
+// Options configure one Store: the pool, its caches and the lifetimes and
+// limits of logins and claims. Zero values take the defaults below, so two
+// stores in one process can differ (nothing here is a package variable).
 type Options struct {
 	MaxOpenConns int
 	Logger       *slog.Logger
@@ -64,7 +68,62 @@ type Options struct {
 	// on this instance; the server uses about a second, tests and commands
 	// leave it off.
 	ReadCacheTTL time.Duration
+	// SessionLifetime is the absolute lifetime of a login; SessionIdle ends
+	// a session nobody used for that long.
+	SessionLifetime time.Duration
+	SessionIdle     time.Duration
+	// ClaimLease is how long a claim holds without renewal. The queue page
+	// renews it while the operator has the review open.
+	ClaimLease time.Duration
+	// LoginWindow is how far back failed logins count; MaxAccountFailures
+	// per account and MaxAddressFailures per client address (higher, since
+	// several people can share an address) are allowed within it.
+	LoginWindow        time.Duration
+	MaxAccountFailures int
+	MaxAddressFailures int
+	// PasswordLinkLifetime is how long a set-password link works.
+	PasswordLinkLifetime time.Duration
+	// SettingsTTL is how long this instance trusts its cached settings; a
+	// change made on any instance is seen by every other one within it.
+	SettingsTTL time.Duration
 }
+
+// The defaults of Options.
+const (
+	DefaultSessionLifetime      = 12 * time.Hour
+	DefaultSessionIdle          = 2 * time.Hour
+	DefaultClaimLease           = 10 * time.Minute
+	DefaultLoginWindow          = 15 * time.Minute
+	DefaultMaxAccountFailures   = 5
+	DefaultMaxAddressFailures   = 30
+	DefaultPasswordLinkLifetime = 72 * time.Hour
+	DefaultSettingsTTL          = 2 * time.Second
+)
+
+// withDefaults fills the zero fields.
+func (o Options) withDefaults() Options {
+	def := func(d *time.Duration, v time.Duration) {
+		if *d <= 0 {
+			*d = v
+		}
+	}
+	def(&o.SessionLifetime, DefaultSessionLifetime)
+	def(&o.SessionIdle, DefaultSessionIdle)
+	def(&o.ClaimLease, DefaultClaimLease)
+	def(&o.LoginWindow, DefaultLoginWindow)
+	def(&o.PasswordLinkLifetime, DefaultPasswordLinkLifetime)
+	def(&o.SettingsTTL, DefaultSettingsTTL)
+	if o.MaxAccountFailures <= 0 {
+		o.MaxAccountFailures = DefaultMaxAccountFailures
+	}
+	if o.MaxAddressFailures <= 0 {
+		o.MaxAddressFailures = DefaultMaxAddressFailures
+	}
+	return o
+}
+
+// Options returns the options this store runs with, defaults filled in.
+func (s *Store) Options() Options { return s.opts }
 
 // ParseURL splits a REVIEWQ_DATABASE_URL into dialect and driver DSN.
 func ParseURL(raw string) (Dialect, string, error) {
@@ -148,7 +207,8 @@ func Open(ctx context.Context, rawURL string, opt Options) (*Store, error) {
 		SkipDefaultTransaction: true,
 		NowFunc:                func() time.Time { return Now() },
 	}
-	st := &Store{Dialect: dialect}
+	opt = opt.withDefaults()
+	st := &Store{Dialect: dialect, opts: opt}
 	var db *gorm.DB
 	switch dialect {
 	case SQLite:

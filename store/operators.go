@@ -86,7 +86,7 @@ func (s *Store) createOperator(ctx context.Context, actor Actor, ip, email, name
 			return err
 		}
 		if link {
-			secret, err = newPasswordToken(tx, actor, op.ID)
+			secret, err = s.newPasswordToken(tx, actor, op.ID)
 		}
 		return err
 	})
@@ -167,9 +167,6 @@ func (s *Store) Authenticate(ctx context.Context, email, password string) (*Oper
 	return op, nil
 }
 
-// PasswordLinkLifetime is how long a set-password link works.
-var PasswordLinkLifetime = 72 * time.Hour
-
 // PasswordToken is a one-time set-password link; ID is the SHA-256 of the
 // secret in the link, so the table cannot be replayed.
 type PasswordToken struct {
@@ -185,13 +182,13 @@ func (PasswordToken) TableName() string { return "password_tokens" }
 
 // newPasswordToken replaces the operator's earlier links by a new one and
 // returns its secret.
-func newPasswordToken(tx *gorm.DB, actor Actor, operatorID int64) (string, error) {
+func (s *Store) newPasswordToken(tx *gorm.DB, actor Actor, operatorID int64) (string, error) {
 	if err := tx.Where("operator_id = ?", operatorID).Delete(&PasswordToken{}).Error; err != nil {
 		return "", fmt.Errorf("replace password links: %w", err)
 	}
 	secret := RandomToken(32)
 	now := Now()
-	pt := PasswordToken{ID: HashToken(secret), OperatorID: operatorID, CreatedBy: actor.Name, CreatedAt: now, ExpiresAt: now.Add(PasswordLinkLifetime)}
+	pt := PasswordToken{ID: HashToken(secret), OperatorID: operatorID, CreatedBy: actor.Name, CreatedAt: now, ExpiresAt: now.Add(s.opts.PasswordLinkLifetime)}
 	if err := tx.Create(&pt).Error; err != nil {
 		return "", fmt.Errorf("create password link: %w", err)
 	}
@@ -314,10 +311,10 @@ func (s *Store) CreatePasswordLink(ctx context.Context, actor Actor, ip string, 
 			return invalid("account", "is deactivated: reactivate it first")
 		}
 		var err error
-		if secret, err = newPasswordToken(tx, actor, op.ID); err != nil {
+		if secret, err = s.newPasswordToken(tx, actor, op.ID); err != nil {
 			return err
 		}
-		nv := "set-password link valid for " + PasswordLinkLifetime.String()
+		nv := "set-password link valid for " + s.opts.PasswordLinkLifetime.String()
 		return audit(tx, actor, ip, "operator.password_link", op.Email, nil, &nv)
 	})
 	return secret, err

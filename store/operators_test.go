@@ -259,7 +259,7 @@ func TestLoginThrottle(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
 		op := storetest.Operator(t, st, "victim@example.com", store.RoleOperator)
-		for i := 0; i < store.MaxAccountFailures; i++ {
+		for i := 0; i < st.Options().MaxAccountFailures; i++ {
 			if b, err := st.LoginThrottled(ctx, op.Email, "198.51.100.1"); err != nil || b != nil {
 				t.Fatalf("attempt %d refused: %+v %v", i, b, err)
 			}
@@ -268,15 +268,15 @@ func TestLoginThrottle(t *testing.T) {
 			}
 		}
 		b, err := st.LoginThrottled(ctx, op.Email, "198.51.100.9")
-		if err != nil || b == nil || !b.Account || b.RetryAfter <= 0 || b.RetryAfter > store.LoginWindow {
-			t.Fatalf("account not blocked after %d failures: %+v %v", store.MaxAccountFailures, b, err)
+		if err != nil || b == nil || !b.Account || b.RetryAfter <= 0 || b.RetryAfter > st.Options().LoginWindow {
+			t.Fatalf("account not blocked after %d failures: %+v %v", st.Options().MaxAccountFailures, b, err)
 		}
 		// Another account from the same address is still allowed.
 		if b, _ := st.LoginThrottled(ctx, "someone@example.com", "198.51.100.1"); b != nil {
 			t.Fatalf("other account blocked: %+v", b)
 		}
 		// The address budget: failures spread over many accounts.
-		for i := 0; i < store.MaxAddressFailures; i++ {
+		for i := 0; i < st.Options().MaxAddressFailures; i++ {
 			if err := st.RecordLoginFailure(ctx, "spray"+string(rune('a'+i%26))+"@example.com", "203.0.113.7"); err != nil {
 				t.Fatal(err)
 			}
@@ -285,14 +285,14 @@ func TestLoginThrottle(t *testing.T) {
 			t.Fatalf("address not blocked: %+v", b)
 		}
 		// Failures leave the window: move them back in time.
-		if err := st.DB.Model(&store.LoginAttempt{}).Where("email = ?", op.Email).Update("created_at", time.Now().UTC().Add(-store.LoginWindow-time.Minute)).Error; err != nil {
+		if err := st.DB.Model(&store.LoginAttempt{}).Where("email = ?", op.Email).Update("created_at", time.Now().UTC().Add(-st.Options().LoginWindow-time.Minute)).Error; err != nil {
 			t.Fatal(err)
 		}
 		if b, _ := st.LoginThrottled(ctx, op.Email, "198.51.100.9"); b != nil {
 			t.Fatalf("still blocked after the window: %+v", b)
 		}
 		// A success clears the account's failures.
-		for i := 0; i < store.MaxAccountFailures; i++ {
+		for i := 0; i < st.Options().MaxAccountFailures; i++ {
 			_ = st.RecordLoginFailure(ctx, op.Email, "198.51.100.1")
 		}
 		if err := st.RecordLoginSuccess(ctx, op, "198.51.100.1"); err != nil {
@@ -303,7 +303,7 @@ func TestLoginThrottle(t *testing.T) {
 		}
 		// Old rows are cleaned up as new failures come in.
 		var old int64
-		st.DB.Model(&store.LoginAttempt{}).Where("created_at < ?", time.Now().UTC().Add(-store.LoginWindow)).Count(&old)
+		st.DB.Model(&store.LoginAttempt{}).Where("created_at < ?", time.Now().UTC().Add(-st.Options().LoginWindow)).Count(&old)
 		if old != 0 {
 			t.Fatalf("%d expired attempts kept", old)
 		}
@@ -364,7 +364,7 @@ func TestLoginFailureNeverStoresAPasswordTypedAsEmail(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
 		const typo = "my secret pass phrase"
-		for i := 0; i < store.MaxAccountFailures; i++ {
+		for i := 0; i < st.Options().MaxAccountFailures; i++ {
 			if err := st.RecordLoginFailure(ctx, typo, "192.0.2.9"); err != nil {
 				t.Fatal(err)
 			}
@@ -408,8 +408,8 @@ func TestParallelGuessesShareOneBudget(t *testing.T) {
 			}()
 		}
 		wg.Wait()
-		if allowed < 1 || allowed > store.MaxAccountFailures {
-			t.Fatalf("%d of 40 parallel tries allowed, budget %d", allowed, store.MaxAccountFailures)
+		if allowed < 1 || allowed > st.Options().MaxAccountFailures {
+			t.Fatalf("%d of 40 parallel tries allowed, budget %d", allowed, st.Options().MaxAccountFailures)
 		}
 		// A proven password clears the account's tries.
 		if err := st.ClearLoginFailures(ctx, "burst@example.com"); err != nil {

@@ -217,8 +217,8 @@ type listPage struct {
 // operator sees their own decisions; other instances' writes show within
 // the TTL, as the live refresh shows them anyway. Deciding stays exact: a
 // row decided elsewhere meanwhile gets a conflict naming who decided it.
-// The "next" flow, bulk actions and the live refresh read fresh. The items
-// are shared between callers: they must not be modified.
+// The "next" flow, bulk actions and the live refresh read fresh. Each
+// caller gets its own copy of the items.
 func (s *Store) ListPendingShared(ctx context.Context, f QueueFilter) ([]QueueItem, *Cursor, error) {
 	if err := f.Validate(); err != nil {
 		return nil, nil, err
@@ -234,8 +234,18 @@ func (s *Store) ListPendingShared(ctx context.Context, f QueueFilter) ([]QueueIt
 	p, err := cachedRead(ctx, s.lists, key, func(ctx context.Context) (listPage, error) {
 		items, next, err := s.listPending(ctx, f)
 		return listPage{items: items, next: next}, err
-	})
+	}, listPage.clone)
 	return p.items, p.next, err
+}
+
+// clone copies the page's items, down to their pointer fields.
+func (p listPage) clone() listPage {
+	items := slices.Clone(p.items)
+	arena := newPointeeArena(len(items))
+	for i := range items {
+		items[i].Review.clonePointees(arena)
+	}
+	return listPage{items: items, next: clonePtr(p.next)}
 }
 
 // ListPending returns pending reviews in the filter's sort order, one keyset
@@ -301,10 +311,12 @@ func (s *Store) CountPending(ctx context.Context) (PendingCounts, error) {
 // type (cached briefly; see readCache).
 func (s *Store) CountPendingMatching(ctx context.Context, f QueueFilter) (PendingCounts, error) {
 	key := fmt.Sprintf("count|%q|%q|%q|%q|%d", f.Source, f.Campaign, f.AgeBand, f.Search, f.SkipClaimedFor)
-	c, err := cachedRead(ctx, s.reads, key, func(ctx context.Context) (PendingCounts, error) { return s.countPendingMatching(ctx, f) })
-	// Callers get their own map: the cached one is shared.
+	return cachedRead(ctx, s.reads, key, func(ctx context.Context) (PendingCounts, error) { return s.countPendingMatching(ctx, f) }, PendingCounts.clone)
+}
+
+func (c PendingCounts) clone() PendingCounts {
 	c.ByType = maps.Clone(c.ByType)
-	return c, err
+	return c
 }
 
 // countPendingMatching counts the pending reviews that pass the filter,

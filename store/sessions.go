@@ -14,13 +14,6 @@ import (
 	"gorm.io/gorm"
 )
 
-// SessionLifetime is the absolute lifetime of a login; SessionIdle ends a
-// session nobody used for that long.
-var (
-	SessionLifetime = 12 * time.Hour
-	SessionIdle     = 2 * time.Hour
-)
-
 // HashToken is how session and API tokens are stored: SHA-256, hex.
 func HashToken(token string) string {
 	sum := sha256.Sum256([]byte(token))
@@ -48,7 +41,7 @@ func (s *Store) CreateSession(ctx context.Context, op *Operator, ip, userAgent s
 		ip = ip[:64]
 	}
 	sess := Session{ID: HashToken(token), OperatorID: op.ID, CreatedAt: now, LastSeenAt: now,
-		ExpiresAt: now.Add(SessionLifetime), IP: ip, UserAgent: userAgent}
+		ExpiresAt: now.Add(s.opts.SessionLifetime), IP: ip, UserAgent: userAgent}
 	if err := s.DB.WithContext(ctx).Create(&sess).Error; err != nil {
 		return "", fmt.Errorf("create session: %w", err)
 	}
@@ -90,7 +83,7 @@ func (s *Store) LookupSession(ctx context.Context, token string) (*SessionInfo, 
 		return nil, fmt.Errorf("lookup session: %w", err)
 	}
 	now := Now()
-	if now.After(sess.ExpiresAt) || now.Sub(sess.LastSeenAt) > SessionIdle {
+	if now.After(sess.ExpiresAt) || now.Sub(sess.LastSeenAt) > s.opts.SessionIdle {
 		_ = s.DB.WithContext(ctx).Where("id = ?", id).Delete(&Session{}).Error
 		return nil, ErrNoSession
 	}
@@ -136,7 +129,7 @@ func (s *Store) ListOperatorSessions(ctx context.Context, operatorID int64, afte
 		limit = 200
 	}
 	now := Now()
-	q := s.DB.WithContext(ctx).Where("operator_id = ? AND expires_at > ? AND last_seen_at > ?", operatorID, now, now.Add(-SessionIdle))
+	q := s.DB.WithContext(ctx).Where("operator_id = ? AND expires_at > ? AND last_seen_at > ?", operatorID, now, now.Add(-s.opts.SessionIdle))
 	if after != nil {
 		q = q.Where("created_at < ? OR (created_at = ? AND id < ?)", after.CreatedAt, after.CreatedAt, after.ID)
 	}

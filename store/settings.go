@@ -146,10 +146,6 @@ func (s Settings) SLACritical() time.Duration {
 	return time.Duration(s.Int(KeySLACriticalHours)) * time.Hour
 }
 
-// SettingsTTL is how long an instance trusts its cached settings; a change
-// made on any instance is seen by every other one within this time.
-var SettingsTTL = 2 * time.Second
-
 type settingsCache struct {
 	mu      sync.Mutex
 	at      time.Time
@@ -159,12 +155,12 @@ type settingsCache struct {
 func newSettingsCache() *settingsCache { return &settingsCache{} }
 
 // Settings returns the runtime settings, read from the database at most once
-// per SettingsTTL per instance.
+// per Options.SettingsTTL per instance.
 func (s *Store) Settings(ctx context.Context) (Settings, error) {
 	c := s.settings
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.current.values != nil && time.Since(c.at) < SettingsTTL {
+	if c.current.values != nil && time.Since(c.at) < s.opts.SettingsTTL {
 		return c.current, nil
 	}
 	fresh, err := s.loadSettings(ctx, s.DB)

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"sort"
@@ -168,9 +169,19 @@ func largestFirst(m map[string]int64) []NamedCount {
 }
 
 // QueueNow returns the "now" figures of the queue (cached briefly; see
-// readCache). The result is shared: read it, do not change it.
+// readCache); the caller gets its own copy.
 func (s *Store) QueueNow(ctx context.Context, now time.Time) (*QueueNow, error) {
-	return cachedRead(ctx, s.reads, "queuenow", func(ctx context.Context) (*QueueNow, error) { return s.queueNow(ctx, now) })
+	return cachedRead(ctx, s.reads, "queuenow", func(ctx context.Context) (*QueueNow, error) { return s.queueNow(ctx, now) }, (*QueueNow).clone)
+}
+
+func (q *QueueNow) clone() *QueueNow {
+	if q == nil {
+		return nil
+	}
+	c := *q
+	c.ByType, c.BySource, c.ByCampaign = slices.Clone(q.ByType), slices.Clone(q.BySource), slices.Clone(q.ByCampaign)
+	c.Ageing, c.Oldest = slices.Clone(q.Ageing), clonePtr(q.Oldest)
+	return &c
 }
 
 // queueNow reads the "now" figures of the queue at now.
@@ -374,11 +385,39 @@ func percentile(h []histBucket, n int64, p float64) time.Duration {
 	return 0
 }
 
-// RangeStats reads the figures over r (cached briefly; see readCache). The
-// result is shared: read it, do not change it.
+// RangeStats reads the figures over r (cached briefly; see readCache); the
+// caller gets its own copy.
 func (s *Store) RangeStats(ctx context.Context, r StatsRange) (*RangeStats, error) {
 	key := "range|" + r.From.Format(time.DateOnly) + "|" + r.To.Format(time.DateOnly)
-	return cachedRead(ctx, s.reads, key, func(ctx context.Context) (*RangeStats, error) { return s.rangeStats(ctx, r) })
+	return cachedRead(ctx, s.reads, key, func(ctx context.Context) (*RangeStats, error) { return s.rangeStats(ctx, r) }, (*RangeStats).clone)
+}
+
+func (r *RangeStats) clone() *RangeStats {
+	if r == nil {
+		return nil
+	}
+	c := *r
+	c.Outcomes = maps.Clone(r.Outcomes)
+	c.Days, c.ByType, c.BySource, c.Operators = slices.Clone(r.Days), slices.Clone(r.ByType), slices.Clone(r.BySource), slices.Clone(r.Operators)
+	// Outcomes are maps: each row gets its own.
+	for i := range c.Days {
+		c.Days[i].Outcomes = maps.Clone(c.Days[i].Outcomes)
+	}
+	for _, g := range [][]GroupOutcomes{c.ByType, c.BySource} {
+		for i := range g {
+			g[i].Outcomes = maps.Clone(g[i].Outcomes)
+		}
+	}
+	for i := range c.Operators {
+		c.Operators[i].Outcomes = maps.Clone(c.Operators[i].Outcomes)
+	}
+	if r.Reasons != nil {
+		c.Reasons = make(map[string][]NamedCount, len(r.Reasons))
+		for k, v := range r.Reasons {
+			c.Reasons[k] = slices.Clone(v)
+		}
+	}
+	return &c
 }
 
 // rangeStats reads the figures over r from the daily aggregates.

@@ -10,16 +10,9 @@ import (
 )
 
 // Login throttling: failed logins are rows in the database, so every
-// instance sees the same counts (instances are stateless).
-var (
-	// LoginWindow is how far back failures count.
-	LoginWindow = 15 * time.Minute
-	// MaxAccountFailures per account within the window.
-	MaxAccountFailures = 5
-	// MaxAddressFailures per client address within the window: higher,
-	// since several people can share an address.
-	MaxAddressFailures = 30
-)
+// instance sees the same counts (instances are stateless). The window and
+// the limits are Options (LoginWindow, MaxAccountFailures,
+// s.opts.MaxAddressFailures).
 
 // LoginAttempt is one failed login.
 type LoginAttempt struct {
@@ -61,7 +54,7 @@ func truncate(s string, n int) string {
 // has used up its failures in the window, else nil.
 func (s *Store) LoginThrottled(ctx context.Context, email, ip string) (*LoginBlock, error) {
 	now := Now()
-	since := now.Add(-LoginWindow)
+	since := now.Add(-s.opts.LoginWindow)
 	// The max-th newest failure must leave the window before another try.
 	check := func(col, val string, max int) (time.Duration, error) {
 		var times []time.Time
@@ -73,16 +66,16 @@ func (s *Store) LoginThrottled(ctx context.Context, email, ip string) (*LoginBlo
 		if len(times) < max {
 			return 0, nil
 		}
-		return times[max-1].Add(LoginWindow).Sub(now), nil
+		return times[max-1].Add(s.opts.LoginWindow).Sub(now), nil
 	}
-	wait, err := check("email", throttleKey(email), MaxAccountFailures)
+	wait, err := check("email", throttleKey(email), s.opts.MaxAccountFailures)
 	if err != nil || wait > 0 {
 		if wait > 0 {
 			return &LoginBlock{Account: true, RetryAfter: wait}, nil
 		}
 		return nil, err
 	}
-	wait, err = check("ip", truncate(ip, 64), MaxAddressFailures)
+	wait, err = check("ip", truncate(ip, 64), s.opts.MaxAddressFailures)
 	if err != nil {
 		return nil, err
 	}
@@ -108,7 +101,7 @@ func (s *Store) StartLoginAttempt(ctx context.Context, email, ip string) (*Login
 	}
 	// Tries that raced this one are counted now: this one is the n-th in
 	// the window, and over budget it is taken back and refused.
-	since := a.CreatedAt.Add(-LoginWindow)
+	since := a.CreatedAt.Add(-s.opts.LoginWindow)
 	nth := func(col, val string) (int, error) {
 		var n int64
 		err := s.DB.WithContext(ctx).Model(&LoginAttempt{}).Where(col+" = ? AND id <= ? AND created_at > ?", val, a.ID, since).Count(&n).Error
@@ -125,7 +118,7 @@ func (s *Store) StartLoginAttempt(ctx context.Context, email, ip string) (*Login
 	if err != nil {
 		return nil, err
 	}
-	if byAccount <= MaxAccountFailures && byAddress <= MaxAddressFailures {
+	if byAccount <= s.opts.MaxAccountFailures && byAddress <= s.opts.MaxAddressFailures {
 		return nil, nil
 	}
 	if err := s.DB.WithContext(ctx).Where("id = ?", a.ID).Delete(&LoginAttempt{}).Error; err != nil {
@@ -136,7 +129,7 @@ func (s *Store) StartLoginAttempt(ctx context.Context, email, ip string) (*Login
 		return nil, err
 	}
 	if b == nil {
-		b = &LoginBlock{Account: byAccount > MaxAccountFailures, RetryAfter: time.Minute}
+		b = &LoginBlock{Account: byAccount > s.opts.MaxAccountFailures, RetryAfter: time.Minute}
 	}
 	return b, nil
 }
@@ -151,7 +144,7 @@ func (s *Store) AuditLoginFailure(ctx context.Context, email, ip string) error {
 	if err != nil {
 		return err
 	}
-	if err := s.DB.WithContext(ctx).Where("created_at < ?", now.Add(-LoginWindow)).Delete(&LoginAttempt{}).Error; err != nil {
+	if err := s.DB.WithContext(ctx).Where("created_at < ?", now.Add(-s.opts.LoginWindow)).Delete(&LoginAttempt{}).Error; err != nil {
 		return fmt.Errorf("clean login failures: %w", err)
 	}
 	return nil
@@ -180,7 +173,7 @@ func (s *Store) RecordLoginFailure(ctx context.Context, email, ip string) error 
 	if err != nil {
 		return err
 	}
-	if err := s.DB.WithContext(ctx).Where("created_at < ?", now.Add(-LoginWindow)).Delete(&LoginAttempt{}).Error; err != nil {
+	if err := s.DB.WithContext(ctx).Where("created_at < ?", now.Add(-s.opts.LoginWindow)).Delete(&LoginAttempt{}).Error; err != nil {
 		return fmt.Errorf("clean login failures: %w", err)
 	}
 	return nil

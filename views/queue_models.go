@@ -86,7 +86,10 @@ type QueueRows struct {
 type QueueRow struct {
 	ID int64
 	// IDText is ID in decimal, made once for the row's four uses.
-	IDText    string
+	IDText string
+	// OpenURL opens the review in the pane and is pushed as the page's
+	// URL (with the filter), so a reload or a login's next keeps it open.
+	OpenURL   string
 	Version   int
 	Cursor    string
 	Age       string

@@ -259,14 +259,14 @@ func TestAuditPage(t *testing.T) {
 func TestOwnPasswordGuessingIsThrottled(t *testing.T) {
 	env := webtest.Start(t, store.SQLite)
 	c, _ := env.LoggedIn(t, store.RoleOperator)
-	for i := 0; i < store.MaxAccountFailures; i++ {
+	for i := 0; i < env.Store.Options().MaxAccountFailures; i++ {
 		if r := c.PostForm("/account/password", webtest.Form("current_password", "guess-number-"+strconv.Itoa(i), "new_password", "whatever-new-1")); r.Status != http.StatusBadRequest {
 			t.Fatalf("guess %d: %d", i, r.Status)
 		}
 	}
 	r := c.PostForm("/account/password", webtest.Form("current_password", storetest.Password("operator"), "new_password", "whatever-new-1"))
 	if r.Status != http.StatusTooManyRequests || !strings.Contains(r.Body, "Too many failed sign-ins") {
-		t.Fatalf("after %d wrong guesses: %d", store.MaxAccountFailures, r.Status)
+		t.Fatalf("after %d wrong guesses: %d", env.Store.Options().MaxAccountFailures, r.Status)
 	}
 }
 

@@ -37,7 +37,7 @@ func (s *Server) settingsPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	v := views.SettingsPage{Page: s.page(c, "Settings", "settings"), TTL: store.SettingsTTL.String()}
+	v := views.SettingsPage{Page: s.page(c, "Settings", "settings"), TTL: s.store.Options().SettingsTTL.String()}
 	for _, sv := range all {
 		v.Rows = append(v.Rows, s.settingRow(c, sv))
 	}
@@ -61,7 +61,7 @@ func (s *Server) setSetting(c echo.Context) error {
 	case err != nil:
 		return err
 	default:
-		saved = fmt.Sprintf("Saved: %s. Every instance uses it within %s.", norm, store.SettingsTTL)
+		saved = fmt.Sprintf("Saved: %s. Every instance uses it within %s.", norm, s.store.Options().SettingsTTL)
 	}
 	if !isHTMX(c) {
 		if status != http.StatusOK {

@@ -91,7 +91,7 @@ func TestSettingsReachEveryInstance(t *testing.T) {
 		t.Fatalf("switch off on a: %d %s", r.Status, r.Body)
 	}
 	start := time.Now()
-	deadline := start.Add(store.SettingsTTL + 3*time.Second)
+	deadline := start.Add(b.Store.Options().SettingsTTL + 3*time.Second)
 	for {
 		r := engine.JSON("GET", "/api/v1/review-queue/stats", token, nil)
 		if r.Status == http.StatusServiceUnavailable {
@@ -102,7 +102,7 @@ func TestSettingsReachEveryInstance(t *testing.T) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	t.Logf("instance b saw the change after %s (TTL %s)", time.Since(start).Round(time.Millisecond), store.SettingsTTL)
+	t.Logf("instance b saw the change after %s (TTL %s)", time.Since(start).Round(time.Millisecond), b.Store.Options().SettingsTTL)
 	// And with the queue off, b flags nothing.
 	var f struct {
 		Flagged bool   `json:"flagged"`

@@ -185,7 +185,7 @@ func (s *Server) requirePageRole(role string) echo.MiddlewareFunc {
 			if op == nil {
 				req := c.Request()
 				if req.Method == http.MethodGet && !isHTMX(c) && !isAPI(c) {
-					return c.Redirect(http.StatusSeeOther, "/login?next="+url.QueryEscape(req.URL.RequestURI()))
+					return c.Redirect(http.StatusSeeOther, loginURL(req.URL.RequestURI()))
 				}
 				return errUnauthorized
 			}
@@ -197,12 +197,63 @@ func (s *Server) requirePageRole(role string) echo.MiddlewareFunc {
 	}
 }
 
-// safeNext keeps a post-login redirect on this site.
+// defaultNext is where a login without a usable next lands.
+const defaultNext = "/dashboard/review-queue"
+
+// safeNext keeps a post-login redirect on this site: only a path (with an
+// optional query) is accepted. No scheme or host, no "//" or backslash a
+// browser could read as another host, no control characters (browsers drop
+// tabs and newlines from URLs, so "/\t/evil.example" would become
+// "//evil.example"), neither as sent nor once percent-decoded.
 func safeNext(next string) string {
-	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") || strings.ContainsAny(next, "\r\n") {
-		return "/dashboard/review-queue"
+	if !isSitePath(next) {
+		return defaultNext
 	}
 	return next
+}
+
+func isSitePath(next string) bool {
+	if next == "" || len(next) > 2048 || next[0] != '/' || strings.HasPrefix(next, "//") || hasUnsafeURLChars(next) {
+		return false
+	}
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" || !strings.HasPrefix(u.Path, "/") {
+		return false
+	}
+	// u.Path is decoded: it must pass too ("/%09/evil.example"), and the
+	// decoded query must hold no control characters.
+	query, err := url.QueryUnescape(u.RawQuery)
+	return err == nil && !strings.HasPrefix(u.Path, "//") && !hasUnsafeURLChars(u.Path) &&
+		!strings.ContainsFunc(query, func(r rune) bool { return r < 0x20 || r == 0x7f })
+}
+
+func hasUnsafeURLChars(s string) bool {
+	return strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 || r == 0x7f || r == '\\' })
+}
+
+// loginURL is the login page that brings the operator back to next.
+func loginURL(next string) string {
+	if next == "" || !isSitePath(next) {
+		return "/login"
+	}
+	return "/login?next=" + url.QueryEscape(next)
+}
+
+// pageOfHTMXRequest is the page an htmx request was sent from (its
+// HX-Current-URL header), as a path on this site; "" when the header is
+// missing, names another origin or is not a safe path. The partial's own
+// URL would not do: after the login the operator wants the page back, with
+// its filters and the open review.
+func pageOfHTMXRequest(c echo.Context) string {
+	req := c.Request()
+	u, err := url.Parse(req.Header.Get("HX-Current-URL"))
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host != req.Host || u.User != nil {
+		return ""
+	}
+	if p := u.RequestURI(); isSitePath(p) {
+		return p
+	}
+	return ""
 }
 
 func (s *Server) loginPage(c echo.Context) error {

@@ -151,9 +151,11 @@ func TestBrowserKeyboardTriage(t *testing.T) {
 	if u := jsString(ctx, t, "location.search"); u != "?q=delt" {
 		t.Fatalf("URL after search: %q", u)
 	}
-	// The back button returns to the unfiltered queue.
-	wait(ctx, t, "back", chromedp.NavigateBack(), chromedp.WaitVisible("#pane .pane-empty"), chromedp.WaitVisible(fmt.Sprintf("#review-%d", r4.ID)))
-	if u, q := jsString(ctx, t, "location.search"), jsString(ctx, t, `document.getElementById("q").value`); u != "" || q != "" {
+	// The back button returns to the unfiltered queue, with the review that
+	// was open (opening one puts it in the URL; a decision moves the URL on
+	// to the review it opens next).
+	wait(ctx, t, "back", chromedp.NavigateBack(), chromedp.WaitVisible(paneOf(r4.ID)), chromedp.WaitVisible(fmt.Sprintf("#review-%d", r4.ID)))
+	if u, q := jsString(ctx, t, "location.pathname+location.search"), jsString(ctx, t, `document.getElementById("q").value`); u != fmt.Sprintf("/dashboard/review-queue/%d", r4.ID) || q != "" {
 		t.Fatalf("after back: URL %q, search %q", u, q)
 	}
 }

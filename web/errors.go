@@ -106,6 +106,36 @@ func isAPI(c echo.Context) bool { return strings.HasPrefix(c.Request().URL.Path,
 
 func isHTMX(c echo.Context) bool { return c.Request().Header.Get("HX-Request") == "true" }
 
+// isPoll tells the requests htmx sends by itself on a timer (the queue's
+// live refresh, the claim renewal) from those an operator triggered.
+func isPoll(c echo.Context) bool {
+	p := c.Request().URL.Path
+	return p == "/dashboard/review-queue/live" || strings.HasSuffix(p, "/claim/renew")
+}
+
+// htmxStopPolling is the status that makes htmx stop a poll (hx-trigger="every ...").
+const htmxStopPolling = 286
+
+// htmxLoginNeeded answers an htmx request whose session has ended. A
+// redirect would not do: the XMLHttpRequest follows it and htmx swaps the
+// login page into the pane. An action the operator took gets 401 with
+// HX-Redirect, so the browser loads the whole login page, whose next is the
+// page the operator was on (HX-Current-URL: filters and open review kept).
+// A poll stops polling and says so in the flash area instead: it must not
+// take the page (and a half-edited message) away from an operator who is
+// reading.
+func (s *Server) htmxLoginNeeded(c echo.Context) error {
+	h := c.Response().Header()
+	if isPoll(c) {
+		h.Set("HX-Retarget", "#flash")
+		h.Set("HX-Reswap", "innerHTML")
+		return s.renderComponent(c, htmxStopPolling, views.FlashMessage(views.Flash{Kind: "error",
+			Message: "Your session has ended. Reload the page to sign in again; you will come back to this view."}))
+	}
+	h.Set("HX-Redirect", loginURL(pageOfHTMXRequest(c)))
+	return c.NoContent(http.StatusUnauthorized)
+}
+
 // handleError is the one place errors become responses: JSON for the API,
 // a flash fragment for htmx, an error page otherwise. Internals go to the
 // log only.
@@ -127,11 +157,10 @@ func (s *Server) handleError(err error, c echo.Context) {
 	switch {
 	case isAPI(c) || c.Request().URL.Path == "/metrics":
 		werr = c.JSON(he.Status, map[string]any{"error": map[string]string{"code": he.Code, "message": he.Message}})
+	case he.Status == http.StatusUnauthorized && isHTMX(c):
+		werr = s.htmxLoginNeeded(c)
 	case he.Status == http.StatusUnauthorized:
 		werr = c.Redirect(http.StatusSeeOther, "/login")
-		if isHTMX(c) {
-			c.Response().Header().Set("HX-Redirect", "/login")
-		}
 	case isHTMX(c):
 		// Errors land in the flash area, whatever the request's target was.
 		c.Response().Header().Set("HX-Retarget", "#flash")

@@ -58,6 +58,16 @@ func (q queueQuery) url(path string) string {
 	return path
 }
 
+// openReviewQuery is the filter ("?..." or "") that a review's URL
+// carries, so the page it names shows the same list around it.
+func (q queueQuery) openReviewQuery() string {
+	q.Cursor = ""
+	if v := q.values(); len(v) > 0 {
+		return "?" + v.Encode()
+	}
+	return ""
+}
+
 // bindQueue reads the filter from the query string or the posted form.
 func bindQueue(c echo.Context) (queueQuery, store.QueueFilter, error) {
 	var q queueQuery
@@ -111,10 +121,12 @@ func (s *Server) queueRowsVM(c echo.Context, items []store.QueueItem, next *stor
 	now := store.Now()
 	me := actorOf(c)
 	rows := views.QueueRows{Items: make([]views.QueueRow, 0, len(items))}
+	filter := q.openReviewQuery()
 	for _, it := range items {
 		age := now.Sub(it.FlaggedAt)
+		idText := strconv.FormatInt(it.ID, 10)
 		rows.Items = append(rows.Items, views.QueueRow{
-			ID: it.ID, IDText: strconv.FormatInt(it.ID, 10), Version: it.Version, Cursor: store.CursorOf(&it.Review, q.Sort).Encode(), Age: humanAge(age),
+			ID: it.ID, IDText: idText, OpenURL: "/dashboard/review-queue/" + idText + filter, Version: it.Version, Cursor: store.CursorOf(&it.Review, q.Sort).Encode(), Age: humanAge(age),
 			FlaggedAt: it.FlaggedAt.Format(time.RFC3339), SLA: slaLevel(age, set), Type: it.ReviewType, Reason: it.Reason,
 			Source: it.Source, LeadName: it.LeadName, Company: it.LeadCompany, Email: it.LeadEmail, Campaign: it.LeadCampaign,
 			Score: it.ScoreAtFlag, State: rowState(it.ID, it.ClaimedBy, it.ClaimedByName, it.ClaimExpiresAt, me, now),

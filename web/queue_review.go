@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -417,6 +418,7 @@ func (s *Server) decide(outcome string) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
+		followOpenReview(c, q, next)
 		if next == 0 {
 			return s.renderComponent(c, http.StatusOK, views.Done(views.QueueDone{Notice: notice + ".", RowUpdate: row, Count: &counts.Total, TypeCounts: chips}))
 		}
@@ -427,6 +429,26 @@ func (s *Server) decide(outcome string) echo.HandlerFunc {
 		p.Notice, p.RowUpdate, p.Count, p.TypeCounts = notice+". Next up:", row, &counts.Total, chips
 		return s.renderComponent(c, http.StatusOK, views.Pane(p))
 	}
+}
+
+// followOpenReview keeps the page's URL naming the open review when a
+// decision opens the next one (or the queue when none is left), so a
+// reload or a login's next shows what is on screen. Only a URL that named
+// a review changes (the decisions page keeps its own).
+func followOpenReview(c echo.Context, q queueQuery, next int64) {
+	const prefix = "/dashboard/review-queue/"
+	u, err := url.Parse(pageOfHTMXRequest(c))
+	if err != nil || !strings.HasPrefix(u.Path, prefix) {
+		return
+	}
+	if _, err := strconv.ParseInt(strings.TrimPrefix(u.Path, prefix), 10, 64); err != nil {
+		return
+	}
+	to := "/dashboard/review-queue"
+	if next != 0 {
+		to = prefix + strconv.FormatInt(next, 10)
+	}
+	c.Response().Header().Set("HX-Replace-Url", to+q.openReviewQuery())
 }
 
 // nextReview finds the review to open after deciding r: 0 when none is left.

@@ -3,6 +3,7 @@ package web_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"html"
 	"io"
 	"log/slog"
@@ -281,7 +282,7 @@ func TestLoginThrottling(t *testing.T) {
 			op := storetest.Operator(t, env.Store, "target@example.com", store.RoleOperator)
 			c := env.NewClient(t)
 			c.Get("/login")
-			for i := 0; i < store.MaxAccountFailures; i++ {
+			for i := 0; i < env.Store.Options().MaxAccountFailures; i++ {
 				if r := c.PostForm("/login", webtest.Form("email", op.Email, "password", "wrong-guess")); r.Status != http.StatusUnauthorized {
 					t.Fatalf("failure %d: %d", i, r.Status)
 				}
@@ -307,10 +308,7 @@ func TestLoginThrottling(t *testing.T) {
 }
 
 func TestLoginThrottlingByAddress(t *testing.T) {
-	saved := store.MaxAddressFailures
-	store.MaxAddressFailures = 3
-	t.Cleanup(func() { store.MaxAddressFailures = saved })
-	st := storetest.Open(t, store.SQLite)
+	st := storetest.OpenWith(t, store.SQLite, store.Options{MaxAddressFailures: 3})
 
 	spray := func(t *testing.T, base string, xff func(i int) string) []int {
 		var statuses []int
@@ -729,7 +727,7 @@ func TestSessionIdleTimeoutAndLifetime(t *testing.T) {
 			// One session unused for longer than the idle timeout...
 			if err := env.Store.DB.Model(&store.Session{}).Where("operator_id = ?", op.ID).
 				Where("created_at = (SELECT m FROM (SELECT MIN(created_at) AS m FROM sessions WHERE operator_id = ?) x)", op.ID).
-				Update("last_seen_at", time.Now().UTC().Add(-store.SessionIdle-time.Minute)).Error; err != nil {
+				Update("last_seen_at", time.Now().UTC().Add(-env.Store.Options().SessionIdle-time.Minute)).Error; err != nil {
 				t.Fatal(err)
 			}
 			if r := idle.Get("/dashboard/review-queue"); r.Status != http.StatusSeeOther {
@@ -885,14 +883,107 @@ func TestSlowClientsAreCut(t *testing.T) {
 func TestLoginRedirectStaysOnSite(t *testing.T) {
 	env := webtest.Start(t, store.SQLite)
 	op := storetest.Operator(t, env.Store, "nav@example.com", store.RoleOperator)
-	for _, next := range []string{"//evil.example/x", "https://evil.example", `/\evil.example`, "/\r\nLocation: https://evil.example", "javascript:alert(1)", "/dashboard/review-queue?type=MESSAGE"} {
+	for _, next := range []string{"//evil.example/x", "https://evil.example", `/\evil.example`, "/\r\nLocation: https://evil.example", "javascript:alert(1)",
+		"/\t/evil.example", "/%09/evil.example", "/%2F/evil.example", "/%5Cevil.example", "/x\x7f", "http:/evil.example"} {
 		c := env.NewClient(t)
 		c.Get("/login?next=" + url.QueryEscape(next))
 		r := c.PostForm("/login", webtest.Form("email", op.Email, "password", storetest.Password("operator"), "next", next))
-		loc := r.Header.Get("Location")
-		if r.Status != http.StatusSeeOther || !strings.HasPrefix(loc, "/") || strings.HasPrefix(loc, "//") || strings.HasPrefix(loc, `/\`) || strings.ContainsAny(loc, "\r\n") {
-			t.Errorf("next=%q: %d Location %q", next, r.Status, loc)
+		if loc := r.Header.Get("Location"); r.Status != http.StatusSeeOther || loc != "/dashboard/review-queue" {
+			t.Errorf("next=%q: %d Location %q, want the queue", next, r.Status, loc)
 		}
+	}
+	// A path on this site, with its query, is kept.
+	c := env.NewClient(t)
+	keep := "/dashboard/review-queue/7?type=pricing&q=ann"
+	c.Get("/login?next=" + url.QueryEscape(keep))
+	r := c.PostForm("/login", webtest.Form("email", op.Email, "password", storetest.Password("operator"), "next", keep))
+	if loc := r.Header.Get("Location"); loc != keep {
+		t.Errorf("next=%q: Location %q", keep, loc)
+	}
+}
+
+// TestLoginNextRefusesATabbedHost is the regression test for
+// /login?next=/%09/evil.example: browsers drop the tab, which would leave
+// //evil.example, another site.
+func TestLoginNextRefusesATabbedHost(t *testing.T) {
+	env := webtest.Start(t, store.SQLite)
+	op := storetest.Operator(t, env.Store, "tab@example.com", store.RoleOperator)
+	c := env.NewClient(t)
+	page := c.Get("/login?next=/%09/evil.example")
+	if page.Status != http.StatusOK || strings.Contains(page.Body, "evil.example") || !strings.Contains(page.Body, `name="next" value="/dashboard/review-queue"`) {
+		t.Fatalf("login page kept the next: %d %s", page.Status, page.Body)
+	}
+	r := c.PostForm("/login", webtest.Form("email", op.Email, "password", storetest.Password("operator"), "next", "/\t/evil.example"))
+	if loc := r.Header.Get("Location"); loc != "/dashboard/review-queue" {
+		t.Fatalf("after login: Location %q", loc)
+	}
+	// Signed in, /login?next= redirects at once: still not off site.
+	if r := c.Get("/login?next=/%09/evil.example"); r.Header.Get("Location") != "/dashboard/review-queue" {
+		t.Fatalf("signed in: Location %q", r.Header.Get("Location"))
+	}
+}
+
+// TestHTMXRequestWithoutSessionLoadsTheLoginPage: an htmx request whose
+// session has ended gets no redirect for the XMLHttpRequest to follow (it
+// would swap the login page into the pane) but 401 and HX-Redirect to the
+// login page, whose next is the page the operator was on. A poll stops
+// and says so instead of taking the page away.
+func TestHTMXRequestWithoutSessionLoadsTheLoginPage(t *testing.T) {
+	for _, d := range storetest.Dialects {
+		t.Run(string(d), func(t *testing.T) {
+			env := webtest.Start(t, d)
+			r1 := storetest.FlaggedLead(t, env.Store, "hx-1", store.TypePricing)
+			c, op := env.LoggedIn(t, store.RoleOperator)
+			if err := env.Store.DeleteOperatorSessions(t.Context(), op.ID); err != nil {
+				t.Fatal(err)
+			}
+			u, _ := url.Parse(env.URL)
+			page := fmt.Sprintf("/dashboard/review-queue/%d?type=pricing&q=hx", r1.ID)
+			send := func(method, path, current string) *webtest.Response {
+				req, _ := http.NewRequest(method, env.URL+path, nil)
+				req.Header.Set("HX-Request", "true")
+				req.Header.Set("X-CSRF-Token", c.CSRF)
+				if current != "" {
+					req.Header.Set("HX-Current-URL", current)
+				}
+				resp, err := c.HTTP.Do(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer resp.Body.Close()
+				b, _ := io.ReadAll(resp.Body)
+				return &webtest.Response{Status: resp.StatusCode, Header: resp.Header, Body: string(b)}
+			}
+			for _, tc := range []struct{ method, path, current, want string }{
+				{"GET", fmt.Sprintf("/dashboard/review-queue/%d", r1.ID), env.URL + page, "/login?next=" + url.QueryEscape(page)},
+				{"POST", fmt.Sprintf("/dashboard/review-queue/%d/claim", r1.ID), env.URL + page, "/login?next=" + url.QueryEscape(page)},
+				// Another origin, or no header: the login page without next.
+				{"GET", "/dashboard/review-queue/rows", "https://evil.example" + page, "/login"},
+				{"GET", "/dashboard/review-queue/rows", "http://" + u.Host + "//evil.example/x", "/login"},
+				{"GET", "/dashboard/review-queue/rows", "http://" + u.Host + "/%09/evil.example", "/login"},
+				{"GET", "/dashboard/review-queue/rows", "", "/login"},
+			} {
+				r := send(tc.method, tc.path, tc.current)
+				if r.Status != http.StatusUnauthorized || r.Header.Get("HX-Redirect") != tc.want || r.Header.Get("Location") != "" || strings.Contains(r.Body, "<form") {
+					t.Errorf("%s %s from %q: %d HX-Redirect %q Location %q body %q", tc.method, tc.path, tc.current, r.Status, r.Header.Get("HX-Redirect"), r.Header.Get("Location"), r.Body)
+				}
+			}
+			// The live refresh and the claim renewal: stop polling, say why.
+			for _, p := range []string{"/dashboard/review-queue/live", fmt.Sprintf("/dashboard/review-queue/%d/claim/renew", r1.ID)} {
+				method := "GET"
+				if strings.HasSuffix(p, "renew") {
+					method = "POST"
+				}
+				r := send(method, p, env.URL+page)
+				if r.Status != 286 || r.Header.Get("HX-Redirect") != "" || r.Header.Get("HX-Retarget") != "#flash" || !strings.Contains(r.Body, "session has ended") || strings.Contains(r.Body, "<form") {
+					t.Errorf("poll %s: %d %v %q", p, r.Status, r.Header, r.Body)
+				}
+			}
+			// A whole-page GET still redirects, with the page as next.
+			if r := c.Get(page); r.Status != http.StatusSeeOther || r.Header.Get("Location") != "/login?next="+url.QueryEscape(page) {
+				t.Errorf("page: %d %q", r.Status, r.Header.Get("Location"))
+			}
+		})
 	}
 }
 
@@ -973,7 +1064,7 @@ func TestParallelLoginGuesses(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	if statuses[http.StatusUnauthorized] > store.MaxAccountFailures || statuses[http.StatusUnauthorized]+statuses[http.StatusTooManyRequests] != 20 {
-		t.Fatalf("answers to 20 parallel guesses: %v (budget %d)", statuses, store.MaxAccountFailures)
+	if statuses[http.StatusUnauthorized] > env.Store.Options().MaxAccountFailures || statuses[http.StatusUnauthorized]+statuses[http.StatusTooManyRequests] != 20 {
+		t.Fatalf("answers to 20 parallel guesses: %v (budget %d)", statuses, env.Store.Options().MaxAccountFailures)
 	}
 }

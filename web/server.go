@@ -78,7 +78,7 @@ func New(st *store.Store, cfg Config) (*Server, error) {
 	cookies := sessions.NewCookieStore(deriveKey(cfg.SessionSecret, "cookie-hash"), deriveKey(cfg.SessionSecret, "cookie-enc"))
 	// gorilla's defaults are SameSite=None, HttpOnly=false and 30 days: set all.
 	cookies.Options = &sessions.Options{
-		Path: "/", MaxAge: int(store.SessionLifetime / time.Second), HttpOnly: true,
+		Path: "/", MaxAge: int(st.Options().SessionLifetime / time.Second), HttpOnly: true,
 		Secure: cfg.SecureCookies, SameSite: http.SameSiteLaxMode,
 	}
 	s := &Server{

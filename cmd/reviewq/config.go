@@ -119,6 +119,14 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	return c, nil
 }
 
+// StoreOptions adds the configured lifetimes to opt; what is not configured
+// stays zero and takes the store's default.
+func (c Config) StoreOptions(opt store.Options) store.Options {
+	opt.SessionIdle = c.SessionIdle
+	opt.SessionLifetime = c.SessionLifetime
+	return opt
+}
+
 // Logger builds the process logger.
 func (c Config) Logger(w *os.File) *slog.Logger {
 	opts := &slog.HandlerOptions{Level: c.LogLevel}

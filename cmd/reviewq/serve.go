@@ -18,7 +18,7 @@ import (
 )
 
 func openStore(ctx context.Context, env *Env) (*store.Store, error) {
-	return store.Open(ctx, env.Config.DatabaseURL, store.Options{})
+	return store.Open(ctx, env.Config.DatabaseURL, env.Config.StoreOptions(store.Options{}))
 }
 
 // openCurrentStore opens the database and refuses a schema that is behind
@@ -76,7 +76,7 @@ func cmdServe(ctx context.Context, env *Env, args []string) error {
 	}
 	// The server caches the queue's aggregate reads for a second (see
 	// store.readCache); one-shot commands read fresh.
-	st, err := store.Open(ctx, env.Config.DatabaseURL, store.Options{ReadCacheTTL: time.Second})
+	st, err := store.Open(ctx, env.Config.DatabaseURL, env.Config.StoreOptions(store.Options{ReadCacheTTL: time.Second}))
 	if err != nil {
 		return err
 	}
@@ -99,12 +99,6 @@ func cmdServe(ctx context.Context, env *Env, args []string) error {
 				fmt.Fprintf(env.Stdout, "  %-9s %-24s password: %s\n", l.Role, l.Email, l.Password)
 			}
 		}
-	}
-	if env.Config.SessionIdle > 0 {
-		store.SessionIdle = env.Config.SessionIdle
-	}
-	if env.Config.SessionLifetime > 0 {
-		store.SessionLifetime = env.Config.SessionLifetime
 	}
 	srv, err := web.New(st, web.Config{
 		SessionSecret: secret, SecureCookies: env.Config.SecureCookies(), TrustedProxies: env.Config.TrustedProxies,

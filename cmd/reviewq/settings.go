@@ -9,7 +9,7 @@ import (
 )
 
 // cmdSettings reads and changes the runtime settings. A change is audited
-// and reaches every running instance within store.SettingsTTL.
+// and reaches every running instance within the store's SettingsTTL (store.DefaultSettingsTTL).
 func cmdSettings(ctx context.Context, env *Env, args []string) error {
 	if len(args) == 0 {
 		return usagef("say get [KEY] or set KEY VALUE")
@@ -36,7 +36,7 @@ func cmdSettings(ctx context.Context, env *Env, args []string) error {
 			return err
 		}
 		fmt.Fprintf(env.Stdout, "%s = %s\n", args[1], v)
-		fmt.Fprintf(env.Stderr, "running instances pick this up within %s\n", store.SettingsTTL)
+		fmt.Fprintf(env.Stderr, "running instances pick this up within %s\n", st.Options().SettingsTTL)
 		return nil
 	}
 	all, err := st.ListSettings(ctx)

@@ -97,7 +97,13 @@ func adminDB(t testing.TB, u *url.URL) *sql.DB {
 // Open returns a fresh migrated store of dialect d, closed when the test ends.
 func Open(t testing.TB, d store.Dialect) *store.Store {
 	t.Helper()
-	st := OpenURL(t, URL(t, d))
+	return OpenWith(t, d, store.Options{})
+}
+
+// OpenWith is Open with options (lifetimes, limits) other than the defaults.
+func OpenWith(t testing.TB, d store.Dialect, opt store.Options) *store.Store {
+	t.Helper()
+	st := OpenURLWith(t, URL(t, d), opt)
 	if _, err := st.MigrateUp(context.Background()); err != nil {
 		t.Fatalf("migrate up: %v", err)
 	}
@@ -107,7 +113,13 @@ func Open(t testing.TB, d store.Dialect) *store.Store {
 // OpenURL opens (without migrating) the database at raw.
 func OpenURL(t testing.TB, raw string) *store.Store {
 	t.Helper()
-	st, err := store.Open(context.Background(), raw, store.Options{})
+	return OpenURLWith(t, raw, store.Options{})
+}
+
+// OpenURLWith is OpenURL with options.
+func OpenURLWith(t testing.TB, raw string, opt store.Options) *store.Store {
+	t.Helper()
+	st, err := store.Open(context.Background(), raw, opt)
 	if err != nil {
 		t.Fatalf("open store: %v", err)
 	}
