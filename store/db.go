@@ -55,6 +55,13 @@ type Store struct {
 	closeOnce sync.Once
 	// decisionBatches and decisionsBatched count the writers' work.
 	decisionBatches, decisionsBatched atomic.Int64
+	// txAttempts bounds the runs of one transaction (retry.go); txRetries
+	// and txUnavailable count re-runs and transactions given up.
+	txAttempts               int
+	txRetries, txUnavailable atomic.Int64
+	// statLane spreads the counter rows of this instance apart from those
+	// of instances on other Galera nodes (galera.go); 0 elsewhere.
+	statLane atomic.Int64
 }
 
 // Options configure one Store: the pool, its caches and the lifetimes and
@@ -86,6 +93,10 @@ type Options struct {
 	// SettingsTTL is how long this instance trusts its cached settings; a
 	// change made on any instance is seen by every other one within it.
 	SettingsTTL time.Duration
+	// TxAttempts bounds how many times a transaction that hit a conflict
+	// or a node that was not ready is run (retry.go); 0 means 6. Tests set
+	// 1 to see what a client gets when retries run out.
+	TxAttempts int
 }
 
 // The defaults of Options.
@@ -208,7 +219,10 @@ func Open(ctx context.Context, rawURL string, opt Options) (*Store, error) {
 		NowFunc:                func() time.Time { return Now() },
 	}
 	opt = opt.withDefaults()
-	st := &Store{Dialect: dialect, opts: opt}
+	st := &Store{Dialect: dialect, opts: opt, txAttempts: opt.TxAttempts}
+	if st.txAttempts <= 0 {
+		st.txAttempts = defaultTxAttempts
+	}
 	var db *gorm.DB
 	switch dialect {
 	case SQLite:
@@ -261,6 +275,9 @@ func Open(ctx context.Context, rawURL string, opt Options) (*Store, error) {
 		_ = sqlDB.Close()
 		return nil, fmt.Errorf("connect to %s database: %w", dialect, err)
 	}
+	// On a Galera node, take this node's counter lane now (readiness checks
+	// keep it current); a failure here is readiness's to report.
+	_, _ = st.NodeStatus(pctx)
 	st.startDecisionWriters()
 	return st, nil
 }
@@ -289,27 +306,6 @@ func DisplayClock(t time.Time) string { return t.UTC().Format("15:04 UTC") }
 // Now is the store's clock: UTC, truncated to microseconds so that SQLite
 // and MySQL (DATETIME(6)) hold the same value.
 func Now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
-
-// tx runs fn in one transaction. A transaction that InnoDB chose as a
-// deadlock victim is rolled back whole and run again (at most 3 times).
-func (s *Store) tx(ctx context.Context, fn func(tx *gorm.DB) error) error {
-	var err error
-	for attempt := 0; attempt < 3; attempt++ {
-		err = s.DB.WithContext(ctx).Transaction(fn)
-		if err == nil {
-			s.InvalidateReadCache()
-		}
-		if !isDeadlock(err) {
-			return err
-		}
-	}
-	return err
-}
-
-func isDeadlock(err error) bool {
-	var me *mysqldriver.MySQLError
-	return errors.As(err, &me) && me.Number == 1213
-}
 
 // execAll runs statements in order in a transaction. (Sending them as one
 // multi-statement call on MySQL was measured: 3% more decisions per second,
