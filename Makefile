@@ -72,3 +72,13 @@ smoke: build
 
 clean:
 	rm -rf bin test-artifacts
+
+# The three-node MariaDB Galera cluster test (deploy/galera): starts the
+# cluster on 127.0.0.1:13306-13308 (deploy/galera/cluster.sh), three
+# instances and HAProxy, and runs the same-moment race, a mixed load while a
+# node is killed and rejoins, HAProxy failover and writes with two nodes.
+# Needs mariadb-server, galera-4, rsync (and haproxy for the failover part).
+# REVIEWQ_CLUSTER_LOAD=30s shortens the mixed load (default 60s).
+.PHONY: test-cluster
+test-cluster: build
+	REVIEWQ_CLUSTER=1 REVIEWQ_BIN=$(CURDIR)/$(BIN) $(GO) test -count=1 -timeout 15m -v -run '^TestCluster$$' ./deploy/galera
