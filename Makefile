@@ -53,9 +53,15 @@ check:
 # Load benchmark: seeds (or reuses) its data set in the local MariaDB, starts
 # reviewq serve, and prints throughput and latency per scenario. SCALE=10m
 # for 10,000,000 leads; REVIEWQ_BENCH_DATABASE_URL to use another database.
+# CLUSTER=1: the approve and read scenarios on one MariaDB and on a
+# three-node Galera cluster (deploy/galera/bench.sh; SCALE defaults to 100k).
 SCALE ?= 1m
 bench: build
+ifeq ($(CLUSTER),1)
+	deploy/galera/bench.sh $(BIN) $(if $(filter command line,$(origin SCALE)),$(SCALE),100k)
+else
 	$(GO) run ./cmd/reviewqbench --scale $(SCALE) --bin $(BIN)
+endif
 
 # The binary to ship: static (no cgo, no libc), version and commit stamped
 # (reviewq version). deploy/deploy_test.go checks both.

@@ -11,10 +11,13 @@
 #   deploy/galera/cluster.sh restart N    start node N again; it rejoins (IST when the gcache has its gap)
 #   deploy/galera/cluster.sh status       per node: wsrep_local_state_comment, cluster size, status
 #   deploy/galera/cluster.sh sql N 'SQL'  run SQL on node N
+#   deploy/galera/cluster.sh single start|stop   one standalone MariaDB with the
+#                                         nodes' settings but no Galera, on 13309 (for make bench CLUSTER=1)
 #
 # Ports (127.0.0.1 only), node N = 1..3:
 #   MySQL 13305+N (13306-13308), group communication 13566+N (13567-13569),
-#   IST 13576+N (13577-13579), SST (rsync) 13443+N (13444-13446).
+#   IST 13576+N (13577-13579), SST (rsync) 13443+N (13444-13446);
+#   the standalone server of "single" on 13309.
 set -euo pipefail
 
 GALERA_DIR="${GALERA_DIR:-/tmp/reviewq-galera}"
@@ -82,8 +85,39 @@ wsrep_provider_options="gmcast.listen_addr=tcp://127.0.0.1:$(gmcast_port "$n");i
 EOF
 }
 
+# The standalone server: node 1's settings without the wsrep lines.
+single_start() {
+  local d="$GALERA_DIR/single"
+  [ -z "$(pid_of single)" ] || die "the standalone server is already running"
+  rm -rf "$d"
+  write_config 1
+  mkdir -p "$d/data"
+  grep -v '^wsrep_\|^# A crashed\|^# 15 s inactive' "$GALERA_DIR/node1/my.cnf" | sed "s|$GALERA_DIR/node1|$d|g; s|^port=.*|port=13309|" >"$d/my.cnf"
+  rm -rf "$GALERA_DIR/node1"
+  [ "$(id -u)" != 0 ] || chown -R "$RUN_AS:" "$GALERA_DIR"
+  mariadb-install-db --defaults-file="$d/my.cnf" --auth-root-authentication-method=normal --skip-test-db >"$d/install.log" 2>&1 ||
+    { cat "$d/install.log" >&2; die "mariadb-install-db failed"; }
+  nohup "$MARIADBD" --defaults-file="$d/my.cnf" >>"$d/stdout.log" 2>&1 &
+  for _ in $(seq 1 60); do
+    mariadb --protocol=tcp -h127.0.0.1 -P13309 -uroot -e "CREATE USER IF NOT EXISTS 'root'@'127.0.0.1'; GRANT ALL ON *.* TO 'root'@'127.0.0.1' WITH GRANT OPTION" 2>/dev/null && {
+      say "standalone MariaDB up on 127.0.0.1:13309 (no Galera)"; return 0; }
+    sleep 0.5
+  done
+  die "the standalone server did not start (log: $d/error.log)"
+}
+
+single_stop() {
+  local p
+  p=$(pid_of single)
+  [ -n "$p" ] && kill -TERM "$p"
+  for _ in $(seq 1 60); do [ -z "$(pid_of single)" ] && break; sleep 0.5; done
+  rm -rf "$GALERA_DIR/single"
+  say "standalone server stopped"
+}
+
 pid_of() { # the running mariadbd of node N, or nothing
   local f="$GALERA_DIR/node$1/mysqld.pid" p
+  [ "$1" != single ] || f="$GALERA_DIR/single/mysqld.pid"
   [ -f "$f" ] || return 0
   p=$(cat "$f" 2>/dev/null || true)
   if [ -n "$p" ] && kill -0 "$p" 2>/dev/null && grep -q mariadbd "/proc/$p/cmdline" 2>/dev/null; then echo "$p"; fi
@@ -211,5 +245,6 @@ case "${1:-}" in
   restart) cmd_restart "${2:-}" ;;
   status) cmd_status ;;
   sql) sql "${2:?node}" "${3:?SQL}" ;;
-  *) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+  single) case "${2:-}" in start) single_start ;; stop) single_stop ;; *) die "single start|stop" ;; esac ;;
+  *) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac
