@@ -34,6 +34,7 @@ gmcast_port() { echo $((13566 + $1)); }
 ist_port() { echo $((13576 + $1)); }
 sst_port() { echo $((13443 + $1)); }
 
+port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 die() { echo "cluster.sh: $*" >&2; exit 1; }
 say() { echo "cluster.sh: $*" >&2; }
 
@@ -89,11 +90,12 @@ EOF
 single_start() {
   local d="$GALERA_DIR/single"
   [ -z "$(pid_of single)" ] || die "the standalone server is already running"
+  port_free 13309 || die "127.0.0.1:13309 is taken by another process"
   rm -rf "$d"
-  write_config 1
   mkdir -p "$d/data"
-  grep -v '^wsrep_\|^# A crashed\|^# 15 s inactive' "$GALERA_DIR/node1/my.cnf" | sed "s|$GALERA_DIR/node1|$d|g; s|^port=.*|port=13309|" >"$d/my.cnf"
-  rm -rf "$GALERA_DIR/node1"
+  (GALERA_DIR="$d/tmp" && write_config 1)
+  grep -v '^wsrep_\|^# A crashed\|^# 15 s inactive' "$d/tmp/node1/my.cnf" | sed "s|$d/tmp/node1|$d|g; s|^port=.*|port=13309|" >"$d/my.cnf"
+  rm -rf "$d/tmp"
   [ "$(id -u)" != 0 ] || chown -R "$RUN_AS:" "$GALERA_DIR"
   mariadb-install-db --defaults-file="$d/my.cnf" --auth-root-authentication-method=normal --skip-test-db >"$d/install.log" 2>&1 ||
     { cat "$d/install.log" >&2; die "mariadb-install-db failed"; }
@@ -112,6 +114,7 @@ single_stop() {
   [ -n "$p" ] && kill -TERM "$p"
   for _ in $(seq 1 60); do [ -z "$(pid_of single)" ] && break; sleep 0.5; done
   rm -rf "$GALERA_DIR/single"
+  rmdir "$GALERA_DIR" 2>/dev/null || true
   say "standalone server stopped"
 }
 
@@ -127,6 +130,7 @@ launch() { # launch N [extra mariadbd args...]
   local n=$1; shift
   local d="$GALERA_DIR/node$n"
   [ -z "$(pid_of "$n")" ] || die "node $n is already running (pid $(pid_of "$n"))"
+  port_free "$(port "$n")" || die "127.0.0.1:$(port "$n") is taken by another process"
   # --wsrep-recover is no longer done by hand in 10.11 when the node starts
   # with an unknown position; keeping the log of every start helps diagnosis.
   nohup "$MARIADBD" --defaults-file="$d/my.cnf" "$@" >>"$d/stdout.log" 2>&1 &
@@ -165,7 +169,7 @@ cmd_start() {
   [ -f "$PROVIDER" ] || die "$PROVIDER missing: apt-get install galera-4"
   command -v rsync >/dev/null || die "rsync missing (the state transfer method): apt-get install rsync"
   if [ -n "$(pid_of 1)$(pid_of 2)$(pid_of 3)" ]; then die "a cluster is already running under $GALERA_DIR (cluster.sh stop first)"; fi
-  rm -rf "$GALERA_DIR"
+  rm -rf "$GALERA_DIR"/node[0-9]*
   mkdir -p "$GALERA_DIR"
   for n in $(seq 1 $NODES); do write_config "$n"; done
   [ "$(id -u)" != 0 ] || chown -R "$RUN_AS:" "$GALERA_DIR"
@@ -198,7 +202,10 @@ cmd_stop() {
     p=$(pid_of "$n")
     [ -n "$p" ] && kill -KILL "$p" 2>/dev/null || true
   done
-  if [ "${GALERA_KEEP:-}" = 1 ]; then say "stopped; kept $GALERA_DIR"; else rm -rf "$GALERA_DIR"; say "stopped and removed $GALERA_DIR"; fi
+  if [ "${GALERA_KEEP:-}" = 1 ]; then say "stopped; kept $GALERA_DIR"; return; fi
+  rm -rf "$GALERA_DIR"/node[0-9]*
+  rmdir "$GALERA_DIR" 2>/dev/null || true
+  say "stopped the nodes and removed their data under $GALERA_DIR"
 }
 
 cmd_kill() {
