@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"gorm.io/gorm"
 )
 
 // AutoFlag says what an automatic rule did: whether it flagged, and if not,
@@ -63,9 +65,13 @@ func (s *Store) RecordScore(ctx context.Context, leadID int64, score int, actor 
 }
 
 func (s *Store) setScore(ctx context.Context, leadID int64, score int) error {
-	res := s.DB.WithContext(ctx).Model(&Lead{}).Where("id = ?", leadID).Updates(map[string]any{"score": score, "updated_at": Now()})
-	if res.Error != nil {
-		return fmt.Errorf("record score: %w", res.Error)
+	var res *gorm.DB
+	err := s.exec(ctx, true, func(db *gorm.DB) error {
+		res = db.Model(&Lead{}).Where("id = ?", leadID).Updates(map[string]any{"score": score, "updated_at": Now()})
+		return res.Error
+	})
+	if err != nil {
+		return fmt.Errorf("record score: %w", err)
 	}
 	if res.RowsAffected == 0 {
 		// Zero rows: unknown lead (updated_at always changes a known one).

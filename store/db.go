@@ -53,6 +53,13 @@ type Store struct {
 	closeOnce sync.Once
 	// decisionBatches and decisionsBatched count the writers' work.
 	decisionBatches, decisionsBatched atomic.Int64
+	// txAttempts bounds the runs of one transaction (retry.go); txRetries
+	// and txUnavailable count re-runs and transactions given up.
+	txAttempts               int
+	txRetries, txUnavailable atomic.Int64
+	// statLane spreads the counter rows of this instance apart from those
+	// of instances on other Galera nodes (galera.go); 0 elsewhere.
+	statLane atomic.Int64
 }
 
 // Options tune the pool; zero values take defaults.
@@ -64,6 +71,10 @@ type Options struct {
 	// on this instance; the server uses about a second, tests and commands
 	// leave it off.
 	ReadCacheTTL time.Duration
+	// TxAttempts bounds how many times a transaction that hit a conflict
+	// or a node that was not ready is run (retry.go); 0 means 6. Tests set
+	// 1 to see what a client gets when retries run out.
+	TxAttempts int
 }
 
 // ParseURL splits a REVIEWQ_DATABASE_URL into dialect and driver DSN.
@@ -148,7 +159,10 @@ func Open(ctx context.Context, rawURL string, opt Options) (*Store, error) {
 		SkipDefaultTransaction: true,
 		NowFunc:                func() time.Time { return Now() },
 	}
-	st := &Store{Dialect: dialect}
+	st := &Store{Dialect: dialect, txAttempts: opt.TxAttempts}
+	if st.txAttempts <= 0 {
+		st.txAttempts = defaultTxAttempts
+	}
 	var db *gorm.DB
 	switch dialect {
 	case SQLite:
@@ -222,27 +236,6 @@ func (s *Store) Ping(ctx context.Context) error {
 // Now is the store's clock: UTC, truncated to microseconds so that SQLite
 // and MySQL (DATETIME(6)) hold the same value.
 func Now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
-
-// tx runs fn in one transaction. A transaction that InnoDB chose as a
-// deadlock victim is rolled back whole and run again (at most 3 times).
-func (s *Store) tx(ctx context.Context, fn func(tx *gorm.DB) error) error {
-	var err error
-	for attempt := 0; attempt < 3; attempt++ {
-		err = s.DB.WithContext(ctx).Transaction(fn)
-		if err == nil {
-			s.InvalidateReadCache()
-		}
-		if !isDeadlock(err) {
-			return err
-		}
-	}
-	return err
-}
-
-func isDeadlock(err error) bool {
-	var me *mysqldriver.MySQLError
-	return errors.As(err, &me) && me.Number == 1213
-}
 
 // execAll runs statements in order in a transaction. (Sending them as one
 // multi-statement call on MySQL was measured: 3% more decisions per second,

@@ -29,6 +29,9 @@ type decideItem struct {
 	ctx  context.Context
 	in   DecideInput
 	done chan decideResult // buffered: the worker never waits for the caller
+	// wrote is the decision the latest attempt wrote, kept across attempts
+	// on purpose (writeBatch); only the writer goroutine touches it.
+	wrote *decisionMark
 }
 
 type decideResult struct {
@@ -134,8 +137,19 @@ func (s *Store) decisionWriter() {
 	}
 }
 
-// writeDecisions runs one batch in one transaction (retried whole on a
-// deadlock) and answers each caller.
+// writeDecisions runs one batch in one transaction and answers each caller.
+//
+// A batch that hits a conflict (an InnoDB deadlock, a Galera certification
+// failure or brute-force abort, all error 1213) runs again whole (runTx):
+// by then the conflicting transaction has committed, so the review it
+// decided is found decided and that item alone gets its 409 naming the
+// winner, while the others go through. A batch that still fails — retries
+// spent, or an error of one item's own — is split: each decision runs alone,
+// with its own retries, so one item's trouble does not fail the others. A
+// batch refused because the node is not ready or the connection is gone is
+// not split (every item would meet the same): each caller gets the error.
+// The lock order stays the one of lockForDecision (leads, then reviews, by
+// id) on every attempt.
 func (s *Store) writeDecisions(items []*decideItem) {
 	live := items[:0:0]
 	for _, it := range items {
@@ -151,20 +165,82 @@ func (s *Store) writeDecisions(items []*decideItem) {
 	// Not one caller's context: the batch is everyone's.
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	s.decisionBatches.Add(1)
-	s.decisionsBatched.Add(int64(len(live)))
-	var results []decideResult
-	err := s.tx(ctx, func(tx *gorm.DB) error {
-		results = make([]decideResult, len(live))
-		return s.decideInTx(ctx, tx, live, results)
-	})
-	for i, it := range live {
-		if err != nil {
+	err := s.writeBatch(ctx, live)
+	if err == nil {
+		return
+	}
+	if len(live) == 1 || !itemSpecific(err) || ctx.Err() != nil {
+		for _, it := range live {
+			it.done <- decideResult{err: err}
+		}
+		return
+	}
+	for _, it := range live {
+		if err := it.ctx.Err(); err != nil {
 			it.done <- decideResult{err: err}
 			continue
 		}
+		if err := s.writeBatch(ctx, []*decideItem{it}); err != nil {
+			it.done <- decideResult{err: err}
+		}
+	}
+}
+
+// itemSpecific: a batch error that running the decisions one by one may get
+// past — a conflict on some row, or any error that is not the database being
+// away (which every item would meet alike).
+func itemSpecific(err error) bool {
+	return Conflict(err) || !Transient(err)
+}
+
+// writeBatch decides items in one transaction, run again on a conflict, and
+// answers every caller when it commits; on an error it answers none.
+//
+// It also runs again after a connection lost during COMMIT, when the batch
+// may or may not have committed. Running it again cannot decide a review
+// twice — each update is conditional on status and version — but the
+// decisions that did commit would then be refused as "already decided" to
+// the very caller who made them. So each item remembers the decision it
+// wrote (decideItem.wrote); a later attempt that finds the review decided
+// with exactly that version, time, outcome and actor knows it is its own
+// committed decision and answers 200 with it, as the first attempt would
+// have. Anyone else's decision, or an earlier one of the same operator,
+// differs in version or time and still gets the 409.
+func (s *Store) writeBatch(ctx context.Context, items []*decideItem) error {
+	s.decisionBatches.Add(1)
+	s.decisionsBatched.Add(int64(len(items)))
+	var results []decideResult
+	err := s.runTx(ctx, true, func(tx *gorm.DB) error {
+		results = make([]decideResult, len(items))
+		return s.decideInTx(ctx, tx, items, results)
+	})
+	if err != nil {
+		return err
+	}
+	for i, it := range items {
 		it.done <- results[i]
 	}
+	return nil
+}
+
+// decisionMark is what one attempt of a decision wrote: the review's new
+// version, its decision time and status.
+type decisionMark struct {
+	version int
+	at      time.Time
+	status  string
+}
+
+// ownDecision reports whether the decided review r holds the decision an
+// earlier attempt of it wrote (see writeBatch).
+func (it *decideItem) ownDecision(r *Review) bool {
+	w := it.wrote
+	if w == nil || r.Version != w.version || r.Status != w.status || r.DecidedAt == nil || !r.DecidedAt.Equal(w.at) ||
+		r.DecidedByType == nil || *r.DecidedByType != it.in.Actor.Type {
+		return false
+	}
+	id := it.in.Actor.idPtr()
+	return (id == nil) == (r.DecidedByID == nil) && (id == nil || *id == *r.DecidedByID)
 }
 
 // lockedReview is a review with the lead fields a decision reads, as the
@@ -293,6 +369,9 @@ func decisionCheck(r *Review, in *DecideInput, now time.Time) error {
 
 // decisionCounters adds up a batch's daily counts and durations by row.
 type decisionCounters struct {
+	// lane is the Store's statLane: its counter rows are apart from those
+	// of instances on other Galera nodes.
+	lane      int64
 	daily     map[dailyRow]int64
 	names     map[dailyRow]string
 	durations map[durationRow]durationVal
@@ -333,7 +412,7 @@ func (s *Store) decideInTx(ctx context.Context, tx *gorm.DB, items []*decideItem
 		return err
 	}
 	now := Now()
-	counters := decisionCounters{daily: map[dailyRow]int64{}, names: map[dailyRow]string{}, durations: map[durationRow]durationVal{}}
+	counters := decisionCounters{lane: s.statLane.Load(), daily: map[dailyRow]int64{}, names: map[dailyRow]string{}, durations: map[durationRow]durationVal{}}
 	var plainLeads []int64
 	var events []any
 	for i, it := range items {
@@ -344,6 +423,11 @@ func (s *Store) decideInTx(ctx context.Context, tx *gorm.DB, items []*decideItem
 		}
 		in := &it.in
 		r := &l.review
+		if r.Status != StatusPending && it.ownDecision(r) {
+			own := *r
+			results[i].review = &own
+			continue
+		}
 		if err := decisionCheck(r, in, now); err != nil {
 			results[i].err = err
 			continue
@@ -369,6 +453,7 @@ func (s *Store) decideInTx(ctx context.Context, tx *gorm.DB, items []*decideItem
 			results[i].err = &ConflictError{Message: "this review changed while you decided; look again"}
 			continue
 		}
+		it.wrote = &decisionMark{version: r.Version + 1, at: now, status: status}
 		if tag == "" && in.Subject == nil && in.Body == nil {
 			plainLeads = append(plainLeads, l.lead.ID)
 		} else if err := updateDecidedLead(ctx, conn, &l.lead, tag, in, now); err != nil {
@@ -463,7 +548,7 @@ func (c *decisionCounters) add(r *Review, status string, in *DecideInput, marks 
 	if p := in.Actor.idPtr(); p != nil {
 		actorID = *p
 	}
-	day, shard := Day(at), shardOf(r.ID)
+	day, shard := Day(at), c.lane*statShards+shardOf(r.ID)
 	d := dailyRow{dailyKey{Day: day, Kind: status, ReviewType: r.ReviewType, Source: r.Source, ActorType: in.Actor.Type,
 		ActorID: actorID, ReasonCode: in.ReasonCode}, shard}
 	c.daily[d]++

@@ -92,6 +92,9 @@ func (s *Store) UpsertLead(ctx context.Context, in LeadInput) (*Lead, bool, erro
 	var lead Lead
 	created := false
 	err := s.tx(ctx, func(tx *gorm.DB) error {
+		// A retried transaction starts afresh (Take would also add the id
+		// a failed attempt left in lead to its conditions).
+		lead, created = Lead{}, false
 		err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("external_id = ?", in.ExternalID).Take(&lead).Error
 		if errors.Is(err, gorm.ErrRecordNotFound) {
 			created = true

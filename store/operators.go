@@ -72,6 +72,7 @@ func (s *Store) createOperator(ctx context.Context, actor Actor, ip, email, name
 	op := &Operator{Email: email, Name: name, Role: role, PasswordHash: hash, Active: true, CreatedAt: now, UpdatedAt: now}
 	var secret string
 	err = s.tx(ctx, func(tx *gorm.DB) error {
+		op.ID, secret = 0, "" // a retried transaction starts afresh
 		if err := tx.Create(op).Error; err != nil {
 			if errors.Is(err, gorm.ErrDuplicatedKey) {
 				return invalid("email", "an account with this email already exists")

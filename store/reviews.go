@@ -116,6 +116,7 @@ func (s *Store) Flag(ctx context.Context, leadID int64, in FlagInput, actor Acto
 func (s *Store) flagOnce(ctx context.Context, leadID int64, in FlagInput, actor Actor) (*FlagResult, error) {
 	res := &FlagResult{}
 	err := s.tx(ctx, func(tx *gorm.DB) error {
+		*res = FlagResult{} // a retried transaction starts afresh
 		var lead Lead
 		err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("id = ?", leadID).Take(&lead).Error
 		if errors.Is(err, gorm.ErrRecordNotFound) {
@@ -145,7 +146,7 @@ func (s *Store) flagOnce(ctx context.Context, leadID int64, in FlagInput, actor 
 				return fmt.Errorf("create review: %w", err)
 			}
 			res.Created = true
-			if err := recordFlagStats(tx, &r); err != nil {
+			if err := s.recordFlagStats(tx, &r); err != nil {
 				return err
 			}
 		case err != nil:

@@ -49,7 +49,7 @@ func (s *Store) CreateSession(ctx context.Context, op *Operator, ip, userAgent s
 	}
 	sess := Session{ID: HashToken(token), OperatorID: op.ID, CreatedAt: now, LastSeenAt: now,
 		ExpiresAt: now.Add(SessionLifetime), IP: ip, UserAgent: userAgent}
-	if err := s.DB.WithContext(ctx).Create(&sess).Error; err != nil {
+	if err := s.exec(ctx, false, func(db *gorm.DB) error { return db.Create(&sess).Error }); err != nil {
 		return "", fmt.Errorf("create session: %w", err)
 	}
 	return token, nil
@@ -91,24 +91,34 @@ func (s *Store) LookupSession(ctx context.Context, token string) (*SessionInfo, 
 	}
 	now := Now()
 	if now.After(sess.ExpiresAt) || now.Sub(sess.LastSeenAt) > SessionIdle {
-		_ = s.DB.WithContext(ctx).Where("id = ?", id).Delete(&Session{}).Error
+		_ = s.DB.WithContext(ctx).Where("id = ?", id).Delete(&Session{}).Error // best effort; DeleteExpiredSessions sweeps
 		return nil, ErrNoSession
 	}
 	if !op.Active {
 		return nil, ErrNoSession
 	}
 	if now.Sub(sess.LastSeenAt) > touchEvery {
-		if err := s.DB.WithContext(ctx).Model(&Session{}).Where("id = ?", id).Update("last_seen_at", now).Error; err != nil {
+		// A session's row is written at most once a minute, and only if
+		// nobody touched it meanwhile: of several instances (Galera nodes)
+		// touching it at once the first changes the row, the others match
+		// nothing and send nothing to the cluster. A touch that still meets
+		// a conflict or a node going away is skipped, not retried: the
+		// session stays valid and the next request touches it.
+		err := s.DB.WithContext(ctx).Model(&Session{}).Where("id = ? AND last_seen_at < ?", id, now.Add(-touchEvery)).
+			Update("last_seen_at", now).Error
+		if err != nil && !Transient(err) {
 			return nil, fmt.Errorf("touch session: %w", err)
 		}
-		sess.LastSeenAt = now
+		if err == nil {
+			sess.LastSeenAt = now
+		}
 	}
 	return &SessionInfo{Session: sess, Operator: op}, nil
 }
 
 // DeleteSession ends the session of token (logout).
 func (s *Store) DeleteSession(ctx context.Context, token string) error {
-	if err := s.DB.WithContext(ctx).Where("id = ?", HashToken(token)).Delete(&Session{}).Error; err != nil {
+	if err := s.exec(ctx, true, func(db *gorm.DB) error { return db.Where("id = ?", HashToken(token)).Delete(&Session{}).Error }); err != nil {
 		return fmt.Errorf("delete session: %w", err)
 	}
 	return nil
@@ -116,7 +126,7 @@ func (s *Store) DeleteSession(ctx context.Context, token string) error {
 
 // DeleteOperatorSessions ends every session of an operator.
 func (s *Store) DeleteOperatorSessions(ctx context.Context, operatorID int64) error {
-	if err := s.DB.WithContext(ctx).Where("operator_id = ?", operatorID).Delete(&Session{}).Error; err != nil {
+	if err := s.exec(ctx, true, func(db *gorm.DB) error { return db.Where("operator_id = ?", operatorID).Delete(&Session{}).Error }); err != nil {
 		return fmt.Errorf("delete sessions: %w", err)
 	}
 	return nil
@@ -196,7 +206,7 @@ func (s *Store) RevokeOperatorSessions(ctx context.Context, actor Actor, ip stri
 // deadline; lookups refuse them anyway, this only keeps the table small.
 func (s *Store) DeleteExpiredSessions(ctx context.Context) error {
 	now := Now()
-	if err := s.DB.WithContext(ctx).Where("expires_at < ?", now).Delete(&Session{}).Error; err != nil {
+	if err := s.exec(ctx, true, func(db *gorm.DB) error { return db.Where("expires_at < ?", now).Delete(&Session{}).Error }); err != nil {
 		return fmt.Errorf("delete expired sessions: %w", err)
 	}
 	return nil

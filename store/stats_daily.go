@@ -100,6 +100,12 @@ const statShards = 16
 
 func shardOf(reviewID int64) int64 { return reviewID % statShards }
 
+// statShard is the counter row of a review's flag or decision on this
+// instance: its lane's block of statShards rows (galera.go), then by review.
+func (s *Store) statShard(reviewID int64) int64 {
+	return s.statLane.Load()*statShards + shardOf(reviewID)
+}
+
 type durationVal struct{ N, SumMS int64 }
 
 // statement is one SQL statement with its arguments.
@@ -151,8 +157,8 @@ func upsertDurationsStatement(mysql bool, rows int, args []any) statement {
 // recordFlagStats counts a newly opened review on its flag day. Call it in
 // the transaction that creates the review (not when a flag is added to an
 // open one: that is no new work for the queue).
-func recordFlagStats(tx *gorm.DB, r *Review) error {
-	return upsertDaily(tx, dailyKey{Day: Day(r.FlaggedAt), Kind: StatFlagged, ReviewType: r.ReviewType, Source: r.Source}, shardOf(r.ID), "", 1)
+func (s *Store) recordFlagStats(tx *gorm.DB, r *Review) error {
+	return upsertDaily(tx, dailyKey{Day: Day(r.FlaggedAt), Kind: StatFlagged, ReviewType: r.ReviewType, Source: r.Source}, s.statShard(r.ID), "", 1)
 }
 
 // historyMark is one claim, release or reopen of a review.

@@ -103,7 +103,7 @@ func (s *Store) StartLoginAttempt(ctx context.Context, email, ip string) (*Login
 		return b, err
 	}
 	a := LoginAttempt{Email: throttleKey(email), IP: truncate(ip, 64), CreatedAt: Now()}
-	if err := s.DB.WithContext(ctx).Create(&a).Error; err != nil {
+	if err := s.exec(ctx, false, func(db *gorm.DB) error { return db.Create(&a).Error }); err != nil {
 		return nil, fmt.Errorf("record login attempt: %w", err)
 	}
 	// Tries that raced this one are counted now: this one is the n-th in
@@ -128,7 +128,7 @@ func (s *Store) StartLoginAttempt(ctx context.Context, email, ip string) (*Login
 	if byAccount <= MaxAccountFailures && byAddress <= MaxAddressFailures {
 		return nil, nil
 	}
-	if err := s.DB.WithContext(ctx).Where("id = ?", a.ID).Delete(&LoginAttempt{}).Error; err != nil {
+	if err := s.exec(ctx, true, func(db *gorm.DB) error { return db.Where("id = ?", a.ID).Delete(&LoginAttempt{}).Error }); err != nil {
 		return nil, fmt.Errorf("login throttle: %w", err)
 	}
 	b, err := s.LoginThrottled(ctx, email, ip)
@@ -151,15 +151,14 @@ func (s *Store) AuditLoginFailure(ctx context.Context, email, ip string) error {
 	if err != nil {
 		return err
 	}
-	if err := s.DB.WithContext(ctx).Where("created_at < ?", now.Add(-LoginWindow)).Delete(&LoginAttempt{}).Error; err != nil {
-		return fmt.Errorf("clean login failures: %w", err)
-	}
-	return nil
+	return s.cleanLoginAttempts(ctx, now)
 }
 
 // ClearLoginFailures forgets an account's tries (its password was proven).
 func (s *Store) ClearLoginFailures(ctx context.Context, email string) error {
-	if err := s.DB.WithContext(ctx).Where("email = ?", throttleKey(email)).Delete(&LoginAttempt{}).Error; err != nil {
+	if err := s.exec(ctx, true, func(db *gorm.DB) error {
+		return db.Where("email = ?", throttleKey(email)).Delete(&LoginAttempt{}).Error
+	}); err != nil {
 		return fmt.Errorf("clear login failures: %w", err)
 	}
 	return nil
@@ -180,10 +179,7 @@ func (s *Store) RecordLoginFailure(ctx context.Context, email, ip string) error 
 	if err != nil {
 		return err
 	}
-	if err := s.DB.WithContext(ctx).Where("created_at < ?", now.Add(-LoginWindow)).Delete(&LoginAttempt{}).Error; err != nil {
-		return fmt.Errorf("clean login failures: %w", err)
-	}
-	return nil
+	return s.cleanLoginAttempts(ctx, now)
 }
 
 // RecordLoginSuccess audits a login and clears the account's failures (not
@@ -196,4 +192,16 @@ func (s *Store) RecordLoginSuccess(ctx context.Context, op *Operator, ip string)
 		}
 		return audit(tx, Actor{Type: ActorOperator, ID: op.ID, Name: op.Name}, ip, "login.success", op.Email, nil, nil)
 	})
+}
+
+// cleanLoginAttempts drops tries older than the window. Every instance
+// runs it after a failed login; a delete that meets a conflict or a node
+// going away is skipped (the next failed login cleans up, and lookups only
+// count tries within the window anyway).
+func (s *Store) cleanLoginAttempts(ctx context.Context, now time.Time) error {
+	err := s.DB.WithContext(ctx).Where("created_at < ?", now.Add(-LoginWindow)).Delete(&LoginAttempt{}).Error
+	if err != nil && !Transient(err) {
+		return fmt.Errorf("clean login failures: %w", err)
+	}
+	return nil
 }

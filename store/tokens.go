@@ -61,6 +61,7 @@ func (s *Store) CreateToken(ctx context.Context, actor Actor, ip, name string, s
 	t := &APIToken{Name: name, Prefix: secret[:12], TokenHash: HashToken(secret), Scopes: strings.Join(scopes, ","),
 		CreatedBy: actor.Name, CreatedAt: Now()}
 	err := s.tx(ctx, func(tx *gorm.DB) error {
+		t.ID = 0 // a retried transaction starts afresh
 		if err := tx.Create(t).Error; err != nil {
 			return fmt.Errorf("create token: %w", err)
 		}
@@ -111,10 +112,20 @@ func (s *Store) LookupToken(ctx context.Context, secret string) (*APIToken, erro
 	t.CreatedAt, t.LastUsedAt = t.CreatedAt.UTC(), nullTime(lastUsed)
 	now := Now()
 	if t.LastUsedAt == nil || now.Sub(*t.LastUsedAt) > lastUsedEvery {
-		if err := s.DB.WithContext(ctx).Model(&APIToken{}).Where("id = ?", t.ID).Update("last_used_at", now).Error; err != nil {
+		// One integration's token is used through every instance at once:
+		// written at most once a minute, only if nobody noted a use
+		// meanwhile (the others match nothing and send nothing to the
+		// cluster), and a note that meets a conflict or a node going away
+		// is skipped, not retried (the next call notes it).
+		err := s.DB.WithContext(ctx).Model(&APIToken{}).
+			Where("id = ? AND (last_used_at IS NULL OR last_used_at < ?)", t.ID, now.Add(-lastUsedEvery)).
+			Update("last_used_at", now).Error
+		if err != nil && !Transient(err) {
 			return nil, fmt.Errorf("note token use: %w", err)
 		}
-		t.LastUsedAt = &now
+		if err == nil {
+			t.LastUsedAt = &now
+		}
 	}
 	return &t, nil
 }

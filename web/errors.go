@@ -18,6 +18,8 @@ type HTTPError struct {
 	Status  int
 	Code    string
 	Message string
+	// RetryAfter, in seconds, for a 503 (5 when not set).
+	RetryAfter string
 }
 
 func (e *HTTPError) Error() string { return e.Message }
@@ -33,6 +35,11 @@ var (
 	errCSRF         = httpError(http.StatusForbidden, "csrf", "the form's security token is missing or stale: reload the page and try again")
 	errNotFound     = httpError(http.StatusNotFound, "not_found", "no such page or record")
 	errUnavailable  = httpError(http.StatusServiceUnavailable, "unavailable", "the database is unavailable; try again shortly")
+	// errBusy: write conflicts (Galera certification failures, deadlocks)
+	// outlasted the store's retries; sending the request again in a moment
+	// normally succeeds.
+	errBusy = &HTTPError{Status: http.StatusServiceUnavailable, Code: "unavailable", RetryAfter: "1",
+		Message: "the database is busy; try again in a moment"}
 )
 
 // classify maps any error to what the client is told. Unknown errors are
@@ -56,6 +63,10 @@ func (s *Server) classify(c echo.Context, err error) *HTTPError {
 		return errNotFound
 	case errors.Is(err, store.ErrBadCursor):
 		return httpError(http.StatusBadRequest, "invalid", "cursor: not a valid cursor")
+	case store.Conflict(err):
+		return errBusy
+	case errors.Is(err, store.ErrUnavailable) || store.Transient(err):
+		return errUnavailable
 	case errors.Is(err, store.ErrQueueDisabled):
 		return httpError(http.StatusServiceUnavailable, "queue_disabled", "the review queue is disabled (setting queue.enabled)")
 	case errors.As(err, &ee):
@@ -101,7 +112,11 @@ func (s *Server) handleError(err error, c echo.Context) {
 		s.log.Error("request failed", "request_id", c.Get(ctxRequestID), "path", c.Request().URL.Path, "error", err.Error())
 	}
 	if he.Status == http.StatusServiceUnavailable {
-		c.Response().Header().Set("Retry-After", "5")
+		retryAfter := he.RetryAfter
+		if retryAfter == "" {
+			retryAfter = "5"
+		}
+		c.Response().Header().Set("Retry-After", retryAfter)
 	}
 	var werr error
 	switch {

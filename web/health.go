@@ -14,13 +14,23 @@ func (s *Server) healthz(c echo.Context) error {
 	return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
 }
 
-// readyz says whether this instance can serve: database reachable and the
+// readyz says whether this instance can serve: database reachable, on a
+// Galera cluster its node synced and in the primary component, and the
 // schema at this build's version.
 func (s *Server) readyz(c echo.Context) error {
 	ctx, cancel := context.WithTimeout(c.Request().Context(), 2*time.Second)
 	defer cancel()
 	if err := s.store.Ping(ctx); err != nil {
 		return c.JSON(http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "reason": "database unreachable"})
+	}
+	// A Galera node that is joining, a donor or cut off from the quorum
+	// refuses work: not ready, so the load balancer sends requests elsewhere.
+	node, err := s.store.NodeStatus(ctx)
+	if err != nil {
+		return c.JSON(http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "reason": "database unreachable"})
+	}
+	if !node.Ready {
+		return c.JSON(http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "reason": node.Reason})
 	}
 	if err := s.store.CheckSchema(ctx); err != nil {
 		return c.JSON(http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "reason": "schema not current: run reviewq migrate up"})

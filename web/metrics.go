@@ -72,6 +72,16 @@ func newMetrics(st *store.Store, cfg Config, log *slog.Logger) *metrics {
 			Name: "reviewq_decisions_submitted_total",
 			Help: "Decisions those transactions carried, refused ones included.",
 		}, func() float64 { _, n := st.DecisionBatches(); return float64(n) }),
+		// Conflicts (deadlocks, Galera certification failures) and unready
+		// nodes: transactions run again, and those given up (answered 503).
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "reviewq_db_retries_total",
+			Help: "Database transactions or statements run again after a conflict, a node not ready or a lost connection.",
+		}, func() float64 { n, _ := st.TxRetries(); return float64(n) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "reviewq_db_unavailable_total",
+			Help: "Database transactions given up after their retries (answered 503 with Retry-After).",
+		}, func() float64 { _, n := st.TxRetries(); return float64(n) }),
 	)
 	m.handler = promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{
 		ErrorHandling: promhttp.ContinueOnError,

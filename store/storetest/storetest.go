@@ -153,3 +153,66 @@ func FlaggedLead(t testing.TB, st *store.Store, ext, typ string) *store.Review {
 	}
 	return res.Review
 }
+
+// Deadlock makes InnoDB pick the transaction that run starts as a deadlock
+// victim (error 1213), on MySQL: a second connection locks the review, waits
+// until run's transaction locked the lead (and so waits for the review),
+// then asks for the lead. Having written more rows (its ballast), the second
+// connection survives; the victim's transaction is rolled back. The second
+// connection then runs then (if not nil) with the lead and review locked,
+// and commits. Deadlock returns when run returned.
+func Deadlock(t testing.TB, st *store.Store, leadID, reviewID int64, run func(), then func(tx *sql.Tx)) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	var dbName string
+	if err := st.SQL.QueryRowContext(ctx, "SELECT DATABASE()").Scan(&dbName); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.SQL.ExecContext(ctx, "CREATE TABLE IF NOT EXISTS deadlock_ballast (id INT AUTO_INCREMENT PRIMARY KEY, v INT)"); err != nil {
+		t.Fatal(err)
+	}
+	tx, err := st.SQL.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = tx.Rollback() }()
+	for range 20 {
+		if _, err := tx.ExecContext(ctx, "INSERT INTO deadlock_ballast (v) VALUES (1), (2), (3), (4), (5)"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := tx.ExecContext(ctx, "SELECT id FROM reviews WHERE id = ? FOR UPDATE", reviewID); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() { defer close(done); run() }()
+	// Wait until run's transaction holds the lead (and so waits for the
+	// review, or is about to): a try to lock the lead without waiting fails.
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		if _, err := st.SQL.ExecContext(ctx, "SELECT id FROM leads WHERE id = ? FOR UPDATE NOWAIT", leadID); err != nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the transaction under test never locked the lead")
+		}
+		select {
+		case <-done:
+			t.Fatal("the code under test returned before it locked the lead")
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
+	if _, err := tx.ExecContext(ctx, "SELECT id FROM leads WHERE id = ? FOR UPDATE", leadID); err != nil {
+		t.Fatalf("the ballasted transaction was the deadlock victim: %v", err)
+	}
+	if then != nil {
+		then(tx)
+	}
+	if _, err := tx.ExecContext(ctx, "DELETE FROM deadlock_ballast"); err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	<-done
+}
