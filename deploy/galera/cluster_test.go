@@ -16,7 +16,6 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -363,17 +362,32 @@ func mixedLoadWithNodeKill(t *testing.T, c *cluster, api *apiClient, apps []*ins
 	pre := api.tally.count(apps[victim-1].name, "503+Retry-After")
 	c.must("kill", fmt.Sprint(victim))
 	killedAt := time.Now()
-	time.Sleep(d / 4)
+	// The instance stays up, its node is gone: a balancer must see it not ready.
+	if took, ok := waitReady(apps[victim-1], http.StatusServiceUnavailable, 10*time.Second); ok {
+		t.Logf("%s /readyz answered 503 %s after its node died", apps[victim-1].name, took.Round(100*time.Millisecond))
+	} else {
+		t.Errorf("%s /readyz still not 503 10 s after its node died", apps[victim-1].name)
+	}
+	time.Sleep(time.Until(killedAt.Add(d / 4)))
 	c.must("restart", fmt.Sprint(victim))
 	t.Logf("node %d was down %s", victim, time.Since(killedAt).Round(100*time.Millisecond))
-	var downAnswers atomic.Int64
-	downAnswers.Store(int64(api.tally.count(apps[victim-1].name, "503+Retry-After") - pre))
+	downAnswers := api.tally.count(apps[victim-1].name, "503+Retry-After") - pre
+	// Its pool recovers by itself once the node is Synced again.
+	if took, ok := waitReady(apps[victim-1], http.StatusOK, 20*time.Second); ok {
+		t.Logf("%s /readyz answered 200 again %s after its node was Synced", apps[victim-1].name, took.Round(100*time.Millisecond))
+	} else {
+		t.Errorf("%s /readyz not 200 20 s after its node was Synced again", apps[victim-1].name)
+	}
+	okBefore := api.tally.count(apps[victim-1].name, "200")
 	time.Sleep(time.Until(killedAt.Add(d * 3 / 4)))
 	close(stop)
 	<-finished
 	after := snapshotCounters(t, dbs)
 	t.Logf("mixed load %s: %s", d, api.tally)
-	t.Logf("mixed load: 503 with Retry-After from %s while its node was down: %d", apps[victim-1].name, downAnswers.Load())
+	t.Logf("mixed load: 503 with Retry-After from %s while its node was down: %d", apps[victim-1].name, downAnswers)
+	if api.tally.count(apps[victim-1].name, "200") == okBefore {
+		t.Errorf("%s answered no 200 after its node rejoined", apps[victim-1].name)
+	}
 	t.Logf("mixed load: wsrep deltas: %s", before.deltas(after))
 	if n := api.tally.bad5xx(); n > 0 {
 		t.Errorf("%d answers were 5xx other than 503 with Retry-After", n)
@@ -424,8 +438,14 @@ func failoverAndTwoNodes(t *testing.T, c *cluster, api *apiClient, apps []*insta
 		}
 	}
 	time.Sleep(5 * time.Second)
-	// Now, with two nodes: fresh writes through every instance whose node is
-	// up (and through HAProxy) must succeed without retrying.
+	close(stop)
+	<-finished
+	after := snapshotCounters(t, dbs)
+	t.Logf("failover load: %s", api.tally)
+	t.Logf("failover: wsrep deltas: %s", before.deltas(after))
+	// Now, with two nodes and the load stopped (so no other client decides
+	// these reviews first): a fresh flag and a decision through every
+	// instance whose node is up, and through HAProxy, succeed at once.
 	c.must("status")
 	twoNodes := map[int]*sql.DB{2: dbs[2], 3: dbs[3]}
 	var size string
@@ -450,11 +470,6 @@ func failoverAndTwoNodes(t *testing.T, c *cluster, api *apiClient, apps []*insta
 		twoNodeDone = append(twoNodeDone, outcome{reviewID: ta.Task.ID, status: "approved"})
 	}
 	t.Logf("two nodes: %s", afterKill)
-	close(stop)
-	<-finished
-	after := snapshotCounters(t, twoNodes)
-	t.Logf("failover load: %s", api.tally)
-	t.Logf("failover: wsrep deltas: %s", before.deltas(after))
 	if n := api.tally.bad5xx(); n > 0 {
 		t.Errorf("%d answers were 5xx other than 503 with Retry-After", n)
 	}

@@ -182,7 +182,7 @@ func (a *apiClient) do(in *instance, method, path string, body any) answer {
 	b, _ := io.ReadAll(resp.Body)
 	ans := answer{status: resp.StatusCode, retryAfter: resp.Header.Get("Retry-After"), body: b}
 	a.tally.add(in.name, ans.status, ans.retryAfter, nil)
-	if ans.status >= 500 {
+	if ans.status >= 500 && (ans.status != http.StatusServiceUnavailable || ans.retryAfter == "") {
 		a.tally.note5xx(in.name, method+" "+path, ans)
 	}
 	return ans
@@ -308,4 +308,19 @@ func (before counterSnapshot) deltas(after counterSnapshot) string {
 		}
 	}
 	return strings.TrimSpace(b.String())
+}
+
+// waitReady waits until the instance's /readyz answers want.
+func waitReady(in *instance, want int, limit time.Duration) (time.Duration, bool) {
+	start := time.Now()
+	for time.Since(start) < limit {
+		if resp, err := http.Get(in.url + "/readyz"); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == want {
+				return time.Since(start), true
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	return limit, false
 }
