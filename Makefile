@@ -54,7 +54,8 @@ check:
 # reviewq serve, and prints throughput and latency per scenario. SCALE=10m
 # for 10,000,000 leads; REVIEWQ_BENCH_DATABASE_URL to use another database.
 # CLUSTER=1: the approve and read scenarios on one MariaDB and on a
-# three-node Galera cluster (deploy/galera/bench.sh; SCALE defaults to 100k).
+# three-node Galera cluster, alternating ROUNDS times (deploy/galera/bench.sh;
+# SCALE defaults to 100k, ROUNDS to 2).
 SCALE ?= 1m
 bench: build
 ifeq ($(CLUSTER),1)
