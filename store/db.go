@@ -215,6 +215,9 @@ func Open(ctx context.Context, rawURL string, opt Options) (*Store, error) {
 		_ = sqlDB.Close()
 		return nil, fmt.Errorf("connect to %s database: %w", dialect, err)
 	}
+	// On a Galera node, take this node's counter lane now (readiness checks
+	// keep it current); a failure here is readiness's to report.
+	_, _ = st.NodeStatus(pctx)
 	st.startDecisionWriters()
 	return st, nil
 }

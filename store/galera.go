@@ -10,6 +10,15 @@ import (
 )
 
 // Galera cluster nodes (MariaDB with wsrep_on): readiness and counter lanes.
+//
+// Counter lanes: every flag and decision adds to a few daily counter rows
+// (stats_daily*, spread over statShards rows per key by review id). With an
+// instance on each node of a cluster, two nodes adding to one row at the
+// same moment conflict at certification and one transaction is run again.
+// So each node writes its own block of statShards rows — the lane, the
+// node's wsrep_local_index, read when the store opens and at every readiness
+// check. Readers sum over the shards, so lanes change no figure; a lane that
+// is stale after the membership changed costs only a possible conflict.
 
 // galeraSynced is wsrep_local_state of a node that is part of the cluster
 // and up to date (1 joining, 2 donor, 3 joined, 4 synced).
