@@ -3,9 +3,13 @@ package store_test
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
+	"net"
 	"testing"
+
+	"github.com/go-sql-driver/mysql"
 
 	"reviewq/store"
 	"reviewq/store/storetest"
@@ -200,4 +204,38 @@ func TestLostCommitRunAgainAnswersOwnDecision(t *testing.T) {
 			t.Fatalf("a new decision on the decided review: %v", out[0].Err)
 		}
 	})
+}
+
+// TestWhatIsRetried: the errors a transaction is run again for, and which
+// of them prove that nothing was written (so even a statement outside a
+// transaction, or a COMMIT, may be sent again).
+func TestWhatIsRetried(t *testing.T) {
+	for _, tc := range []struct {
+		name                string
+		err                 error
+		transient, conflict bool
+	}{
+		{"deadlock or certification failure", &mysql.MySQLError{Number: 1213}, true, true},
+		{"lock wait timeout", &mysql.MySQLError{Number: 1205}, true, true},
+		{"node not ready", fmt.Errorf("lock reviews: %w", &mysql.MySQLError{Number: 1047, Message: "WSREP has not yet prepared node for application use"}), true, false},
+		{"connection killed", &mysql.MySQLError{Number: 1927}, true, false},
+		{"nothing sent", driver.ErrBadConn, true, false},
+		{"connection lost", mysql.ErrInvalidConn, true, false},
+		{"connection refused", &net.OpError{Op: "dial", Net: "tcp", Err: errors.New("connection refused")}, true, false},
+		{"retries spent", &store.UnavailableError{Attempts: 6, Err: &mysql.MySQLError{Number: 1213}}, true, true},
+		{"duplicate key", &mysql.MySQLError{Number: 1062}, false, false},
+		{"trigger refused", &mysql.MySQLError{Number: 1644}, false, false},
+		{"conflict answer", &store.ConflictError{Message: "already approved"}, false, false},
+		{"not found", store.ErrNotFound, false, false},
+	} {
+		if got := store.Transient(tc.err); got != tc.transient {
+			t.Errorf("%s: Transient %v, want %v", tc.name, got, tc.transient)
+		}
+		if got := store.Conflict(tc.err); got != tc.conflict {
+			t.Errorf("%s: Conflict %v, want %v", tc.name, got, tc.conflict)
+		}
+	}
+	if err := (&store.UnavailableError{Err: mysql.ErrInvalidConn}); !errors.Is(err, store.ErrUnavailable) || !errors.Is(err, mysql.ErrInvalidConn) {
+		t.Fatal("UnavailableError is not ErrUnavailable wrapping its cause")
+	}
 }
