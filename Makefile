@@ -104,9 +104,16 @@ govulncheck: ## known vulnerabilities reached by the code (skipped when offline)
 # Load benchmark: seeds (or reuses) its data set in the local MariaDB, starts
 # reviewq serve, and prints throughput and latency per scenario. SCALE=10m
 # for 10,000,000 leads; REVIEWQ_BENCH_DATABASE_URL to use another database.
+# CLUSTER=1: the approve and read scenarios on one MariaDB and on a
+# three-node Galera cluster, alternating ROUNDS times (deploy/galera/bench.sh;
+# SCALE defaults to 100k, ROUNDS to 2).
 SCALE ?= 1m
-bench: build ## load benchmark against the local MariaDB (SCALE=1m|10m)
+bench: build ## load benchmark against the local MariaDB (SCALE=1m|10m; CLUSTER=1 also on a Galera cluster)
+ifeq ($(CLUSTER),1)
+	deploy/galera/bench.sh $(BIN) $(if $(filter command line,$(origin SCALE)),$(SCALE),100k)
+else
 	$(GO) run ./cmd/reviewqbench --scale $(SCALE) --bin $(BIN)
+endif
 
 # The binary to ship: static (no cgo, no libc), paths trimmed, symbols
 # stripped, version and commit stamped (reviewq version). deploy/deploy_test.go
@@ -124,3 +131,13 @@ smoke: build ## smoke-test a running instance: make smoke URL=https://host TOKEN
 
 clean: ## remove bin/ and test-artifacts/
 	rm -rf bin test-artifacts
+
+# The three-node MariaDB Galera cluster test (deploy/galera): starts the
+# cluster on 127.0.0.1:13306-13308 (deploy/galera/cluster.sh), three
+# instances and HAProxy, and runs the same-moment race, a mixed load while a
+# node is killed and rejoins, HAProxy failover and writes with two nodes.
+# Needs mariadb-server, galera-4, rsync (and haproxy for the failover part).
+# REVIEWQ_CLUSTER_LOAD=30s shortens the mixed load (default 60s).
+.PHONY: test-cluster
+test-cluster: build ## the three-node Galera cluster test (needs galera-4, rsync, haproxy)
+	REVIEWQ_CLUSTER=1 REVIEWQ_BIN=$(CURDIR)/$(BIN) $(GO) test -count=1 -timeout 15m -v -run '^TestCluster$$' ./deploy/galera

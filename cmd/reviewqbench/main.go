@@ -40,7 +40,8 @@ type Options struct {
 
 func main() {
 	var o Options
-	scale := flag.String("scale", "1m", "data set: 1m (1,000,000 leads, 10,000 pending, 200,000 decided), 10m, or tiny")
+	scale := flag.String("scale", "1m", "data set: 1m (1,000,000 leads, 10,000 pending, 200,000 decided), 10m, 100k (100,000 / 10,000 / 20,000; make bench CLUSTER=1), or tiny")
+	tag := flag.String("tag", "", "a word added to the results file's name and the table's heading (e.g. cluster)")
 	flag.StringVar(&o.DatabaseURL, "db", os.Getenv("REVIEWQ_BENCH_DATABASE_URL"), "database (created if missing on MySQL); default the local MariaDB's reviewq_bench, reviewq_bench_10m for -scale 10m")
 	flag.StringVar(&o.Binary, "bin", "bin/reviewq", "the reviewq binary to start")
 	flag.IntVar(&o.Concurrency, "c", 100, "concurrent connections")
@@ -56,10 +57,12 @@ func main() {
 		o.Leads, o.Pending, o.Decided = 1_000_000, 10_000, 200_000
 	case "10m":
 		o.Leads, o.Pending, o.Decided = 10_000_000, 100_000, 200_000
+	case "100k":
+		o.Leads, o.Pending, o.Decided = 100_000, 10_000, 20_000
 	case "tiny":
 		o.Leads, o.Pending, o.Decided = 2_000, 300, 200
 	default:
-		fmt.Fprintf(os.Stderr, "reviewqbench: --scale must be 1m, 10m or tiny\n")
+		fmt.Fprintf(os.Stderr, "reviewqbench: --scale must be 1m, 10m, 100k or tiny\n")
 		os.Exit(2)
 	}
 	if o.DatabaseURL == "" {
@@ -77,7 +80,11 @@ func main() {
 	o.Out, o.Log = os.Stdout, os.Stderr
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if _, err := Run(ctx, o, *scale); err != nil {
+	label := *scale
+	if *tag != "" {
+		label += "-" + *tag
+	}
+	if _, err := Run(ctx, o, label); err != nil {
 		fmt.Fprintf(os.Stderr, "reviewqbench: %v\n", err)
 		os.Exit(1)
 	}
