@@ -349,15 +349,17 @@ func (s *Store) decideInTx(ctx context.Context, tx *gorm.DB, items []*decideItem
 			continue
 		}
 		status, eventKind, tag, _ := outcomeStatus(in.Outcome)
+		// What the decision covers, from the locked read (no query).
+		fingerprint := decisionFingerprint(&l.lead, in)
 		// Conditional on status and version: with the row locked it always
 		// matches, and the check keeps the exactly-once rule explicit.
 		res, err := conn.ExecContext(ctx, `UPDATE reviews SET status = ?, open_lead_id = NULL, decided_by_type = ?, decided_by_id = ?,
 			decided_by_name = ?, decided_at = ?, reason_code = ?, notes = ?, version = ?, updated_at = ?, claimed_by = NULL,
 			claimed_by_name = NULL, claim_expires_at = NULL, decision_subject = COALESCE(?, decision_subject),
-			decision_body = COALESCE(?, decision_body)
+			decision_body = COALESCE(?, decision_body), decision_fingerprint = ?
 			WHERE id = ? AND status = ? AND version = ?`,
 			status, in.Actor.Type, in.Actor.idPtr(), in.Actor.Name, now, nullable(in.ReasonCode), nullable(in.Notes), r.Version+1, now,
-			in.Subject, in.Body, r.ID, StatusPending, r.Version)
+			in.Subject, in.Body, fingerprint, r.ID, StatusPending, r.Version)
 		if err != nil {
 			return fmt.Errorf("decide review: %w", err)
 		}
@@ -378,6 +380,7 @@ func (s *Store) decideInTx(ctx context.Context, tx *gorm.DB, items []*decideItem
 		events = append(events, ev.ReviewID, ev.LeadID, ev.Kind, ev.ActorType, ev.ActorID, ev.ActorName, ev.Detail, ev.CreatedAt)
 		counters.add(r, status, in, marks[r.ID], now)
 		results[i].review = decidedReview(r, status, in, now)
+		results[i].review.DecisionFingerprint = &fingerprint
 	}
 	if len(plainLeads) > 0 {
 		if _, err := conn.ExecContext(ctx, "UPDATE leads SET requires_human_review = ?, review_type = NULL, review_reason = NULL, updated_at = ? WHERE id IN ("+

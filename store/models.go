@@ -46,10 +46,13 @@ const (
 	SourceQuality = "quality_gate"
 	SourceManual  = "manual"
 	SourceAPI     = "api"
+	// SourceChange: the lead's approved message changed after the approval
+	// (see UpsertLead); reviewq opens these itself.
+	SourceChange = "change"
 )
 
 // Sources lists the flag sources.
-var Sources = []string{SourceScore, SourceQuality, SourceManual, SourceAPI}
+var Sources = []string{SourceScore, SourceQuality, SourceManual, SourceAPI, SourceChange}
 
 // Review statuses.
 const (
@@ -73,6 +76,12 @@ const (
 	EventSkipped   = "skipped"
 	EventReopened  = "reopened"
 	EventNote      = "note"
+	// EventChanged: the message of a lead under review changed (the review's
+	// version goes up, so a decision prepared on the old text is refused).
+	EventChanged = "changed"
+	// EventHeldBack: an automatic rule's flag was held back by the
+	// cool-down; written on the decision it would have reopened.
+	EventHeldBack = "held_back"
 )
 
 // Actor types.
@@ -180,6 +189,9 @@ type Review struct {
 	Version         int
 	CreatedAt       time.Time
 	UpdatedAt       time.Time
+
+	// DecisionFingerprint is MessageFingerprint of the message decided on.
+	DecisionFingerprint *string
 }
 
 // ReviewEvent is one line of a review's append-only history.

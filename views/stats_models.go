@@ -69,6 +69,8 @@ type StatsOver struct {
 	Operators                   []StatsOperatorRow
 	RejectReasons, SkipReasons  []StatsCount
 	Reopened                    int64
+	// HeldBack counts automatic flags the cool-down held back.
+	HeldBack int64
 }
 
 // FlowRow is one day of the inflow/outflow table.

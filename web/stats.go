@@ -211,7 +211,7 @@ func statsOverView(rs *store.RangeStats) views.StatsOver {
 		Wait: durationView(rs.Wait), Handle: durationView(rs.Handle),
 		SLACompliance: rateOrDash(rs.SLACompliance(), n), WithinSLA: rs.WithinSLA, CriticalHours: rs.CriticalHours,
 		RejectReasons: counts(rs.RejectReasons, rs.Rejected), SkipReasons: counts(rs.SkipReasons, rs.Skipped),
-		Reopened: rs.Reopened,
+		Reopened: rs.Reopened, HeldBack: rs.HeldBack,
 	}
 	days := make([]views.FlowDay, 0, len(rs.Days))
 	for _, d := range rs.Days {
