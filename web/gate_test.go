@@ -101,6 +101,10 @@ func TestGateAsAnEngine(t *testing.T) {
 			if stats["held_back_24h"] != float64(1) || stats["total_pending"] != float64(1) {
 				t.Fatalf("stats: %v", stats)
 			}
+			lead, _ := env.LoggedIn(t, store.RoleLead)
+			if page := lead.Get("/dashboard/stats"); page.Status != 200 || !strings.Contains(page.Body, `id="stats-held-back">1<`) {
+				t.Fatalf("stats page lacks the held-back count: %d", page.Status)
+			}
 			// A manual flag opens at once.
 			a.expect(http.MethodPost, fmt.Sprintf("/api/v1/leads/%d/flag", s.ID), map[string]any{"review_type": "ACTION", "reason": "call first", "source": "manual"}, http.StatusCreated, nil)
 			elig(s.ID, "pending_review")
