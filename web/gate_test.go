@@ -3,9 +3,12 @@ package web_test
 import (
 	"fmt"
 	"net/http"
+	"os"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/chromedp/chromedp"
 
 	"reviewq/store"
 	"reviewq/store/storetest"
@@ -190,7 +193,7 @@ func seedStory(t testing.TB, st *store.Store) []int64 {
 	if _, err := st.Decide(ctx, store.DecideInput{ReviewID: first.Review.ID, Outcome: store.OutcomeReject, ReasonCode: "do_not_contact", Notes: "asked us to stop", Actor: ana}); err != nil {
 		t.Fatal(err)
 	}
-	if err := st.DB.Exec("UPDATE reviews SET decided_at = ? WHERE id = ?", store.Now().Add(-6*24*time.Hour-time.Hour), first.Review.ID).Error; err != nil {
+	if err := st.DB.Exec("UPDATE reviews SET decided_at = ?, flagged_at = ? WHERE id = ?", store.Now().Add(-6*24*time.Hour-time.Hour), store.Now().Add(-6*24*time.Hour-3*time.Hour), first.Review.ID).Error; err != nil {
 		t.Fatal(err)
 	}
 	second, err := st.Flag(ctx, lead.ID, store.FlagInput{ReviewType: store.TypePricing, Reason: "asked for a discount", Source: store.SourceManual}, store.SystemActor)
@@ -209,4 +212,35 @@ func seedStory(t testing.TB, st *store.Store) []int64 {
 		t.Fatal(err)
 	}
 	return []int64{first.Review.ID, second.Review.ID, third.ID}
+}
+
+// TestBrowserPaneShowsEarlierReviews opens, in a real browser, a lead with
+// two earlier reviews: the pane lists both above the current one, and the
+// current one shows what changed after the approval. The screenshot goes to
+// /tmp/reviewq-lead-story.png to look at.
+func TestBrowserPaneShowsEarlierReviews(t *testing.T) {
+	ctx := webtest.Browser(t)
+	env := webtest.Start(t, store.SQLite)
+	ids := seedStory(t, env.Store)
+	op := storetest.Operator(t, env.Store, "olga@example.com", store.RoleOperator)
+	webtest.BrowserLogin(t, ctx, env.URL, op.Email, storetest.Password("operator"))
+	wait(ctx, t, "open the changed review", chromedp.Navigate(fmt.Sprintf("%s/dashboard/review-queue/%d", env.URL, ids[2])),
+		chromedp.WaitVisible(paneOf(ids[2])), chromedp.WaitVisible(".earlier-list"))
+	items := jsString(ctx, t, `Array.from(document.querySelectorAll("#review-pane .earlier-review")).map(e => e.dataset.reviewId + ": " + e.querySelector(".earlier-summary").innerText.replace(/\s+/g, " ")).join("\n")`)
+	lines := strings.Split(items, "\n")
+	if len(lines) != 2 || !strings.HasPrefix(lines[0], fmt.Sprint(ids[1])+": ") || !strings.Contains(lines[0], "Approved just now by Ben") ||
+		!strings.HasPrefix(lines[1], fmt.Sprint(ids[0])+": ") || !strings.Contains(lines[1], "Rejected 6 days ago by Ana: do_not_contact") {
+		t.Fatalf("earlier reviews:\n%s", items)
+	}
+	diff := jsString(ctx, t, `document.querySelector("#review-pane dl.diff").innerText`)
+	if !strings.Contains(diff, "Hi, 10% off.") || !strings.Contains(diff, "Hi, 50% off!") {
+		t.Fatalf("diff: %q", diff)
+	}
+	buf, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile("/tmp/reviewq-lead-story.png", buf, 0o644); err != nil {
+		t.Fatal(err)
+	}
 }
