@@ -224,10 +224,9 @@ func (s *Store) holdBack(ctx context.Context, leadID int64, set Settings, rc rul
 		if err != nil || changed {
 			return err
 		}
-		ago := humanDuration(Now().Sub(*last.DecidedAt))
 		held = &AutoFlag{HeldBack: true, HoldReason: HoldCooldown, DecidedReview: last,
-			Why: fmt.Sprintf("held back: %s by %s %s ago, within the %d h cool-down (autoflag.cooldown_hours); %s",
-				last.Status, deref(last.DecidedByName), ago, hours, what)}
+			Why: fmt.Sprintf("held back: %s by %s %s, within the %d h cool-down (autoflag.cooldown_hours); %s",
+				last.Status, deref(last.DecidedByName), agoText(Now().Sub(*last.DecidedAt)), hours, what)}
 		detail := map[string]any{"rule": rc.rule, "cooldown_hours": hours, "why": what}
 		if rc.score != nil {
 			detail["score"] = *rc.score
@@ -309,15 +308,17 @@ func ruleChanged(tx *gorm.DB, last *Review, rc ruleCheck) (what string, changed 
 	return "", true, nil
 }
 
-// humanDuration is "3 h", "2 d", "15 min".
-func humanDuration(d time.Duration) string {
+// agoText is "just now", "15 min ago", "3 h ago", "2 d ago".
+func agoText(d time.Duration) string {
 	switch {
-	case d >= 48*time.Hour:
-		return fmt.Sprintf("%d d", int(d/(24*time.Hour)))
-	case d >= time.Hour:
-		return fmt.Sprintf("%d h", int(d/time.Hour))
+	case d < time.Minute:
+		return "just now"
+	case d < time.Hour:
+		return fmt.Sprintf("%d min ago", int(d/time.Minute))
+	case d < 48*time.Hour:
+		return fmt.Sprintf("%d h ago", int(d/time.Hour))
 	default:
-		return fmt.Sprintf("%d min", int(d/time.Minute))
+		return fmt.Sprintf("%d d ago", int(d/(24*time.Hour)))
 	}
 }
 
