@@ -520,6 +520,7 @@ func TestAPIScopes(t *testing.T) {
 		{"POST", tp + "/skip", `{"reason_code":"nope"}`, []string{store.ScopeQueueWrite}},
 		{"POST", "/api/v1/leads", `{"external_id":"SC-2"}`, []string{store.ScopeLeadsWrite}},
 		{"GET", lead, nil, []string{store.ScopeLeadsWrite, store.ScopeQueueRead, store.ScopeOutreachRead}},
+		{"GET", lead + "/history", nil, []string{store.ScopeQueueRead}},
 		{"POST", lead + "/flag", `{"review_type":"MESSAGE","reason":"scope test"}`, []string{store.ScopeLeadsWrite}},
 		{"POST", lead + "/score", `{"score":5}`, []string{store.ScopeLeadsWrite}},
 		{"POST", lead + "/quality", `{"issues":[]}`, []string{store.ScopeLeadsWrite}},
