@@ -373,7 +373,7 @@ func (s *Store) decideInTx(ctx context.Context, tx *gorm.DB, items []*decideItem
 		}
 		if tag == "" && in.Subject == nil && in.Body == nil {
 			plainLeads = append(plainLeads, l.lead.ID)
-		} else if err := updateDecidedLead(ctx, conn, &l.lead, tag, in, now); err != nil {
+		} else if err := updateDecidedLead(ctx, conn, &l.lead, status, tag, in, now); err != nil {
 			return err
 		}
 		ev := newEvent(r, eventKind, in.Actor, decisionDetail(r, &l.lead, in))
@@ -383,8 +383,8 @@ func (s *Store) decideInTx(ctx context.Context, tx *gorm.DB, items []*decideItem
 		results[i].review.DecisionFingerprint = &fingerprint
 	}
 	if len(plainLeads) > 0 {
-		if _, err := conn.ExecContext(ctx, "UPDATE leads SET requires_human_review = ?, review_type = NULL, review_reason = NULL, updated_at = ? WHERE id IN ("+
-			placeholders(len(plainLeads))+")", append([]any{false, now}, int64Args(plainLeads)...)...); err != nil {
+		if _, err := conn.ExecContext(ctx, "UPDATE leads SET requires_human_review = ?, review_type = NULL, review_reason = NULL, updated_at = ?, last_decision = ? WHERE id IN ("+
+			placeholders(len(plainLeads))+")", append([]any{false, now, StatusApproved}, int64Args(plainLeads)...)...); err != nil {
 			return fmt.Errorf("update leads: %w", err)
 		}
 	}
@@ -401,9 +401,9 @@ func (s *Store) decideInTx(ctx context.Context, tx *gorm.DB, items []*decideItem
 
 // updateDecidedLead clears the lead's flag and, for a reject or skip, marks
 // it lost and tags it; an edited message becomes the lead's.
-func updateDecidedLead(ctx context.Context, conn gorm.ConnPool, lead *Lead, tag string, in *DecideInput, now time.Time) error {
-	q := "UPDATE leads SET requires_human_review = ?, review_type = NULL, review_reason = NULL, updated_at = ?"
-	args := []any{false, now}
+func updateDecidedLead(ctx context.Context, conn gorm.ConnPool, lead *Lead, status, tag string, in *DecideInput, now time.Time) error {
+	q := "UPDATE leads SET requires_human_review = ?, review_type = NULL, review_reason = NULL, updated_at = ?, last_decision = ?"
+	args := []any{false, now, status}
 	if tag != "" {
 		q += ", status = ?, tags = ?"
 		args = append(args, "lost", addTag(lead.Tags, tag))

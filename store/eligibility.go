@@ -99,12 +99,10 @@ func (r eligibilityRow) judge() Eligibility {
 
 // eligibilitySelect reads leads with their open review, if any: the primary
 // key (or the unique external_id) and the unique open_lead_id index.
-// The lead's last decision is a subquery of the same statement, one seek
-// on the (lead_id, id) index per lead: no query per lead.
+// The lead's last decision is a column of the lead, kept by the decisions:
+// no other row is read per lead.
 const eligibilitySelect = "SELECT leads.id, leads.external_id, leads.status, leads.requires_human_review, leads.review_type, " +
-	"reviews.id AS task_id, reviews.source, (SELECT decided.status FROM reviews decided WHERE decided.lead_id = leads.id " +
-	"AND decided.decided_at IS NOT NULL ORDER BY decided.id DESC LIMIT 1) AS last_decision " +
-	"FROM leads LEFT JOIN reviews ON reviews.open_lead_id = leads.id"
+	"reviews.id AS task_id, reviews.source, leads.last_decision FROM leads LEFT JOIN reviews ON reviews.open_lead_id = leads.id"
 
 // EligibilitySQL is the batch query as the database gets it, for EXPLAIN
 // (the hot path must stay on the primary key and the unique indexes).

@@ -222,6 +222,17 @@ func TestEligibilityReasons(t *testing.T) {
 			wantEligibility(t, st, c.lead, c.reason)
 			ids = append(ids, c.lead.ID)
 		}
+		// A reopened reject no longer stands: pending, then the new decision.
+		reopened := messageLead(t, st, "R-reopened", "s", "b")
+		rr := flagOf(t, st, reopened.ID, store.TypeMessage)
+		decide(t, st, rr.ID, store.OutcomeReject, "bad_data")
+		wantEligibility(t, st, reopened, store.EligibleRejected)
+		if _, err := st.Reopen(ctx, rr.ID, store.SystemActor, ""); err != nil {
+			t.Fatal(err)
+		}
+		wantEligibility(t, st, reopened, store.EligibleReviewOpen)
+		decide(t, st, rr.ID, store.OutcomeApprove, "")
+		wantEligibility(t, st, reopened, store.EligibleOK)
 		ids = append(ids, 987654)
 		batch, err := st.EligibilityByIDs(ctx, ids)
 		if err != nil {

@@ -153,6 +153,10 @@ type Lead struct {
 	ReviewReason        *string
 	CreatedAt           time.Time
 	UpdatedAt           time.Time
+
+	// LastDecision is the status of the lead's most recent decision
+	// (approved, rejected, skipped), nil before any and after a reopen.
+	LastDecision *string
 }
 
 // TagList splits the comma-separated tags.

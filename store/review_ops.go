@@ -204,6 +204,10 @@ func (s *Store) Reopen(ctx context.Context, reviewID int64, actor Actor, ip stri
 		if err := setLeadFlag(tx, lead.ID, r); err != nil {
 			return err
 		}
+		// The overturned decision no longer stands (eligibility reads it).
+		if err := tx.Model(&Lead{}).Where("id = ?", lead.ID).Update("last_decision", nil).Error; err != nil {
+			return fmt.Errorf("update lead: %w", err)
+		}
 		pending := StatusPending
 		if err := audit(tx, actor, ip, "review.reopen", "review:"+strconv.FormatInt(r.ID, 10), &oldStatus, &pending); err != nil {
 			return err
