@@ -7,4 +7,5 @@ UPDATE leads SET last_decision = (
 WHERE EXISTS (SELECT 1 FROM reviews r WHERE r.lead_id = leads.id AND r.decided_at IS NOT NULL);
 
 -- +goose Down
-UPDATE leads SET last_decision = NULL;
+-- Nothing to undo: the values stay true of the decisions made (and 00063's
+-- down drops the column).
