@@ -21,6 +21,9 @@ type QueueStats struct {
 	// critical; Breached those past the critical age.
 	AtRisk   int64
 	Breached int64
+	// HeldBack24h counts automatic flags the cool-down held back in the
+	// last 24 hours (history events, by the (kind, created_at) index).
+	HeldBack24h int64
 }
 
 // QueueStats is the API's queue summary (cached briefly; see readCache).
@@ -79,6 +82,10 @@ func (s *Store) queueStats(ctx context.Context, warning, critical time.Duration)
 	}
 	for _, r := range bySource {
 		out.BySource[r.Source] += r.N
+	}
+	if err := s.DB.WithContext(ctx).Table("review_events").Where("kind = ? AND created_at >= ?", EventHeldBack, now.Add(-24*time.Hour)).
+		Count(&out.HeldBack24h).Error; err != nil {
+		return QueueStats{}, fmt.Errorf("queue stats held back: %w", err)
 	}
 	var oldest Review
 	err = s.DB.WithContext(ctx).Select("id, flagged_at").Where("status = ?", StatusPending).

@@ -19,6 +19,11 @@ type AutoFlag struct {
 	Review  *Review
 	// Why explains the outcome in a sentence.
 	Why string
+	// HeldBack: the rule fired but the cool-down held the flag back
+	// (HoldReason "cooldown"); DecidedReview is the decision it respected.
+	HeldBack      bool
+	HoldReason    string
+	DecidedReview *Review
 }
 
 // ScoreReason is the flag reason of the score rule.
@@ -45,6 +50,10 @@ func (s *Store) RecordScore(ctx context.Context, leadID int64, score int, actor 
 	case score <= threshold:
 		why = fmt.Sprintf("not flagged: score %d is not over the threshold %d", score, threshold)
 	default:
+		held, err := s.holdBack(ctx, leadID, set, ruleCheck{rule: "score", score: &score, threshold: threshold})
+		if err != nil || held != nil {
+			return held, err
+		}
 		res, err := s.Flag(ctx, leadID, FlagInput{ReviewType: TypeProposal, Reason: ScoreReason(score), Source: SourceScore,
 			Score: &score, Detail: map[string]any{"rule": "score", "threshold": threshold}}, actor)
 		if errors.Is(err, ErrQueueDisabled) {
@@ -141,6 +150,10 @@ func (s *Store) RecordQuality(ctx context.Context, leadID int64, issues []Qualit
 		return &AutoFlag{Why: "not flagged: the review queue is disabled (queue.enabled=false)"}, nil
 	case !set.Bool(KeyQualityEnabled):
 		return &AutoFlag{Why: "not flagged: auto-flag on quality gates is off (autoflag.quality.enabled=false)"}, nil
+	}
+	held, err := s.holdBack(ctx, leadID, set, ruleCheck{rule: "quality", blocking: blocking})
+	if err != nil || held != nil {
+		return held, err
 	}
 	reason := "Quality gate failed: " + strings.Join(blocking, ", ")
 	if r := []rune(reason); len(r) > 500 {

@@ -419,7 +419,9 @@ func (s *Store) decideInTx(ctx context.Context, tx *gorm.DB, items []*decideItem
 	}
 	now := Now()
 	counters := decisionCounters{lane: s.statLane.Load(), daily: map[dailyRow]int64{}, names: map[dailyRow]string{}, durations: map[durationRow]durationVal{}}
-	var plainLeads []int64
+	// Leads whose decision only clears the flag, by the decision's status:
+	// one statement for each.
+	plainLeads := map[string][]int64{}
 	var events []any
 	for i, it := range items {
 		l := locked[it.in.ReviewID]
@@ -440,15 +442,17 @@ func (s *Store) decideInTx(ctx context.Context, tx *gorm.DB, items []*decideItem
 		}
 		keepEditedMessage(in, &l.lead)
 		o, _ := OutcomeNamed(in.Outcome)
+		// What the decision covers, from the locked read (no query).
+		fingerprint := decisionFingerprint(&l.lead, in)
 		// Conditional on status and version: with the row locked it always
 		// matches, and the check keeps the exactly-once rule explicit.
 		res, err := conn.ExecContext(ctx, `UPDATE reviews SET status = ?, open_lead_id = NULL, decided_by_type = ?, decided_by_id = ?,
 			decided_by_name = ?, decided_at = ?, reason_code = ?, notes = ?, version = ?, updated_at = ?, claimed_by = NULL,
 			claimed_by_name = NULL, claim_expires_at = NULL, decision_subject = COALESCE(?, decision_subject),
-			decision_body = COALESCE(?, decision_body)
+			decision_body = COALESCE(?, decision_body), decision_fingerprint = ?
 			WHERE id = ? AND status = ? AND version = ?`,
 			o.Status, in.Actor.Type, in.Actor.idPtr(), in.Actor.Name, now, nullable(in.ReasonCode), nullable(in.Notes), r.Version+1, now,
-			in.Subject, in.Body, r.ID, StatusPending, r.Version)
+			in.Subject, in.Body, fingerprint, r.ID, StatusPending, r.Version)
 		if err != nil {
 			return fmt.Errorf("decide review: %w", err)
 		}
@@ -462,7 +466,7 @@ func (s *Store) decideInTx(ctx context.Context, tx *gorm.DB, items []*decideItem
 		}
 		it.wrote = &decisionMark{version: r.Version + 1, at: now, status: o.Status}
 		if !o.ChangesLead() && in.Subject == nil && in.Body == nil {
-			plainLeads = append(plainLeads, l.lead.ID)
+			plainLeads[o.Status] = append(plainLeads[o.Status], l.lead.ID)
 		} else if err := updateDecidedLead(ctx, conn, &l.lead, o, in, now); err != nil {
 			return err
 		}
@@ -470,10 +474,15 @@ func (s *Store) decideInTx(ctx context.Context, tx *gorm.DB, items []*decideItem
 		events = append(events, ev.ReviewID, ev.LeadID, ev.Kind, ev.ActorType, ev.ActorID, ev.ActorName, ev.Detail, ev.CreatedAt)
 		counters.add(r, o.Status, in, marks[r.ID], now)
 		results[i].decision = &Decision{Review: decidedReview(r, o.Status, in, now), LeadName: l.lead.Name}
+		results[i].decision.DecisionFingerprint = &fingerprint
 	}
-	if len(plainLeads) > 0 {
-		if _, err := conn.ExecContext(ctx, "UPDATE leads SET requires_human_review = ?, review_type = NULL, review_reason = NULL, updated_at = ? WHERE id IN ("+
-			placeholders(len(plainLeads))+")", append([]any{false, now}, int64Args(plainLeads)...)...); err != nil {
+	for _, o := range DecisionOutcomes {
+		ids := plainLeads[o.Status]
+		if len(ids) == 0 {
+			continue
+		}
+		if _, err := conn.ExecContext(ctx, "UPDATE leads SET requires_human_review = ?, review_type = NULL, review_reason = NULL, updated_at = ?, last_decision = ? WHERE id IN ("+
+			placeholders(len(ids))+")", append([]any{false, now, o.Status}, int64Args(ids)...)...); err != nil {
 			return fmt.Errorf("update leads: %w", err)
 		}
 	}
@@ -488,11 +497,12 @@ func (s *Store) decideInTx(ctx context.Context, tx *gorm.DB, items []*decideItem
 	return s.execAll(ctx, conn, counters.statements(s.Dialect == MySQL))
 }
 
-// updateDecidedLead clears the lead's flag and gives it the outcome's
-// status and tag; an edited message becomes the lead's.
+// updateDecidedLead clears the lead's flag, records the decision as its
+// last and gives it the outcome's status and tag; an edited message
+// becomes the lead's.
 func updateDecidedLead(ctx context.Context, conn gorm.ConnPool, lead *Lead, o Outcome, in *DecideInput, now time.Time) error {
-	q := "UPDATE leads SET requires_human_review = ?, review_type = NULL, review_reason = NULL, updated_at = ?"
-	args := []any{false, now}
+	q := "UPDATE leads SET requires_human_review = ?, review_type = NULL, review_reason = NULL, updated_at = ?, last_decision = ?"
+	args := []any{false, now, o.Status}
 	if o.LeadStatus != "" {
 		q += ", status = ?"
 		args = append(args, o.LeadStatus)

@@ -13,13 +13,26 @@ import (
 // MaxEligibilityBatch is the most leads one eligibility call may ask about.
 const MaxEligibilityBatch = 1000
 
-// Eligibility reasons: why outreach may or may not contact a lead.
+// Eligibility reasons: why outreach may or may not contact a lead. The list
+// is part of the API (docs/integration.md, web/openapi.json).
 const (
-	EligibleOK          = "ok"
-	EligibleReviewOpen  = "review_pending"
-	EligibleLeadLost    = "lead_lost"
+	EligibleOK = "ok"
+	// EligibleReviewOpen: a review is open (or the seed column is set).
+	EligibleReviewOpen = "pending_review"
+	// EligibleChanged: the open review was opened because the approved
+	// message changed (source change).
+	EligibleChanged  = "changed_after_approval"
+	EligibleRejected = "rejected"
+	EligibleSkipped  = "skipped"
+	// EligibleLeadLost: the lead's status is lost (not by a decision that
+	// still stands).
+	EligibleLeadLost    = "lost"
 	EligibleUnknownLead = "unknown_lead"
 )
+
+// EligibilityReasons lists every reason, eligible first.
+var EligibilityReasons = []string{EligibleOK, EligibleReviewOpen, EligibleChanged, EligibleRejected, EligibleSkipped,
+	EligibleLeadLost, EligibleUnknownLead}
 
 // Eligibility says whether outreach may contact a lead now, and why.
 type Eligibility struct {
@@ -41,11 +54,18 @@ type eligibilityRow struct {
 	RequiresHumanReview bool
 	ReviewType          *string
 	TaskID              *int64
+	// TaskSource is the open review's source; LastDecision the status of
+	// the lead's most recent decided review.
+	TaskSource   *string
+	LastDecision *string
 }
 
 func (r eligibilityRow) judge() Eligibility {
 	e := Eligibility{LeadID: r.ID, ExternalID: r.ExternalID, Found: true, TaskID: r.TaskID, ReviewType: r.ReviewType}
 	switch {
+	case r.TaskID != nil && deref(r.TaskSource) == SourceChange:
+		e.Reason = EligibleChanged
+		e.Message = fmt.Sprintf("the message changed after it was approved: wait for an operator to review the new one (task %d)", *r.TaskID)
 	case r.RequiresHumanReview || r.TaskID != nil:
 		// Either signal is enough: an engine may have set the seed column
 		// directly, and the open review is the truth of the queue.
@@ -58,9 +78,17 @@ func (r eligibilityRow) judge() Eligibility {
 		if r.TaskID != nil {
 			e.Message += fmt.Sprintf(" (task %d)", *r.TaskID)
 		}
+	case deref(r.LastDecision) == StatusRejected:
+		// Whatever the lead's status says now: an engine resetting it does
+		// not undo an operator's reject (a reopen or a new approval does).
+		e.Reason = EligibleRejected
+		e.Message = "an operator rejected the lead's last review"
+	case deref(r.LastDecision) == StatusSkipped:
+		e.Reason = EligibleSkipped
+		e.Message = "an operator skipped the lead's last review"
 	case r.Status == "lost":
 		e.Reason = EligibleLeadLost
-		e.Message = "the lead is lost (rejected or skipped by an operator, or marked lost)"
+		e.Message = "the lead is lost (its status is lost)"
 	default:
 		e.Eligible = true
 		e.Reason = EligibleOK
@@ -71,8 +99,10 @@ func (r eligibilityRow) judge() Eligibility {
 
 // eligibilitySelect reads leads with their open review, if any: the primary
 // key (or the unique external_id) and the unique open_lead_id index.
+// The lead's last decision is a column of the lead, kept by the decisions:
+// no other row is read per lead.
 const eligibilitySelect = "SELECT leads.id, leads.external_id, leads.status, leads.requires_human_review, leads.review_type, " +
-	"reviews.id AS task_id FROM leads LEFT JOIN reviews ON reviews.open_lead_id = leads.id"
+	"reviews.id AS task_id, reviews.source, leads.last_decision FROM leads LEFT JOIN reviews ON reviews.open_lead_id = leads.id"
 
 // EligibilitySQL is the batch query as the database gets it, for EXPLAIN
 // (the hot path must stay on the primary key and the unique indexes).
@@ -101,17 +131,17 @@ func (s *Store) EligibilityOf(ctx context.Context, leadID int64) (*Eligibility, 
 // building (the engines call it for every message they send).
 func (s *Store) eligibilityOfOne(ctx context.Context, where string, key any) (*Eligibility, error) {
 	var r eligibilityRow
-	var typ sql.NullString
+	var typ, source, last sql.NullString
 	var task sql.NullInt64
 	err := s.SQL.QueryRowContext(ctx, eligibilitySelect+" WHERE "+where+" LIMIT 1", key).
-		Scan(&r.ID, &r.ExternalID, &r.Status, &r.RequiresHumanReview, &typ, &task)
+		Scan(&r.ID, &r.ExternalID, &r.Status, &r.RequiresHumanReview, &typ, &task, &source, &last)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}
 	if err != nil {
 		return nil, fmt.Errorf("eligibility: %w", err)
 	}
-	r.ReviewType, r.TaskID = nullStr(typ), nullInt(task)
+	r.ReviewType, r.TaskID, r.TaskSource, r.LastDecision = nullStr(typ), nullInt(task), nullStr(source), nullStr(last)
 	e := r.judge()
 	return &e, nil
 }
@@ -196,12 +226,12 @@ func scanEligibility(q *gorm.DB) ([]eligibilityRow, error) {
 	var out []eligibilityRow
 	for rs.Next() {
 		var r eligibilityRow
-		var typ sql.NullString
+		var typ, source, last sql.NullString
 		var task sql.NullInt64
-		if err := rs.Scan(&r.ID, &r.ExternalID, &r.Status, &r.RequiresHumanReview, &typ, &task); err != nil {
+		if err := rs.Scan(&r.ID, &r.ExternalID, &r.Status, &r.RequiresHumanReview, &typ, &task, &source, &last); err != nil {
 			return nil, err
 		}
-		r.ReviewType, r.TaskID = nullStr(typ), nullInt(task)
+		r.ReviewType, r.TaskID, r.TaskSource, r.LastDecision = nullStr(typ), nullInt(task), nullStr(source), nullStr(last)
 		out = append(out, r)
 	}
 	return out, rs.Err()

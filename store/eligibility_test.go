@@ -26,7 +26,7 @@ func TestEligibilityAndQueueStats(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for i, want := range []string{store.EligibleOK, store.EligibleReviewOpen, store.EligibleLeadLost, store.EligibleUnknownLead} {
+		for i, want := range []string{store.EligibleOK, store.EligibleReviewOpen, store.EligibleRejected, store.EligibleUnknownLead} {
 			if res[i].Reason != want || res[i].Eligible != (want == store.EligibleOK) {
 				t.Fatalf("[%d] = %+v, want %s", i, res[i], want)
 			}

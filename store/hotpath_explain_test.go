@@ -75,6 +75,9 @@ func TestHotQueriesReadBoundedRows(t *testing.T) {
 	step("queue counts", pending, func() error { _, err := st.CountPendingMatching(ctx, store.QueueFilter{}); return err })
 	step("API stats", pending, func() error { _, err := st.QueueStats(ctx, 12*time.Hour, 24*time.Hour); return err })
 	step("task with history", 1, func() error { _, _, err := st.GetReview(ctx, first[0].ID); return err })
+	// The pane's earlier reviews and the history API: the lead's reviews by
+	// the (lead_id, id) index, a page of them at most.
+	step("lead history", 21, func() error { _, _, err := st.LeadHistory(ctx, first[0].LeadID, 0, 20); return err })
 	runs = append(runs, run{"end", mark(), 0})
 	// The token lookup and the decision's reads are plain SQL, outside
 	// GORM's callbacks: the store hands out their text.

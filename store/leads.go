@@ -112,11 +112,18 @@ func (s *Store) UpsertLead(ctx context.Context, in LeadInput) (*Lead, bool, erro
 		if err != nil {
 			return fmt.Errorf("find lead: %w", err)
 		}
-		oldCampaign := lead.Campaign
+		oldCampaign, oldSubject, oldBody := lead.Campaign, lead.MessageSubject, lead.MessageBody
+		before := lead
 		applyLeadInput(&lead, in)
+		if sameLead(&lead, &before) {
+			return nil // an identical upsert changes nothing
+		}
 		lead.UpdatedAt = Now()
 		if err := tx.Save(&lead).Error; err != nil {
 			return fmt.Errorf("update lead: %w", err)
+		}
+		if err := s.messageChanged(ctx, tx, &lead, oldSubject, oldBody); err != nil {
+			return err
 		}
 		if lead.Campaign != oldCampaign {
 			if err := tx.Model(&Review{}).Where("open_lead_id = ?", lead.ID).Update("campaign", lead.Campaign).Error; err != nil {
@@ -129,6 +136,15 @@ func (s *Store) UpsertLead(ctx context.Context, in LeadInput) (*Lead, bool, erro
 		return nil, false, err
 	}
 	return &lead, created, nil
+}
+
+// sameLead says whether an upsert left every field of the lead as it was.
+func sameLead(a, b *Lead) bool {
+	return a.Name == b.Name && a.Email == b.Email && a.Company == b.Company && a.Industry == b.Industry &&
+		a.Campaign == b.Campaign && a.Score == b.Score && a.Status == b.Status && a.Tags == b.Tags &&
+		a.FailedAttempts == b.FailedAttempts && (a.LastReplySnippet == nil) == (b.LastReplySnippet == nil) &&
+		deref(a.LastReplySnippet) == deref(b.LastReplySnippet) && a.MessageSubject == b.MessageSubject &&
+		(a.MessageBody == nil) == (b.MessageBody == nil) && deref(a.MessageBody) == deref(b.MessageBody)
 }
 
 func applyLeadInput(l *Lead, in LeadInput) {

@@ -46,10 +46,13 @@ const (
 	SourceQuality = "quality_gate"
 	SourceManual  = "manual"
 	SourceAPI     = "api"
+	// SourceChange: the lead's approved message changed after the approval
+	// (see UpsertLead); reviewq opens these itself.
+	SourceChange = "change"
 )
 
 // Sources lists the flag sources.
-var Sources = []string{SourceScore, SourceQuality, SourceManual, SourceAPI}
+var Sources = []string{SourceScore, SourceQuality, SourceManual, SourceAPI, SourceChange}
 
 // Review statuses.
 const (
@@ -73,6 +76,12 @@ const (
 	EventSkipped   = "skipped"
 	EventReopened  = "reopened"
 	EventNote      = "note"
+	// EventChanged: the message of a lead under review changed (the review's
+	// version goes up, so a decision prepared on the old text is refused).
+	EventChanged = "changed"
+	// EventHeldBack: an automatic rule's flag was held back by the
+	// cool-down; written on the decision it would have reopened.
+	EventHeldBack = "held_back"
 )
 
 // Actor types.
@@ -156,6 +165,10 @@ type Lead struct {
 	ReviewReason        *string
 	CreatedAt           time.Time
 	UpdatedAt           time.Time
+
+	// LastDecision is the status of the lead's most recent decision
+	// (approved, rejected, skipped), nil before any and after a reopen.
+	LastDecision *string
 }
 
 // TagList splits the comma-separated tags.
@@ -192,6 +205,9 @@ type Review struct {
 	Version         int
 	CreatedAt       time.Time
 	UpdatedAt       time.Time
+
+	// DecisionFingerprint is MessageFingerprint of the message decided on.
+	DecisionFingerprint *string
 }
 
 // clonePointees gives r its own copies of the optional fields, taken from

@@ -13,7 +13,7 @@ const reviewColumns = "reviews.id, reviews.lead_id, reviews.open_lead_id, review
 	"reviews.campaign, reviews.score_at_flag, reviews.flagged_at, reviews.status, reviews.claimed_by, reviews.claimed_by_name, " +
 	"reviews.claim_expires_at, reviews.decided_by_type, reviews.decided_by_id, reviews.decided_by_name, reviews.decided_at, " +
 	"reviews.reason_code, reviews.notes, reviews.decision_subject, reviews.decision_body, reviews.version, reviews.created_at, " +
-	"reviews.updated_at"
+	"reviews.updated_at, reviews.decision_fingerprint"
 
 // queueItemColumns is what a queue row needs, in the order scanQueueItems
 // reads it. The queue is the hottest page: scanning by hand instead of
@@ -25,6 +25,7 @@ type reviewScan struct {
 	r                                                                             Review
 	open, claimedBy, decidedByID                                                  sql.NullInt64
 	claimedByName, decidedByType, decidedByName, reasonCode, notes, subject, body sql.NullString
+	fingerprint                                                                   sql.NullString
 	claimExpires, decidedAt                                                       sql.NullTime
 }
 
@@ -33,7 +34,7 @@ func (s *reviewScan) dest(more ...any) []any {
 	r := &s.r
 	return append([]any{&r.ID, &r.LeadID, &s.open, &r.ReviewType, &r.Reason, &r.Source, &r.Campaign, &r.ScoreAtFlag,
 		&r.FlaggedAt, &r.Status, &s.claimedBy, &s.claimedByName, &s.claimExpires, &s.decidedByType, &s.decidedByID, &s.decidedByName,
-		&s.decidedAt, &s.reasonCode, &s.notes, &s.subject, &s.body, &r.Version, &r.CreatedAt, &r.UpdatedAt}, more...)
+		&s.decidedAt, &s.reasonCode, &s.notes, &s.subject, &s.body, &r.Version, &r.CreatedAt, &r.UpdatedAt, &s.fingerprint}, more...)
 }
 
 // review is the row read, its optional columns as nil pointers and its
@@ -43,6 +44,7 @@ func (s *reviewScan) review() Review {
 	r.OpenLeadID, r.ClaimedBy, r.DecidedByID = nullInt(s.open), nullInt(s.claimedBy), nullInt(s.decidedByID)
 	r.ClaimedByName, r.DecidedByType, r.DecidedByName = nullStr(s.claimedByName), nullStr(s.decidedByType), nullStr(s.decidedByName)
 	r.ReasonCode, r.Notes, r.DecisionSubject, r.DecisionBody = nullStr(s.reasonCode), nullStr(s.notes), nullStr(s.subject), nullStr(s.body)
+	r.DecisionFingerprint = nullStr(s.fingerprint)
 	r.ClaimExpiresAt, r.DecidedAt = nullTime(s.claimExpires), nullTime(s.decidedAt)
 	r.FlaggedAt, r.CreatedAt, r.UpdatedAt = r.FlaggedAt.UTC(), r.CreatedAt.UTC(), r.UpdatedAt.UTC()
 	return r

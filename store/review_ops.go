@@ -174,7 +174,7 @@ func (s *Store) Reopen(ctx context.Context, reviewID int64, actor Actor, ip stri
 		res := tx.Model(&Review{}).Where("id = ? AND version = ?", r.ID, r.Version).Updates(map[string]any{
 			"status": StatusPending, "open_lead_id": r.LeadID, "decided_by_type": nil, "decided_by_id": nil,
 			"decided_by_name": nil, "decided_at": nil, "reason_code": nil, "notes": nil, "decision_subject": nil,
-			"decision_body": nil, "version": r.Version + 1, "updated_at": now,
+			"decision_body": nil, "decision_fingerprint": nil, "version": r.Version + 1, "updated_at": now,
 		})
 		if res.Error != nil {
 			if errors.Is(res.Error, gorm.ErrDuplicatedKey) {
@@ -206,6 +206,10 @@ func (s *Store) Reopen(ctx context.Context, reviewID int64, actor Actor, ip stri
 		}
 		if err := setLeadFlag(tx, lead.ID, r); err != nil {
 			return err
+		}
+		// The overturned decision no longer stands (eligibility reads it).
+		if err := tx.Model(&Lead{}).Where("id = ?", lead.ID).Update("last_decision", nil).Error; err != nil {
+			return fmt.Errorf("update lead: %w", err)
 		}
 		pending := StatusPending
 		if err := audit(tx, actor, ip, "review.reopen", "review:"+strconv.FormatInt(r.ID, 10), &oldStatus, &pending); err != nil {

@@ -114,9 +114,8 @@ func (s *Store) Flag(ctx context.Context, leadID int64, in FlagInput, actor Acto
 }
 
 func (s *Store) flagOnce(ctx context.Context, leadID int64, in FlagInput, actor Actor) (*FlagResult, error) {
-	res := &FlagResult{}
+	var res *FlagResult
 	err := s.tx(ctx, func(tx *gorm.DB) error {
-		*res = FlagResult{} // a retried transaction starts afresh
 		var lead Lead
 		err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("id = ?", leadID).Take(&lead).Error
 		if errors.Is(err, gorm.ErrRecordNotFound) {
@@ -125,62 +124,70 @@ func (s *Store) flagOnce(ctx context.Context, leadID int64, in FlagInput, actor 
 		if err != nil {
 			return fmt.Errorf("find lead: %w", err)
 		}
-		if in.Score != nil && *in.Score != lead.Score {
-			if err := tx.Model(&Lead{}).Where("id = ?", lead.ID).Update("score", *in.Score).Error; err != nil {
-				return fmt.Errorf("record score: %w", err)
-			}
-			lead.Score = *in.Score
-		}
-		now := Now()
-		var r Review
-		err = tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("open_lead_id = ?", leadID).Take(&r).Error
-		switch {
-		case errors.Is(err, gorm.ErrRecordNotFound):
-			r = Review{LeadID: leadID, OpenLeadID: &lead.ID, ReviewType: in.ReviewType, Reason: in.Reason, Source: in.Source,
-				Campaign: lead.Campaign, ScoreAtFlag: lead.Score, FlaggedAt: now, Status: StatusPending, Version: 1,
-				CreatedAt: now, UpdatedAt: now}
-			if err := tx.Create(&r).Error; err != nil {
-				if errors.Is(err, gorm.ErrDuplicatedKey) {
-					return gorm.ErrDuplicatedKey
-				}
-				return fmt.Errorf("create review: %w", err)
-			}
-			res.Created = true
-			if err := s.recordFlagStats(tx, &r); err != nil {
-				return err
-			}
-		case err != nil:
-			return fmt.Errorf("find open review: %w", err)
-		default:
-			r.Reason = mergeReason(r.Reason, in.ReviewType, in.Reason, r.ReviewType)
-			r.Version++
-			r.UpdatedAt = now
-			if err := tx.Model(&Review{}).Where("id = ?", r.ID).
-				Updates(map[string]any{"reason": r.Reason, "version": r.Version, "updated_at": now}).Error; err != nil {
-				return fmt.Errorf("update review: %w", err)
-			}
-		}
-		detail := map[string]any{"review_type": in.ReviewType, "reason": in.Reason, "source": in.Source, "score": lead.Score}
-		for k, v := range in.Detail {
-			if _, taken := detail[k]; !taken {
-				detail[k] = v
-			}
-		}
-		if !res.Created {
-			detail["added_to_open_review"] = true
-		}
-		if err := tx.Create(newEvent(&r, EventFlagged, actor, detail)).Error; err != nil {
-			return fmt.Errorf("write history: %w", err)
-		}
-		if err := setLeadFlag(tx, lead.ID, &r); err != nil {
-			return err
-		}
-		res.Review = &r
-		return nil
+		res, err = s.flagLocked(tx, &lead, in, actor)
+		return err
 	})
 	if err != nil {
 		return nil, err
 	}
+	return res, nil
+}
+
+// flagLocked is Flag inside a transaction that holds the lead's lock.
+func (s *Store) flagLocked(tx *gorm.DB, lead *Lead, in FlagInput, actor Actor) (*FlagResult, error) {
+	leadID := lead.ID
+	res := &FlagResult{}
+	if in.Score != nil && *in.Score != lead.Score {
+		if err := tx.Model(&Lead{}).Where("id = ?", lead.ID).Update("score", *in.Score).Error; err != nil {
+			return nil, fmt.Errorf("record score: %w", err)
+		}
+		lead.Score = *in.Score
+	}
+	now := Now()
+	var r Review
+	err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("open_lead_id = ?", leadID).Take(&r).Error
+	switch {
+	case errors.Is(err, gorm.ErrRecordNotFound):
+		r = Review{LeadID: leadID, OpenLeadID: &lead.ID, ReviewType: in.ReviewType, Reason: in.Reason, Source: in.Source,
+			Campaign: lead.Campaign, ScoreAtFlag: lead.Score, FlaggedAt: now, Status: StatusPending, Version: 1,
+			CreatedAt: now, UpdatedAt: now}
+		if err := tx.Create(&r).Error; err != nil {
+			if errors.Is(err, gorm.ErrDuplicatedKey) {
+				return nil, gorm.ErrDuplicatedKey
+			}
+			return nil, fmt.Errorf("create review: %w", err)
+		}
+		res.Created = true
+		if err := s.recordFlagStats(tx, &r); err != nil {
+			return nil, err
+		}
+	case err != nil:
+		return nil, fmt.Errorf("find open review: %w", err)
+	default:
+		r.Reason = mergeReason(r.Reason, in.ReviewType, in.Reason, r.ReviewType)
+		r.Version++
+		r.UpdatedAt = now
+		if err := tx.Model(&Review{}).Where("id = ?", r.ID).
+			Updates(map[string]any{"reason": r.Reason, "version": r.Version, "updated_at": now}).Error; err != nil {
+			return nil, fmt.Errorf("update review: %w", err)
+		}
+	}
+	detail := map[string]any{"review_type": in.ReviewType, "reason": in.Reason, "source": in.Source, "score": lead.Score}
+	for k, v := range in.Detail {
+		if _, taken := detail[k]; !taken {
+			detail[k] = v
+		}
+	}
+	if !res.Created {
+		detail["added_to_open_review"] = true
+	}
+	if err := tx.Create(newEvent(&r, EventFlagged, actor, detail)).Error; err != nil {
+		return nil, fmt.Errorf("write history: %w", err)
+	}
+	if err := setLeadFlag(tx, lead.ID, &r); err != nil {
+		return nil, err
+	}
+	res.Review = &r
 	return res, nil
 }
 

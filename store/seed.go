@@ -223,6 +223,7 @@ func seedReviews(db *gorm.DB, opt SeedOptions, start, end int, types, reasonOf [
 	sb.WriteString("INSERT INTO reviews (lead_id, open_lead_id, review_type, reason, source, campaign, score_at_flag, flagged_at, status, decided_by_type, decided_by_name, decided_at, reason_code, version, created_at, updated_at) VALUES ")
 	args := make([]any, 0, len(ext)*16)
 	var lost []int64
+	decidedBy := map[string][]int64{} // leads by the status of their decision
 	for k, e := range ext {
 		idx := start + k
 		l := leads[byExt[e]]
@@ -251,6 +252,7 @@ func seedReviews(db *gorm.DB, opt SeedOptions, start, end int, types, reasonOf [
 				lost = append(lost, l.ID)
 			}
 			decType, decName, decAt, version = ActorOperator, "Seed Operator", decided, 2
+			decidedBy[status] = append(decidedBy[status], l.ID)
 		}
 		args = append(args, l.ID, open, typ, reason, sourceFor(typ, r), l.Campaign, l.Score, flagged, status,
 			decType, decName, decAt, code, version, flagged, flagged)
@@ -264,6 +266,11 @@ func seedReviews(db *gorm.DB, opt SeedOptions, start, end int, types, reasonOf [
 	if len(lost) > 0 {
 		if err := db.Exec("UPDATE leads SET status = 'lost' WHERE id IN ?", lost).Error; err != nil {
 			return fmt.Errorf("seed: mark lost: %w", err)
+		}
+	}
+	for status, ids := range decidedBy {
+		if err := db.Exec("UPDATE leads SET last_decision = ? WHERE id IN ?", status, ids).Error; err != nil {
+			return fmt.Errorf("seed: last decision: %w", err)
 		}
 	}
 	// History: one flagged event per review, and the decision for decided ones.

@@ -70,6 +70,7 @@ const (
 	KeyScoreEnabled     = "autoflag.score.enabled"
 	KeyScoreThreshold   = "autoflag.score.threshold"
 	KeyQualityEnabled   = "autoflag.quality.enabled"
+	KeyCooldownHours    = "autoflag.cooldown_hours"
 	KeySLAWarningHours  = "sla.warning_hours"
 	KeySLACriticalHours = "sla.critical_hours"
 	KeyReasonsReject    = "reasons.reject"
@@ -83,6 +84,7 @@ var SettingDefs = []SettingDef{
 	{KeyScoreEnabled, "true", "a score above the threshold flags PROPOSAL", boolSetting},
 	{KeyScoreThreshold, "90", "flag when score > this", intSetting(0, 100)},
 	{KeyQualityEnabled, "true", "a high-severity quality-gate issue flags MESSAGE", boolSetting},
+	{KeyCooldownHours, "72", "hours after a decision in which an automatic rule does not reopen the lead unless what it is about changed (0: off)", intSetting(0, 24*365)},
 	{KeySLAWarningHours, "12", "age in hours that shows the warning badge", intSetting(1, 24*30)},
 	{KeySLACriticalHours, "24", "age in hours that shows the critical badge", intSetting(1, 24*30)},
 	{KeyReasonsReject, "not_a_fit,bad_data,do_not_contact,duplicate,other", "reject reason codes", codeListSetting},

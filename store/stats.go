@@ -344,6 +344,8 @@ type RangeStats struct {
 	// (outcomes that take reason codes).
 	Reasons  map[string][]NamedCount
 	Reopened int64
+	// HeldBack counts automatic flags held back by the cool-down.
+	HeldBack int64
 }
 
 // SLACompliance is the share of decisions made within the critical age.
@@ -626,6 +628,10 @@ func (s *Store) rangeStats(ctx context.Context, r StatsRange) (*RangeStats, erro
 	if err := db.Table("review_events").Where("kind = ? AND created_at >= ? AND created_at < ?", EventReopened, r.From, r.End()).
 		Count(&out.Reopened).Error; err != nil {
 		return nil, fmt.Errorf("stats reopened: %w", err)
+	}
+	if err := db.Table("review_events").Where("kind = ? AND created_at >= ? AND created_at < ?", EventHeldBack, r.From, r.End()).
+		Count(&out.HeldBack).Error; err != nil {
+		return nil, fmt.Errorf("stats held back: %w", err)
 	}
 	return out, nil
 }

@@ -167,6 +167,13 @@ type ReviewPane struct {
 	Types          []string
 	CanReopen      bool
 	History        []HistoryEntry
+	// Changes is what changed after the approval, for a review the change
+	// opened (source change).
+	Changes []FieldDiff
+	// Earlier are the lead's other reviews, newest first (at most
+	// EarlierLimit); EarlierMore links to the rest (the history API).
+	Earlier     []EarlierReview
+	EarlierMore string
 	// Error is shown at the top of the pane (a refused action).
 	Error string
 	// Notice is shown at the top of the pane (e.g. what was just decided).
@@ -210,6 +217,33 @@ type HistoryEntry struct {
 	AtISO  string
 	Detail []KeyValue
 	Note   string
+	// Changes of a "changed" event (the message, old → new).
+	Changes []FieldDiff
+}
+
+// FieldDiff is one changed field: old → new.
+type FieldDiff struct {
+	Field string
+	Old   string
+	New   string
+}
+
+// EarlierReview is another review of the same lead, as the pane lists it:
+// "Rejected 6 days ago by Ana: do_not_contact".
+type EarlierReview struct {
+	ID         int64
+	Link       string
+	Type       string
+	Reason     string
+	Source     string
+	Status     string
+	Summary    string
+	DecidedBy  string
+	DecidedAt  string
+	DecidedISO string
+	ReasonCode string
+	Notes      string
+	FlaggedAt  string
 }
 
 // KeyValue is one line of an event's detail.

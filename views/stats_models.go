@@ -76,6 +76,8 @@ type StatsOver struct {
 	// Reasons are the top reason codes of each outcome that takes them.
 	Reasons  []ReasonTable
 	Reopened int64
+	// HeldBack counts automatic flags the cool-down held back.
+	HeldBack int64
 }
 
 // ReasonTable is the top reason codes of one outcome.

@@ -24,7 +24,7 @@ func TestAdminSettings(t *testing.T) {
 			if page.Status != 200 {
 				t.Fatalf("settings page: %d", page.Status)
 			}
-			for _, k := range []string{"queue.enabled", "autoflag.score.threshold", "autoflag.quality.enabled", "sla.warning_hours", "reasons.reject"} {
+			for _, k := range []string{"queue.enabled", "autoflag.score.threshold", "autoflag.quality.enabled", "autoflag.cooldown_hours", "sla.warning_hours", "reasons.reject"} {
 				if !strings.Contains(page.Body, "<code>"+k+"</code>") {
 					t.Fatalf("page lacks %s", k)
 				}

@@ -2,7 +2,9 @@ package web
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
+	"strconv"
 
 	"github.com/labstack/echo/v4"
 
@@ -93,13 +95,23 @@ type flagAnswer struct {
 	Created bool      `json:"created"`
 	Reason  string    `json:"reason"`
 	Task    *taskJSON `json:"task"`
+	// HeldBack: the rule fired but the cool-down held the flag back;
+	// HeldBackReason says why ("cooldown") and DecidedTask is the decision
+	// that holds it.
+	HeldBack       bool      `json:"held_back"`
+	HeldBackReason string    `json:"held_back_reason,omitempty"`
+	DecidedTask    *taskJSON `json:"decided_task,omitempty"`
 }
 
 func answerFlag(c echo.Context, af *store.AutoFlag) error {
-	a := flagAnswer{Flagged: af.Flagged, Created: af.Created, Reason: af.Why}
+	a := flagAnswer{Flagged: af.Flagged, Created: af.Created, Reason: af.Why, HeldBack: af.HeldBack, HeldBackReason: af.HoldReason}
 	if af.Review != nil {
 		t := toTaskJSON(af.Review)
 		a.Task = &t
+	}
+	if af.DecidedReview != nil {
+		t := toTaskJSON(af.DecidedReview)
+		a.DecidedTask = &t
 	}
 	status := http.StatusOK
 	if af.Created {
@@ -177,4 +189,48 @@ func (s *Server) apiQuality(c echo.Context) error {
 		return leadNotFound(err)
 	}
 	return answerFlag(c, af)
+}
+
+// apiLeadHistory is every review of the lead, newest first, a page at a
+// time (limit, cursor → next_cursor).
+func (s *Server) apiLeadHistory(c echo.Context) error {
+	id, err := s.leadID(c)
+	if err != nil {
+		return err
+	}
+	limit := 20
+	if raw := c.QueryParam("limit"); raw != "" {
+		if limit, err = strconv.Atoi(raw); err != nil || limit < 1 || limit > store.MaxHistoryPage {
+			return badRequest(fmt.Sprintf("limit: must be a whole number from 1 to %d", store.MaxHistoryPage))
+		}
+	}
+	before, err := store.ParseHistoryCursor(c.QueryParam("cursor"))
+	if err != nil {
+		return badRequest("cursor: not a cursor this server made; start again without it")
+	}
+	ctx := c.Request().Context()
+	if _, err := s.store.GetLead(ctx, id); err != nil {
+		return leadNotFound(err)
+	}
+	page, next, err := s.store.LeadHistory(ctx, id, before, limit)
+	if err != nil {
+		return err
+	}
+	out := make([]historyReviewJSON, 0, len(page))
+	for _, r := range page {
+		out = append(out, historyReviewJSON{taskJSON: toTaskJSON(&r.Review), Changes: r.Changes})
+	}
+	var cursor *string
+	if next != 0 {
+		c := store.EncodeHistoryCursor(next)
+		cursor = &c
+	}
+	return c.JSON(http.StatusOK, map[string]any{"lead_id": id, "reviews": out, "next_cursor": cursor})
+}
+
+// historyReviewJSON is one review of a lead's history; changes (old → new
+// per field) when it was opened by a change after approval.
+type historyReviewJSON struct {
+	taskJSON
+	Changes map[string]store.FieldChange `json:"changes,omitempty"`
 }

@@ -38,6 +38,7 @@ func (s *Server) apiStats(c echo.Context) error {
 			"warning_hours": set.Int(store.KeySLAWarningHours), "critical_hours": set.Int(store.KeySLACriticalHours),
 			"at_risk": st.AtRisk, "breached": st.Breached,
 		},
+		"held_back_24h": st.HeldBack24h,
 	})
 }
 

@@ -194,7 +194,7 @@ func TestAPIWholeFlow(t *testing.T) {
 				t.Fatalf("lead seed columns: %+v", got)
 			}
 			a.expect(http.MethodGet, fmt.Sprintf("/api/v1/leads/%d/eligibility", l1.ID), nil, 200, &el)
-			if el.Eligible || el.Reason != "review_pending" || el.TaskID == nil || *el.TaskID != f1.Task.ID {
+			if el.Eligible || el.Reason != "pending_review" || el.TaskID == nil || *el.TaskID != f1.Task.ID {
 				t.Fatalf("flagged lead eligible: %+v", el)
 			}
 
@@ -298,7 +298,7 @@ func TestAPIWholeFlow(t *testing.T) {
 				t.Fatalf("skip: %+v", dec)
 			}
 			a.expect(http.MethodGet, fmt.Sprintf("/api/v1/leads/%d/eligibility", l2.ID), nil, 200, &el)
-			if el.Eligible || el.Reason != "lead_lost" {
+			if el.Eligible || el.Reason != "rejected" {
 				t.Fatalf("rejected lead: %+v", el)
 			}
 
@@ -311,7 +311,7 @@ func TestAPIWholeFlow(t *testing.T) {
 				NotEligible int       `json:"not_eligible"`
 			}
 			a.expect(http.MethodPost, "/api/v1/outreach/eligibility", map[string]any{"lead_ids": []int64{l4.ID, l1.ID, 999999, l2.ID}}, 200, &batch)
-			want := []string{"review_pending", "ok", "unknown_lead", "lead_lost"}
+			want := []string{"pending_review", "ok", "unknown_lead", "rejected"}
 			if len(batch.Results) != 4 || batch.Eligible != 1 || batch.NotEligible != 3 {
 				t.Fatalf("batch: %+v", batch)
 			}
@@ -517,6 +517,7 @@ func TestAPIScopes(t *testing.T) {
 		{"GET", tp, nil, []string{store.ScopeQueueRead}},
 		{"POST", "/api/v1/leads", `{"external_id":"SC-2"}`, []string{store.ScopeLeadsWrite}},
 		{"GET", lead, nil, []string{store.ScopeLeadsWrite, store.ScopeQueueRead, store.ScopeOutreachRead}},
+		{"GET", lead + "/history", nil, []string{store.ScopeQueueRead}},
 		{"POST", lead + "/flag", `{"review_type":"MESSAGE","reason":"scope test"}`, []string{store.ScopeLeadsWrite}},
 		{"POST", lead + "/score", `{"score":5}`, []string{store.ScopeLeadsWrite}},
 		{"POST", lead + "/quality", `{"issues":[]}`, []string{store.ScopeLeadsWrite}},

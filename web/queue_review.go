@@ -19,6 +19,7 @@ var eventLabels = map[string]string{
 	store.EventFlagged: "Flagged", store.EventReflagged: "Re-flagged", store.EventClaimed: "Claimed",
 	store.EventReleased: "Released", store.EventReopened: "Reopened", store.EventNote: "Note",
 	store.EventCleared: "Cleared by a rollback", store.EventRestored: "Restored after a rollback",
+	store.EventChanged: "Message changed", store.EventHeldBack: "Automatic flag held back (cool-down)",
 }
 
 // detailShown lists, per event kind, the snapshot fields worth a line in
@@ -28,6 +29,7 @@ var detailShown = map[string][]string{
 	store.EventReflagged: {"from_type", "review_type", "from_reason", "reason"},
 	store.EventClaimed:   {"took_over_expired_claim_of"},
 	store.EventReopened:  {"from_status", "decided_by", "reason_code"},
+	store.EventHeldBack:  {"rule", "score", "issues", "why"},
 }
 
 // A decision's event is labelled like its outcome and shows what the
@@ -132,6 +134,9 @@ func historyVM(events []store.ReviewEvent) ([]views.HistoryEntry, []views.Qualit
 		if e.Kind == store.EventFlagged {
 			issues = append(issues, qualityIssues(detail)...)
 		}
+		if e.Kind == store.EventChanged || e.Kind == store.EventFlagged {
+			h.Changes = fieldDiffs(store.ChangesOf(e.Detail))
+		}
 		out = append(out, h)
 	}
 	return out, issues
@@ -182,7 +187,102 @@ func (s *Server) paneVM(c echo.Context, id int64) (views.ReviewPane, error) {
 		}
 	}
 	p.History, p.Issues = historyVM(events)
+	for _, h := range p.History {
+		if h.Kind == store.EventFlagged && len(h.Changes) > 0 && r.Source == store.SourceChange {
+			p.Changes = h.Changes
+			break
+		}
+	}
+	if err := s.earlierReviews(c, &p, &r, now); err != nil {
+		return views.ReviewPane{}, err
+	}
 	return p, nil
+}
+
+// earlierLimit bounds the earlier reviews the pane lists; the rest are a
+// link to the lead's history in the API.
+const earlierLimit = 20
+
+// earlierReviews fills the pane's list of the lead's other reviews.
+func (s *Server) earlierReviews(c echo.Context, p *views.ReviewPane, current *store.Review, now time.Time) error {
+	page, next, err := s.store.LeadHistory(c.Request().Context(), current.LeadID, 0, earlierLimit+1)
+	if err != nil {
+		return err
+	}
+	for _, r := range page {
+		if r.ID == current.ID {
+			continue
+		}
+		if len(p.Earlier) == earlierLimit {
+			next = p.Earlier[len(p.Earlier)-1].ID
+			break
+		}
+		p.Earlier = append(p.Earlier, earlierVM(&r.Review, now))
+	}
+	if next != 0 {
+		p.EarlierMore = "/api/v1/leads/" + strconv.FormatInt(current.LeadID, 10) + "/history?cursor=" + store.EncodeHistoryCursor(next)
+	}
+	return nil
+}
+
+// earlierVM says at a glance what became of an earlier review.
+func earlierVM(r *store.Review, now time.Time) views.EarlierReview {
+	e := views.EarlierReview{ID: r.ID, Link: reviewLink(r.ID), Type: r.ReviewType, Reason: r.Reason, Source: r.Source, Status: r.Status,
+		ReasonCode: derefStr(r.ReasonCode), Notes: derefStr(r.Notes), FlaggedAt: store.DisplayTime(r.FlaggedAt)}
+	switch {
+	case r.Status == store.StatusPending:
+		e.Summary = "Pending, flagged " + agoText(now.Sub(r.FlaggedAt))
+	case r.Status == store.StatusCleared:
+		e.Summary = "Cleared by a rollback"
+	case r.DecidedAt != nil:
+		e.DecidedBy = derefStr(r.DecidedByName)
+		e.DecidedAt = store.DisplayTime(*r.DecidedAt)
+		e.DecidedISO = r.DecidedAt.UTC().Format(time.RFC3339)
+		done := r.Status
+		if o, ok := store.OutcomeOfStatus(r.Status); ok {
+			done = o.Done
+		}
+		e.Summary = done + " " + agoText(now.Sub(*r.DecidedAt)) + " by " + e.DecidedBy
+		if e.ReasonCode != "" {
+			e.Summary += ": " + e.ReasonCode
+		}
+	default:
+		e.Summary = r.Status
+	}
+	return e
+}
+
+func reviewLink(id int64) string { return "/dashboard/review-queue/" + strconv.FormatInt(id, 10) }
+
+// agoText is "just now", "5 minutes ago", "3 hours ago", "6 days ago".
+func agoText(d time.Duration) string {
+	plural := func(n int, unit string) string {
+		if n == 1 {
+			return "1 " + unit + " ago"
+		}
+		return strconv.Itoa(n) + " " + unit + "s ago"
+	}
+	switch {
+	case d < time.Minute:
+		return "just now"
+	case d < time.Hour:
+		return plural(int(d/time.Minute), "minute")
+	case d < 48*time.Hour:
+		return plural(int(d/time.Hour), "hour")
+	default:
+		return plural(int(d/(24*time.Hour)), "day")
+	}
+}
+
+// fieldDiffs orders a change's fields for display.
+func fieldDiffs(changes map[string]store.FieldChange) []views.FieldDiff {
+	var out []views.FieldDiff
+	for _, f := range []string{"message_subject", "message_body"} {
+		if ch, ok := changes[f]; ok {
+			out = append(out, views.FieldDiff{Field: strings.ReplaceAll(strings.TrimPrefix(f, "message_"), "_", " "), Old: ch.Old, New: ch.New})
+		}
+	}
+	return out
 }
 
 // decisionText says who decided and how: "Approved by Ann at 14:02 UTC".

@@ -103,6 +103,7 @@ func (s *Server) routes() {
 	}
 	api.POST("/leads", s.apiUpsertLead, requireScope(store.ScopeLeadsWrite))
 	api.GET("/leads/:id", s.apiLead, requireAnyScope(store.ScopeLeadsWrite, store.ScopeQueueRead, store.ScopeOutreachRead))
+	api.GET("/leads/:id/history", s.apiLeadHistory, read)
 	api.POST("/leads/:id/flag", s.apiFlag, requireScope(store.ScopeLeadsWrite))
 	api.POST("/leads/:id/score", s.apiScore, requireScope(store.ScopeLeadsWrite))
 	api.POST("/leads/:id/quality", s.apiQuality, requireScope(store.ScopeLeadsWrite))

@@ -132,6 +132,7 @@ var guardTable = map[string]guardRow{
 	"GET /api/v1/review-queue/tasks/:id":    {want: api(http.StatusNotFound, store.ScopeQueueRead)},
 	"POST /api/v1/leads":                    {want: api(http.StatusBadRequest, store.ScopeLeadsWrite)},
 	"GET /api/v1/leads/:id":                 {want: api(http.StatusNotFound, store.ScopeLeadsWrite, store.ScopeQueueRead, store.ScopeOutreachRead)},
+	"GET /api/v1/leads/:id/history":         {want: api(http.StatusNotFound, store.ScopeQueueRead)},
 	"POST /api/v1/leads/:id/flag":           {want: api(http.StatusBadRequest, store.ScopeLeadsWrite)},
 	"POST /api/v1/leads/:id/score":          {want: api(http.StatusBadRequest, store.ScopeLeadsWrite)},
 	"POST /api/v1/leads/:id/quality":        {want: api(http.StatusBadRequest, store.ScopeLeadsWrite)},

@@ -220,7 +220,7 @@ func statsOverView(rs *store.RangeStats) views.StatsOver {
 		ByType: outcomeRows(rs.ByType), BySource: outcomeRows(rs.BySource),
 		Wait: durationView(rs.Wait), Handle: durationView(rs.Handle),
 		SLACompliance: rateOrDash(rs.SLACompliance(), n), WithinSLA: rs.WithinSLA, CriticalHours: rs.CriticalHours,
-		Reopened: rs.Reopened,
+		Reopened: rs.Reopened, HeldBack: rs.HeldBack,
 	}
 	var decided, rates, perDay []string
 	for _, o := range store.DecisionOutcomes {

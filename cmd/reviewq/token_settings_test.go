@@ -75,6 +75,13 @@ func TestSettingsCommands(t *testing.T) {
 			if code, _, errOut := opsRun(t, u, "settings", "get", "autoflag.nope"); code == 0 || !strings.Contains(errOut, "unknown setting") {
 				t.Fatalf("unknown key: %d %q", code, errOut)
 			}
+			// The cool-down: hours, 0 turns it off, no negative values.
+			if code, out, _ := opsRun(t, u, "settings", "get", "autoflag.cooldown_hours"); code != 0 || out != "72\n" {
+				t.Fatalf("cool-down default: %d %q", code, out)
+			}
+			if code, _, errOut := opsRun(t, u, "settings", "set", "autoflag.cooldown_hours", "-1"); code == 0 || !strings.Contains(errOut, "whole number") {
+				t.Fatalf("negative cool-down: %d %q", code, errOut)
+			}
 			for _, args := range [][]string{{"settings"}, {"settings", "set", "queue.enabled"}, {"settings", "put", "a", "b"}, {"settings", "get", "a", "b"}} {
 				if code, _, errOut := opsRun(t, u, args...); code == 0 || errOut == "" {
 					t.Fatalf("%v: exit %d", args, code)
