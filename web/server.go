@@ -39,7 +39,7 @@ type Config struct {
 	// OIDC configures single sign-on (web/oidc.go); zero turns it off.
 	OIDC    OIDCConfig
 	Version string
-	Logger    *slog.Logger
+	Logger  *slog.Logger
 }
 
 // Server holds the router and what handlers share.
