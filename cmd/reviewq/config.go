@@ -207,7 +207,7 @@ func isLoopbackHost(host string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-// checkSSO validates REVIEWQ_BASE_URL and the REVIEWQ_OIDC_* variables: all
+// checkSSO validates REVIEWQ_BASE_URL and the single sign-on variables: all
 // three of issuer, client id and secret, or none; https except on loopback.
 func (c Config) checkSSO() error {
 	if c.BaseURL != "" {
