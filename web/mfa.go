@@ -32,7 +32,7 @@ import (
 
 const (
 	ctxMFAPending = "mfa_pending_operator"
-	ctxMFAToken   = "mfa_pending_token"
+	ctxMFASession = "mfa_pending_session"
 	totpPeriod    = 30
 	totpIssuer    = "reviewq"
 )
@@ -58,7 +58,7 @@ func (s *Server) pendingSession(c echo.Context, next echo.HandlerFunc, info *sto
 		return errMFAEnrolFirst
 	default: // store.SessionNeedsCode: anonymous to everything but the code page
 		c.Set(ctxMFAPending, &op)
-		c.Set(ctxMFAToken, token)
+		c.Set(ctxMFASession, token)
 		return next(c)
 	}
 }
@@ -117,7 +117,7 @@ func (s *Server) setSessionCookie(c echo.Context, token string) error {
 
 func pendingOperator(c echo.Context) (*store.Operator, string) {
 	op, _ := c.Get(ctxMFAPending).(*store.Operator)
-	token, _ := c.Get(ctxMFAToken).(string)
+	token, _ := c.Get(ctxMFASession).(string)
 	return op, token
 }
 

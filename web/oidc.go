@@ -138,7 +138,9 @@ func loginURLWith(path, next string) string {
 }
 
 func (s *Server) oidcCookieOptions(maxAge int) *http.Cookie {
-	return &http.Cookie{Name: oidcCookie, Path: "/login/oidc", MaxAge: maxAge, HttpOnly: true,
+	// Lax, not Strict: the provider's redirect back is a cross-site
+	// top-level navigation that must carry it. Secure as the session cookie.
+	return &http.Cookie{Name: oidcCookie, Path: "/login/oidc", MaxAge: maxAge, HttpOnly: true, // #nosec G124 -- Secure follows REVIEWQ_COOKIE_SECURE (off only on loopback), as the session cookie
 		Secure: s.cfg.SecureCookies, SameSite: http.SameSiteLaxMode}
 }
 
@@ -161,7 +163,7 @@ func (s *Server) oidcStart(c echo.Context) error {
 	if err != nil {
 		return fmt.Errorf("sso state cookie: %w", err)
 	}
-	ck := s.oidcCookieOptions(int(oidcCookieMaxAge / time.Second))
+	ck := s.oidcCookieOptions(int(oidcCookieMaxAge / time.Second)) // #nosec G124 -- see oidcCookieOptions
 	ck.Value = enc
 	c.SetCookie(ck)
 	u := s.oidc.oauth(c, p).AuthCodeURL(st.State, oidc.Nonce(st.Nonce), oauth2.S256ChallengeOption(st.Verifier))
