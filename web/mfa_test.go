@@ -292,6 +292,10 @@ func TestTOTPTurnOffWithCode(t *testing.T) {
 	env := webtest.Start(t, store.SQLite)
 	c, op := env.LoggedIn(t, store.RoleOperator)
 	secret, at, _ := enrolTOTP(t, c)
+	// A second set-up while one is on is refused (the key would change).
+	if r := c.PostForm("/account/mfa/setup", nil); r.Status != http.StatusConflict {
+		t.Fatalf("set-up while on: %d", r.Status)
+	}
 	if r := c.PostForm("/account/mfa/disable", webtest.Form("code", wrongCode(totpCode(t, secret, at)))); r.Status != http.StatusBadRequest {
 		t.Fatalf("turn off with a wrong code: %d", r.Status)
 	}
