@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/mail"
 	"net/url"
 	"strings"
 	"sync"
@@ -256,7 +257,16 @@ func (s *Server) oidcCallback(c echo.Context) error {
 // sign-up is on (auth.oidc_signup_role).
 func (s *Server) ssoOperator(c echo.Context, cl ssoClaims) (*store.Operator, error) {
 	ctx := c.Request().Context()
+	// Only a plain address, and only the account of exactly that address
+	// (case aside): a lenient database collation must not let a look-alike
+	// address at the provider reach someone else's account.
+	if a, err := mail.ParseAddress(cl.Email); err != nil || a.Address != cl.Email || len(cl.Email) > 254 {
+		return nil, store.ErrNotFound
+	}
 	op, err := s.store.GetOperatorByEmail(ctx, cl.Email)
+	if err == nil && !strings.EqualFold(op.Email, strings.TrimSpace(cl.Email)) {
+		return nil, store.ErrNotFound
+	}
 	if !errors.Is(err, store.ErrNotFound) {
 		return op, err
 	}

@@ -294,6 +294,16 @@ func TestOIDCSignIn(t *testing.T) {
 				t.Fatalf("operators after an unknown sign-in: %d", n)
 			}
 
+			// A look-alike address (zero-width space, control character)
+			// that a lenient collation would equate with ann's: refused.
+			for _, lookalike := range []string{"ann\u200b@example.com", "ann\x01@example.com"} {
+				idp.signInAs(lookalike, true)
+				lc := env.NewClient(t)
+				if r := lc.Get(ssoRedirects(t, lc, "")); r.Status != http.StatusForbidden || signedIn(t, lc) {
+					t.Fatalf("look-alike %q: %d", lookalike, r.Status)
+				}
+			}
+
 			// Deactivated operator.
 			if _, err := env.Store.SetActive(t.Context(), store.SystemActor, "", ann.ID, false); err != nil {
 				t.Fatal(err)
