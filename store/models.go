@@ -142,6 +142,9 @@ type Session struct {
 	ExpiresAt  time.Time
 	IP         string
 	UserAgent  string
+	// MFAState is "" for a signed-in session, else what it still needs
+	// (SessionNeedsCode, SessionNeedsEnrol; store/mfa.go).
+	MFAState string `gorm:"column:mfa_state"`
 }
 
 // Lead is a CAM lead.

@@ -32,6 +32,22 @@ func RandomToken(n int) string {
 // CreateSession starts a login for op and returns the secret token for the
 // cookie; only its hash is stored.
 func (s *Store) CreateSession(ctx context.Context, op *Operator, ip, userAgent string) (string, error) {
+	return s.insertSession(ctx, op, ip, userAgent, "", s.opts.SessionLifetime)
+}
+
+// insertSession is createSession on its own, retried (store.exec) only when
+// the insert surely did not run: a lost one may have happened.
+func (s *Store) insertSession(ctx context.Context, op *Operator, ip, userAgent, mfaState string, lifetime time.Duration) (string, error) {
+	var token string
+	err := s.exec(ctx, false, func(db *gorm.DB) error {
+		var err error
+		token, err = s.createSession(db, op, ip, userAgent, mfaState, lifetime)
+		return err
+	})
+	return token, err
+}
+
+func (s *Store) createSession(db *gorm.DB, op *Operator, ip, userAgent, mfaState string, lifetime time.Duration) (string, error) {
 	token := RandomToken(32)
 	now := Now()
 	if len(userAgent) > 255 {
@@ -41,8 +57,8 @@ func (s *Store) CreateSession(ctx context.Context, op *Operator, ip, userAgent s
 		ip = ip[:64]
 	}
 	sess := Session{ID: HashToken(token), OperatorID: op.ID, CreatedAt: now, LastSeenAt: now,
-		ExpiresAt: now.Add(s.opts.SessionLifetime), IP: ip, UserAgent: userAgent}
-	if err := s.exec(ctx, false, func(db *gorm.DB) error { return db.Create(&sess).Error }); err != nil {
+		ExpiresAt: now.Add(lifetime), IP: ip, UserAgent: userAgent, MFAState: mfaState}
+	if err := db.Create(&sess).Error; err != nil {
 		return "", fmt.Errorf("create session: %w", err)
 	}
 	return token, nil
@@ -71,10 +87,10 @@ func (s *Store) LookupSession(ctx context.Context, token string) (*SessionInfo, 
 	// The operator's password hash stays in the database.
 	var sess Session
 	var op Operator
-	err := s.SQL.QueryRowContext(ctx, `SELECT s.id, s.operator_id, s.created_at, s.last_seen_at, s.expires_at, s.ip, s.user_agent,
+	err := s.SQL.QueryRowContext(ctx, `SELECT s.id, s.operator_id, s.created_at, s.last_seen_at, s.expires_at, s.ip, s.user_agent, s.mfa_state,
 		o.id, o.email, o.name, o.role, o.active, o.created_at, o.updated_at
 		FROM sessions s JOIN operators o ON o.id = s.operator_id WHERE s.id = ?`, id).
-		Scan(&sess.ID, &sess.OperatorID, &sess.CreatedAt, &sess.LastSeenAt, &sess.ExpiresAt, &sess.IP, &sess.UserAgent,
+		Scan(&sess.ID, &sess.OperatorID, &sess.CreatedAt, &sess.LastSeenAt, &sess.ExpiresAt, &sess.IP, &sess.UserAgent, &sess.MFAState,
 			&op.ID, &op.Email, &op.Name, &op.Role, &op.Active, &op.CreatedAt, &op.UpdatedAt)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNoSession

@@ -76,6 +76,9 @@ const (
 	KeyReasonsReject    = "reasons.reject"
 	KeyReasonsSkip      = "reasons.skip"
 	KeyReasonsRequired  = "reasons.required"
+	KeyMFARequiredRoles = "auth.mfa_required_roles"
+	KeyPasswordLogin    = "auth.password_login"
+	KeyOIDCSignupRole   = "auth.oidc_signup_role"
 )
 
 // SettingDefs lists every runtime setting with its default.
@@ -90,6 +93,9 @@ var SettingDefs = []SettingDef{
 	{KeyReasonsReject, "not_a_fit,bad_data,do_not_contact,duplicate,other", "reject reason codes", codeListSetting},
 	{KeyReasonsSkip, "needs_info,not_now,other", "skip reason codes", codeListSetting},
 	{KeyReasonsRequired, "true", "reject and skip must carry a reason code", boolSetting},
+	{KeyMFARequiredRoles, "", "roles that must sign in with a second factor (comma-separated, e.g. admin; empty: none)", roleListSetting},
+	{KeyPasswordLogin, "true", "the password form signs in (false: single sign-on only, when it is configured)", boolSetting},
+	{KeyOIDCSignupRole, "", "role of an account made at its first single sign-on (empty: no sign-up, only existing accounts)", roleOrEmptySetting},
 }
 
 func settingDef(key string) (SettingDef, bool) {
@@ -265,4 +271,41 @@ func (s *Store) InvalidateSettings() {
 	s.settings.mu.Lock()
 	s.settings.current = Settings{}
 	s.settings.mu.Unlock()
+}
+
+// roleListSetting is a comma-separated list of roles, possibly empty.
+func roleListSetting(v string) (string, error) {
+	var out []string
+	seen := map[string]bool{}
+	for _, r := range strings.Split(v, ",") {
+		r = strings.ToLower(strings.TrimSpace(r))
+		if r == "" || seen[r] {
+			continue
+		}
+		if !ValidRole(r) {
+			return "", fmt.Errorf("role %q: use %s", r, strings.Join(Roles, ", "))
+		}
+		seen[r] = true
+		out = append(out, r)
+	}
+	return strings.Join(out, ","), nil
+}
+
+// roleOrEmptySetting is one role or nothing.
+func roleOrEmptySetting(v string) (string, error) {
+	v = strings.ToLower(strings.TrimSpace(v))
+	if v != "" && !ValidRole(v) {
+		return "", fmt.Errorf("must be empty or one of %s", strings.Join(Roles, ", "))
+	}
+	return v, nil
+}
+
+// MFARequiredFor reports whether role must sign in with a second factor.
+func (s Settings) MFARequiredFor(role string) bool {
+	for _, r := range s.List(KeyMFARequiredRoles) {
+		if r == role {
+			return true
+		}
+	}
+	return false
 }

@@ -53,6 +53,8 @@ type OperatorDetailPage struct {
 	Flash           *Flash
 	// Link is a one-time set-password link just made, shown this once.
 	Link string
+	// MFAEnabled: the account has a confirmed second factor.
+	MFAEnabled bool
 }
 
 // SessionRow is one live login of an account.

@@ -42,6 +42,11 @@ type LoginPage struct {
 	Email string
 	Error string
 	Next  string
+	// SSOName and SSOURL offer single sign-on ("" when not configured).
+	SSOName string
+	SSOURL  string
+	// PasswordOff hides the password form (single sign-on only).
+	PasswordOff bool
 }
 
 // ErrorPage is a full-page error.

@@ -145,6 +145,9 @@ func (s *Server) operatorDetail(c echo.Context, id int64, status int, flash *vie
 	}
 	v := views.OperatorDetailPage{Page: s.page(c, op.Name, "operators"), Op: operatorRow(*op), Roles: store.Roles,
 		Flash: flash, Link: link, Self: currentOperator(c).ID == op.ID}
+	if v.MFAEnabled, err = s.store.MFAEnabled(ctx, id); err != nil {
+		return err
+	}
 	current, _ := c.Get(ctxSessionTok).(string)
 	for _, se := range sessions {
 		v.Sessions = append(v.Sessions, views.SessionRow{
@@ -179,6 +182,7 @@ func (s *Server) operatorPage(c echo.Context) error {
 		"role": "Role changed.", "deactivated": "Account deactivated; its sessions have ended.",
 		"reactivated": "Account reactivated.", "password": "Password set; every session of the account has ended.",
 		"revoked": "Session revoked.", "revoked-all": "Every session of the account has ended.",
+		"mfa-reset": "Two-factor sign-in reset; every session of the account has ended.",
 	}
 	var flash *views.Flash
 	if msg, ok := done[c.QueryParam("done")]; ok {

@@ -109,6 +109,9 @@ func (s *Server) loadSession(next echo.HandlerFunc) echo.HandlerFunc {
 			case err != nil:
 				return err
 			default:
+				if info.Session.MFAState != "" {
+					return s.pendingSession(c, next, info, token)
+				}
 				op := info.Operator
 				c.Set(ctxOperator, &op)
 				c.Set(ctxSessionTok, token)
@@ -260,7 +263,7 @@ func (s *Server) loginPage(c echo.Context) error {
 	if currentOperator(c) != nil {
 		return c.Redirect(http.StatusSeeOther, safeNext(c.QueryParam("next")))
 	}
-	v := views.LoginPage{Page: s.page(c, "Sign in", ""), Next: safeNext(c.QueryParam("next"))}
+	v := s.withSSO(c, views.LoginPage{Page: s.page(c, "Sign in", ""), Next: safeNext(c.QueryParam("next"))})
 	return s.render(c, http.StatusOK, views.Login(v), nil)
 }
 
@@ -277,8 +280,11 @@ func (s *Server) login(c echo.Context) error {
 	}
 	ctx := c.Request().Context()
 	fail := func(status int, msg string) error {
-		v := views.LoginPage{Page: s.page(c, "Sign in", ""), Email: f.Email, Error: msg, Next: safeNext(f.Next)}
+		v := s.withSSO(c, views.LoginPage{Page: s.page(c, "Sign in", ""), Email: f.Email, Error: msg, Next: safeNext(f.Next)})
 		return s.render(c, status, views.Login(v), nil)
+	}
+	if s.passwordLoginOff(c) {
+		return fail(http.StatusForbidden, "Password sign-in is off: use single sign-on.")
 	}
 	if len(f.Email) > 254 || len(f.Password) > 1024 {
 		return fail(http.StatusBadRequest, "Wrong email or password.")
@@ -292,6 +298,9 @@ func (s *Server) login(c echo.Context) error {
 		return fail(http.StatusUnauthorized, "Wrong email or password.")
 	}
 	if err != nil {
+		return err
+	}
+	if done, err := s.secondFactorAtLogin(c, op, f.Next); done {
 		return err
 	}
 	token, err := s.store.CreateSession(ctx, op, c.RealIP(), c.Request().UserAgent())

@@ -36,6 +36,12 @@ func (s *Server) routes() {
 	e.GET("/login", s.loginPage)
 	e.POST("/login", s.login)
 	e.POST("/logout", s.logout, s.requirePageRole(store.RoleOperator))
+	// The second factor after the password (web/mfa.go) and single sign-on
+	// (web/oidc.go, 404 when not configured).
+	e.GET("/login/mfa", s.mfaCodePage)
+	e.POST("/login/mfa", s.mfaLogin)
+	e.GET("/login/oidc", s.oidcStart)
+	e.GET(oidcCallbackPath, s.oidcCallback)
 	e.GET("/set-password/:token", s.setPasswordPage)
 	e.POST("/set-password/:token", s.setPassword)
 
@@ -43,6 +49,11 @@ func (s *Server) routes() {
 	account := e.Group("/account", s.requirePageRole(store.RoleOperator))
 	account.GET("/password", s.accountPasswordPage)
 	account.POST("/password", s.changeAccountPassword)
+	account.GET("/mfa", s.mfaPage)
+	account.GET("/mfa/qr.png", s.mfaQR)
+	account.POST("/mfa/setup", s.startMFASetup)
+	account.POST("/mfa/confirm", s.confirmMFASetup)
+	account.POST("/mfa/disable", s.disableMFA)
 
 	// The queue: operators and every higher role; reopening needs a lead.
 	queue := e.Group("/dashboard/review-queue", s.requirePageRole(store.RoleOperator))
@@ -79,6 +90,7 @@ func (s *Server) routes() {
 	admin.POST("/operators/:id/reactivate", s.setOperatorActive(true))
 	admin.POST("/operators/:id/password", s.resetOperatorPassword)
 	admin.POST("/operators/:id/sessions/revoke", s.revokeOperatorSessions)
+	admin.POST("/operators/:id/mfa/reset", s.resetOperatorMFA)
 	admin.GET("/tokens", s.tokensPage)
 	admin.POST("/tokens", s.createToken)
 	admin.POST("/tokens/:id/revoke", s.revokeToken)

@@ -90,6 +90,21 @@ var guardTable = map[string]guardRow{
 	"GET /account/password":      {want: page(store.RoleOperator, http.StatusOK)},
 	"POST /account/password":     {want: page(store.RoleOperator, http.StatusBadRequest)},
 
+	// Without a pending login the code page sends everyone on (303); single
+	// sign-on is not configured in this server (404).
+	"GET /login/mfa":           {want: public(http.StatusSeeOther)},
+	"POST /login/mfa":          {want: public(http.StatusSeeOther)},
+	"GET /login/oidc":          {want: public(http.StatusNotFound)},
+	"GET /login/oidc/callback": {want: public(http.StatusNotFound)},
+	"GET /account/mfa":         {want: page(store.RoleOperator, http.StatusOK)},
+	// Before any set-up there is no QR code; set-up then redirects to the
+	// page; a confirm or disable without a code is refused.
+	"GET /account/mfa/qr.png":             {want: page(store.RoleOperator, http.StatusNotFound)},
+	"POST /account/mfa/setup":             {want: page(store.RoleOperator, http.StatusSeeOther)},
+	"POST /account/mfa/confirm":           {want: page(store.RoleOperator, http.StatusBadRequest)},
+	"POST /account/mfa/disable":           {want: page(store.RoleOperator, http.StatusBadRequest)},
+	"POST /admin/operators/:id/mfa/reset": {want: page(store.RoleAdmin, http.StatusNotFound)},
+
 	"GET /admin/operators":                      {want: page(store.RoleAdmin, http.StatusOK)},
 	"POST /admin/operators":                     {want: page(store.RoleAdmin, http.StatusBadRequest)},
 	"GET /admin/operators/:id":                  {want: page(store.RoleAdmin, http.StatusNotFound)},

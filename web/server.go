@@ -36,8 +36,10 @@ type Config struct {
 	Commit string
 	// BodyLimit caps request bodies (bytes); 0 takes 1 MiB.
 	BodyLimit int64
-	Version   string
-	Logger    *slog.Logger
+	// OIDC configures single sign-on (web/oidc.go); zero turns it off.
+	OIDC    OIDCConfig
+	Version string
+	Logger  *slog.Logger
 }
 
 // Server holds the router and what handlers share.
@@ -51,6 +53,7 @@ type Server struct {
 	csrfKey []byte
 	assets  map[string]string
 	metrics *metrics
+	oidc    *oidcClient
 }
 
 // deriveKey makes independent keys for each use from the one secret.
@@ -83,7 +86,7 @@ func New(st *store.Store, cfg Config) (*Server, error) {
 	}
 	s := &Server{
 		store: st, cfg: cfg, log: cfg.Logger, cookies: cookies,
-		csrfKey: deriveKey(cfg.SessionSecret, "csrf"), assets: hashes,
+		csrfKey: deriveKey(cfg.SessionSecret, "csrf"), assets: hashes, oidc: newOIDCClient(cfg.OIDC),
 	}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true

@@ -7,12 +7,14 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"time"
 
 	"reviewq/store"
+	"reviewq/web"
 )
 
 // Config is the process configuration, from the environment.
@@ -30,6 +32,11 @@ type Config struct {
 	// SessionIdle and SessionLifetime end logins (0 keeps the store's defaults).
 	SessionIdle     time.Duration
 	SessionLifetime time.Duration
+	// BaseURL is the site's public address (scheme://host[/prefix]), for
+	// the single sign-on redirect URL; empty takes the request's host.
+	BaseURL string
+	// OIDC* configure single sign-on; an empty issuer turns it off.
+	OIDCIssuer, OIDCClientID, OIDCClientSecret, OIDCName string
 }
 
 // LoadConfig reads and checks the REVIEWQ_* variables.
@@ -43,6 +50,12 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		MetricsAddr:   getenv("REVIEWQ_METRICS_ADDR"),
 		PprofAddr:     getenv("REVIEWQ_PPROF_ADDR"),
 		CookieSecure:  getenv("REVIEWQ_COOKIE_SECURE"),
+		BaseURL:       strings.TrimSuffix(getenv("REVIEWQ_BASE_URL"), "/"),
+
+		OIDCIssuer:       getenv("REVIEWQ_OIDC_ISSUER"),
+		OIDCClientID:     getenv("REVIEWQ_OIDC_CLIENT_ID"),
+		OIDCClientSecret: getenv("REVIEWQ_OIDC_CLIENT_SECRET"),
+		OIDCName:         getenv("REVIEWQ_OIDC_NAME"),
 	}
 	if c.DatabaseURL == "" {
 		c.DatabaseURL = store.DefaultURL
@@ -97,6 +110,9 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	}
 	if c.SessionIdle > 0 && c.SessionLifetime > 0 && c.SessionIdle > c.SessionLifetime {
 		return c, errors.New("REVIEWQ_SESSION_IDLE must not be longer than REVIEWQ_SESSION_LIFETIME")
+	}
+	if err := c.checkSSO(); err != nil {
+		return c, err
 	}
 	for _, p := range strings.Split(getenv("REVIEWQ_TRUSTED_PROXIES"), ",") {
 		p = strings.TrimSpace(p)
@@ -189,4 +205,47 @@ func isLoopbackHost(host string) bool {
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
+}
+
+// checkSSO validates REVIEWQ_BASE_URL and the single sign-on variables: all
+// three of issuer, client id and secret, or none; https except on loopback.
+func (c Config) checkSSO() error {
+	if c.BaseURL != "" {
+		u, err := url.Parse(c.BaseURL)
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
+			return fmt.Errorf("REVIEWQ_BASE_URL: %q is not an http(s)://host[/path] address", c.BaseURL)
+		}
+	}
+	set := 0
+	for _, v := range []string{c.OIDCIssuer, c.OIDCClientID, c.OIDCClientSecret} {
+		if v != "" {
+			set++
+		}
+	}
+	if set == 0 {
+		if c.OIDCName != "" {
+			return errors.New("REVIEWQ_OIDC_NAME is set without REVIEWQ_OIDC_ISSUER")
+		}
+		return nil
+	}
+	if set != 3 {
+		return errors.New("single sign-on needs all of REVIEWQ_OIDC_ISSUER, REVIEWQ_OIDC_CLIENT_ID and REVIEWQ_OIDC_CLIENT_SECRET")
+	}
+	u, err := url.Parse(c.OIDCIssuer)
+	if err != nil || u.Host == "" || (u.Scheme != "https" && !(u.Scheme == "http" && isLoopbackHost(u.Hostname()))) {
+		return fmt.Errorf("REVIEWQ_OIDC_ISSUER: %q must be an https:// URL (http:// only on loopback)", c.OIDCIssuer)
+	}
+	if len(c.OIDCName) > 64 {
+		return errors.New("REVIEWQ_OIDC_NAME: at most 64 characters")
+	}
+	return nil
+}
+
+// OIDC is the single sign-on part of the server's configuration.
+func (c Config) OIDC() web.OIDCConfig {
+	if c.OIDCIssuer == "" {
+		return web.OIDCConfig{}
+	}
+	return web.OIDCConfig{Issuer: c.OIDCIssuer, ClientID: c.OIDCClientID, ClientSecret: c.OIDCClientSecret,
+		Name: c.OIDCName, BaseURL: c.BaseURL}
 }

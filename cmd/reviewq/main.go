@@ -31,6 +31,7 @@ usage:
   reviewq user set-role --email E --role R
   reviewq user deactivate|reactivate --email E
   reviewq user reset-password --email E   (new password on stdin)
+  reviewq user reset-mfa --email E        (remove the account's two-factor sign-in)
   reviewq token create --name N --scopes S[,S]   (the secret alone on stdout, shown once)
   reviewq token list | revoke --id N
   reviewq settings get [KEY] | set KEY VALUE

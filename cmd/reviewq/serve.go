@@ -103,6 +103,7 @@ func cmdServe(ctx context.Context, env *Env, args []string) error {
 	srv, err := web.New(st, web.Config{
 		SessionSecret: secret, SecureCookies: env.Config.SecureCookies(), TrustedProxies: env.Config.TrustedProxies,
 		MetricsToken: env.Config.MetricsToken, MetricsAddr: env.Config.MetricsAddr, Version: version, Commit: commit, Logger: log,
+		OIDC: env.Config.OIDC(),
 	})
 	if err != nil {
 		return err
@@ -123,6 +124,9 @@ func cmdServe(ctx context.Context, env *Env, args []string) error {
 		log.Info("serving metrics", "addr", mln.Addr().String())
 	} else if env.Config.MetricsToken == "" && env.Config.SecureCookies() {
 		log.Warn("/metrics is open to anyone who reaches REVIEWQ_ADDR: set REVIEWQ_METRICS_TOKEN or REVIEWQ_METRICS_ADDR")
+	}
+	if o := env.Config.OIDC(); o.Issuer != "" {
+		log.Info("single sign-on on", "issuer", o.Issuer, "name", o.Name, "redirect_base", o.BaseURL)
 	}
 	hs := srv.HTTPServer(env.Config.Addr)
 	fmt.Fprintf(env.Stdout, "reviewq %s serving http://%s/dashboard/review-queue\n", version, ln.Addr())

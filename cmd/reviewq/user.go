@@ -28,7 +28,7 @@ func readPassword(r io.Reader) (string, error) {
 
 func cmdUser(ctx context.Context, env *Env, args []string) error {
 	if len(args) == 0 {
-		return usagef("say create, list, set-role, deactivate, reactivate or reset-password")
+		return usagef("say create, list, set-role, deactivate, reactivate, reset-password or reset-mfa")
 	}
 	action := args[0]
 	fs := flag.NewFlagSet("user "+action, flag.ContinueOnError)
@@ -63,7 +63,7 @@ func cmdUser(ctx context.Context, env *Env, args []string) error {
 		if err := need("email", "role"); err != nil {
 			return err
 		}
-	case "deactivate", "reactivate", "reset-password":
+	case "deactivate", "reactivate", "reset-password", "reset-mfa":
 		if err := need("email"); err != nil {
 			return err
 		}

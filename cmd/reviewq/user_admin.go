@@ -42,6 +42,13 @@ func userAdmin(ctx context.Context, env *Env, st *store.Store, actor store.Actor
 			return err
 		}
 		fmt.Fprintf(env.Stdout, "password of %s reset; its sessions have ended\n", op.Email)
+	case "reset-mfa":
+		// The way back in for an admin who lost the phone and the codes
+		// while their role requires a second factor.
+		if err := st.ResetMFA(ctx, actor, "", op.ID); err != nil {
+			return err
+		}
+		fmt.Fprintf(env.Stdout, "two-factor sign-in of %s reset; its sessions have ended\n", op.Email)
 	default:
 		return usagef("unknown user action %q", action)
 	}
