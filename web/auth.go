@@ -43,8 +43,11 @@ func actorOf(c echo.Context) store.Actor {
 	return store.SystemActor
 }
 
+// hasBearer is an API call that brings its own token. Only /api/ takes
+// tokens: elsewhere the header changes nothing (the session and the CSRF
+// check apply as without it).
 func hasBearer(c echo.Context) bool {
-	return strings.HasPrefix(c.Request().Header.Get(echo.HeaderAuthorization), "Bearer ")
+	return isAPI(c) && strings.HasPrefix(c.Request().Header.Get(echo.HeaderAuthorization), "Bearer ")
 }
 
 // skipsSession lists requests that never need the login state: probes,
@@ -143,8 +146,8 @@ var crossOrigin = http.NewCrossOriginProtection()
 
 // csrfProtect checks every state-changing request that relies on the
 // cookie: it must be same-origin and carry the session's CSRF token (header
-// for htmx, form field for plain forms). Bearer-token API calls carry no
-// ambient credentials and are exempt.
+// for htmx, form field for plain forms). Bearer-token calls to /api/ carry
+// no ambient credentials and are exempt; nothing else is.
 func (s *Server) csrfProtect(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		req := c.Request()
@@ -158,11 +161,13 @@ func (s *Server) csrfProtect(next echo.HandlerFunc) echo.HandlerFunc {
 		if err := crossOrigin.Check(req); err != nil {
 			return errCSRF
 		}
+		// The header, or the form body: never the query string, which
+		// would put the token in logs, history and Referer headers.
 		sent := req.Header.Get(csrfHeaderName)
 		if sent == "" {
 			ct := req.Header.Get(echo.HeaderContentType)
 			if strings.HasPrefix(ct, echo.MIMEApplicationForm) || strings.HasPrefix(ct, echo.MIMEMultipartForm) {
-				sent = c.FormValue(csrfFormField)
+				sent = req.PostFormValue(csrfFormField)
 			}
 		}
 		sess := s.cookieSession(c)
