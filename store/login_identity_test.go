@@ -70,3 +70,29 @@ func TestEmailAndExternalIDLookupsAreExact(t *testing.T) {
 		}
 	})
 }
+
+// TestPasswordLinkDiesWhenThePasswordChanges: a set-password link handed
+// out earlier stops working once the password is changed by any route (the
+// operator's own change too), not only by the link or an admin reset.
+func TestPasswordLinkDiesWhenThePasswordChanges(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		op := storetest.Operator(t, st, "link@x.io", store.RoleOperator)
+		secret, err := st.CreatePasswordLink(ctx, store.SystemActor, "", op.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := st.PasswordLinkOperator(ctx, secret); err != nil {
+			t.Fatalf("fresh link: %v", err)
+		}
+		if err := st.ChangePassword(ctx, op.ID, "", storetest.Password(store.RoleOperator), "changed-by-the-owner", ""); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := st.PasswordLinkOperator(ctx, secret); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("link after the owner changed the password: %v", err)
+		}
+		if _, err := st.SetPasswordWithLink(ctx, "", secret, "taken-over-by-link"); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("password set through a dead link: %v", err)
+		}
+	})
+}

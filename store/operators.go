@@ -223,9 +223,16 @@ func (s *Store) changeOperator(ctx context.Context, id int64, fn func(tx *gorm.D
 		if err != nil {
 			return fmt.Errorf("get operator: %w", err)
 		}
-		wasAdmin := op.Active && op.Role == RoleAdmin
+		wasAdmin, oldHash := op.Active && op.Role == RoleAdmin, op.PasswordHash
 		if err := fn(tx, &op); err != nil {
 			return err
+		}
+		// A new password, by whatever route, ends every set-password link
+		// handed out for the old one.
+		if op.PasswordHash != oldHash {
+			if err := tx.Where("operator_id = ?", op.ID).Delete(&PasswordToken{}).Error; err != nil {
+				return fmt.Errorf("drop password links: %w", err)
+			}
 		}
 		if wasAdmin && !(op.Active && op.Role == RoleAdmin) && len(admins) <= 1 {
 			return ErrLastAdmin

@@ -2,13 +2,16 @@ package web_test
 
 import (
 	"context"
+	"regexp"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
 
 	"reviewq/store"
 	"reviewq/store/storetest"
+	"reviewq/web"
 	"reviewq/web/webtest"
 )
 
@@ -69,5 +72,76 @@ func TestCSRFTokenIsNeverReadFromTheQueryString(t *testing.T) {
 	// The same token in the body works.
 	if r := admin.PostForm("/admin/operators", f); r.Status != http.StatusCreated {
 		t.Fatalf("token in the body: %d", r.Status)
+	}
+}
+
+// TestSetPasswordLinksUseTheConfiguredBaseURL: the link an admin hands on
+// was built from the request's Host header, which a proxy or an attacker
+// can set ("evil.example/set-password/<secret>" would send the secret away).
+func TestSetPasswordLinksUseTheConfiguredBaseURL(t *testing.T) {
+	env := webtest.Start(t, store.SQLite)
+	admin, _ := env.LoggedIn(t, store.RoleAdmin)
+	f := webtest.Form("name", "Nia", "email", "nia@example.com", "role", "operator", "mode", "link", "csrf", admin.CSRF)
+	req := httptest.NewRequest(http.MethodPost, "/admin/operators", strings.NewReader(f.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Host = "evil.example"
+	req.AddCookie(sessionCookie(t, env, admin))
+	rec := serve(env, req)
+	body := rec.Body.Bytes()
+	if rec.Code != http.StatusCreated {
+		t.Fatalf("create with link: %d %s", rec.Code, regexp.MustCompile(`(?s)<main.*</main>`).Find(body))
+	}
+	if strings.Contains(string(body), "evil.example") || !strings.Contains(string(body), `value="`+env.URL+`/set-password/`) {
+		t.Fatalf("the link does not start with the configured base URL %s", env.URL)
+	}
+}
+
+// TestProbesArePrivateBeyondLoopback: a server listening beyond loopback
+// served /metrics and /readyz to anyone. Now they need the metrics token on
+// the main address, or are served on the metrics address only.
+func TestProbesArePrivateBeyondLoopback(t *testing.T) {
+	st := storetest.Open(t, store.SQLite)
+	get := func(h http.Handler, path, token string) int {
+		req := httptest.NewRequest(http.MethodGet, path, nil)
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		return rec.Code
+	}
+	// Neither a token nor a metrics address: not on the main address.
+	bare := newServer(t, st, web.Config{PrivateProbes: true})
+	for _, p := range []string{"/metrics", "/readyz"} {
+		if got := get(bare.Echo, p, ""); got != http.StatusNotFound {
+			t.Errorf("%s without a token or metrics address: %d", p, got)
+		}
+	}
+	if got := get(bare.Echo, "/healthz", ""); got != http.StatusOK {
+		t.Errorf("/healthz: %d", got)
+	}
+	// With a token: only with the token.
+	tok := newServer(t, st, web.Config{PrivateProbes: true, MetricsToken: "metrics-secret"})
+	for _, p := range []string{"/metrics", "/readyz"} {
+		if got := get(tok.Echo, p, ""); got != http.StatusUnauthorized {
+			t.Errorf("%s without the token: %d", p, got)
+		}
+		if got := get(tok.Echo, p, "metrics-secret"); got != http.StatusOK {
+			t.Errorf("%s with the token: %d", p, got)
+		}
+	}
+	// With a metrics address: both are served there, neither here.
+	sep := newServer(t, st, web.Config{PrivateProbes: true, MetricsAddr: "127.0.0.1:0"})
+	for _, p := range []string{"/metrics", "/readyz"} {
+		if got := get(sep.Echo, p, ""); got != http.StatusNotFound {
+			t.Errorf("%s on the main address: %d", p, got)
+		}
+		if got := get(sep.MetricsHandler(), p, ""); got != http.StatusOK {
+			t.Errorf("%s on the metrics address: %d", p, got)
+		}
+	}
+	// On loopback (development) they stay open.
+	if got := get(newServer(t, st, web.Config{}).Echo, "/readyz", ""); got != http.StatusOK {
+		t.Errorf("/readyz on loopback: %d", got)
 	}
 }

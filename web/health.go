@@ -17,13 +17,18 @@ func (s *Server) healthz(c echo.Context) error {
 // readyz says whether this instance can serve: database reachable and the
 // schema at this build's version.
 func (s *Server) readyz(c echo.Context) error {
-	ctx, cancel := context.WithTimeout(c.Request().Context(), 2*time.Second)
+	status, body := s.readiness(c.Request().Context())
+	return c.JSON(status, body)
+}
+
+func (s *Server) readiness(ctx context.Context) (int, map[string]string) {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
 	if err := s.store.Ping(ctx); err != nil {
-		return c.JSON(http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "reason": "database unreachable"})
+		return http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "reason": "database unreachable"}
 	}
 	if err := s.store.CheckSchema(ctx); err != nil {
-		return c.JSON(http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "reason": "schema not current: run reviewq migrate up"})
+		return http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "reason": "schema not current: run reviewq migrate up"}
 	}
-	return c.JSON(http.StatusOK, map[string]string{"status": "ready"})
+	return http.StatusOK, map[string]string{"status": "ready"}
 }

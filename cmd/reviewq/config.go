@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -27,6 +28,9 @@ type Config struct {
 	MetricsAddr    string
 	PprofAddr      string
 	CookieSecure   string
+	// BaseURL is the site's address as people reach it; links sent to
+	// people are built from it (REVIEWQ_BASE_URL).
+	BaseURL string
 	// SessionIdle and SessionLifetime end logins (0 keeps the store's defaults).
 	SessionIdle     time.Duration
 	SessionLifetime time.Duration
@@ -43,6 +47,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		MetricsAddr:   getenv("REVIEWQ_METRICS_ADDR"),
 		PprofAddr:     getenv("REVIEWQ_PPROF_ADDR"),
 		CookieSecure:  getenv("REVIEWQ_COOKIE_SECURE"),
+		BaseURL:       strings.TrimSuffix(getenv("REVIEWQ_BASE_URL"), "/"),
 	}
 	if c.DatabaseURL == "" {
 		c.DatabaseURL = store.DefaultURL
@@ -61,6 +66,15 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	}
 	if _, _, err := net.SplitHostPort(c.MetricsAddr); c.MetricsAddr != "" && err != nil {
 		return c, fmt.Errorf("REVIEWQ_METRICS_ADDR: %q is not host:port", c.MetricsAddr)
+	}
+	if c.BaseURL != "" {
+		u, err := url.Parse(c.BaseURL)
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" || strings.ContainsAny(c.BaseURL, " \t\r\n") {
+			return c, fmt.Errorf("REVIEWQ_BASE_URL: %q is not an http(s) address such as https://reviewq.example.com", c.BaseURL)
+		}
+	} else if host, _, _ := net.SplitHostPort(c.Addr); isLoopbackHost(host) {
+		// Development: the one address there is.
+		c.BaseURL = "http://" + c.Addr
 	}
 	switch lv := strings.ToLower(getenv("REVIEWQ_LOG_LEVEL")); lv {
 	case "", "info":
@@ -181,6 +195,13 @@ func (c Config) Secret() ([]byte, error) {
 		return nil, fmt.Errorf("session key: %w", err)
 	}
 	return []byte(key), nil
+}
+
+// ListensBeyondLoopback: REVIEWQ_ADDR is reachable from other hosts, so
+// /metrics and /readyz are kept private there (web.Config.PrivateProbes).
+func (c Config) ListensBeyondLoopback() bool {
+	host, _, _ := net.SplitHostPort(c.Addr)
+	return !isLoopbackHost(host)
 }
 
 func isLoopbackHost(host string) bool {
