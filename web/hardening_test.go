@@ -2,10 +2,10 @@ package web_test
 
 import (
 	"context"
-	"regexp"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 
