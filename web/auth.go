@@ -57,12 +57,24 @@ func skipsSession(c echo.Context) bool {
 	return p == "/healthz" || p == "/readyz" || p == "/metrics" || strings.HasPrefix(p, "/static/") || hasBearer(c)
 }
 
+// cookieName is the session cookie's name: with the __Host- prefix when
+// the cookie is Secure, so the browser takes it only from this host, over
+// HTTPS, for Path=/ and without a Domain (a sibling subdomain cannot plant
+// or overwrite it).
+func (s *Server) cookieName() string {
+	if s.cfg.SecureCookies {
+		return "__Host-" + cookieName
+	}
+	return cookieName
+}
+
 // cookieSession returns the signed and encrypted cookie that carries the
 // session token and the CSRF seed. The login itself lives in the database.
 func (s *Server) cookieSession(c echo.Context) *sessions.Session {
 	if sess, ok := c.Get(ctxCookie).(*sessions.Session); ok {
 		return sess
 	}
+	cookieName := s.cookieName()
 	raw, _ := c.Request().Cookie(cookieName)
 	if raw != nil {
 		if d, ok := s.decoded.get(raw.Value); ok {

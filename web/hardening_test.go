@@ -145,3 +145,52 @@ func TestProbesArePrivateBeyondLoopback(t *testing.T) {
 		t.Errorf("/readyz on loopback: %d", got)
 	}
 }
+
+// TestResponseHardeningHeaders: API answers and pages with lead data are
+// never stored by a cache; every answer carries Permissions-Policy and
+// Cross-Origin-Resource-Policy; a Secure session cookie has the __Host-
+// prefix (no Domain, Path=/, Secure: a sibling host cannot plant it).
+func TestResponseHardeningHeaders(t *testing.T) {
+	env := webtest.Start(t, store.SQLite)
+	storetest.FlaggedLead(t, env.Store, "H-1", store.TypePricing)
+	op, _ := env.LoggedIn(t, store.RoleLead)
+	tok := env.Token(t, store.ScopeQueueRead, store.ScopeLeadsWrite)
+	anon := env.NewClient(t)
+	for what, r := range map[string]*webtest.Response{
+		"api tasks":    anon.JSON(http.MethodGet, "/api/v1/review-queue/tasks", tok, nil),
+		"api lead":     anon.JSON(http.MethodGet, "/api/v1/leads/1", tok, nil),
+		"api 401":      anon.JSON(http.MethodGet, "/api/v1/review-queue/stats", "", nil),
+		"queue page":   op.Get("/dashboard/review-queue"),
+		"review pane":  op.Get("/dashboard/review-queue/1"),
+		"stats report": op.Get("/dashboard/stats/report.csv"),
+	} {
+		if r.Status != http.StatusOK && what != "api 401" {
+			t.Errorf("%s: %d", what, r.Status)
+		}
+		if got := r.Header.Get("Cache-Control"); got != "no-store" {
+			t.Errorf("%s: Cache-Control %q, want no-store", what, got)
+		}
+		if r.Header.Get("Permissions-Policy") == "" || r.Header.Get("Cross-Origin-Resource-Policy") != "same-origin" {
+			t.Errorf("%s: Permissions-Policy %q, Cross-Origin-Resource-Policy %q", what, r.Header.Get("Permissions-Policy"), r.Header.Get("Cross-Origin-Resource-Policy"))
+		}
+	}
+
+	srv := newServer(t, env.Store, web.Config{SecureCookies: true})
+	ts := httptest.NewTLSServer(srv.Echo)
+	defer ts.Close()
+	resp, err := ts.Client().Get(ts.URL + "/login")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	var names []string
+	for _, ck := range resp.Cookies() {
+		names = append(names, ck.Name)
+		if ck.Name == "__Host-reviewq_session" && (!ck.Secure || ck.Path != "/" || ck.Domain != "") {
+			t.Errorf("__Host- cookie without Secure, Path=/ or with a Domain: %+v", ck)
+		}
+	}
+	if len(names) != 1 || names[0] != "__Host-reviewq_session" {
+		t.Fatalf("cookies set over TLS: %v, want __Host-reviewq_session", names)
+	}
+}
