@@ -224,9 +224,13 @@ type APIToken struct {
 	TokenHash  string
 	Scopes     string
 	CreatedBy  string
-	CreatedAt  time.Time
-	LastUsedAt *time.Time
-	RevokedAt  *time.Time
+	// CreatedByID is the operator who created it (nil: the CLI).
+	CreatedByID *int64
+	CreatedAt   time.Time
+	LastUsedAt  *time.Time
+	RevokedAt   *time.Time
+	// ExpiresAt, when set, ends the token like a revocation.
+	ExpiresAt *time.Time
 }
 
 // ScopeList splits the comma-separated scopes.

@@ -194,3 +194,34 @@ func TestResponseHardeningHeaders(t *testing.T) {
 		t.Fatalf("cookies set over TLS: %v, want __Host-reviewq_session", names)
 	}
 }
+
+// TestAdminCreatesAnExpiringToken: the admin page takes a lifetime in days,
+// records who created the token, and refuses a scope with spaces.
+func TestAdminCreatesAnExpiringToken(t *testing.T) {
+	env := webtest.Start(t, store.SQLite)
+	admin, adminOp := env.LoggedIn(t, store.RoleAdmin)
+	admin.Get("/admin/tokens")
+	r := admin.PostForm("/admin/tokens", url.Values{"name": {"quarterly"}, "scopes": {store.ScopeQueueRead}, "expires_days": {"30"}})
+	if r.Status != http.StatusCreated {
+		t.Fatalf("create with expiry: %d", r.Status)
+	}
+	toks, err := env.Store.ListTokens(context.Background(), 0, 10)
+	if err != nil || len(toks) != 1 || toks[0].ExpiresAt == nil || toks[0].CreatedByID == nil || *toks[0].CreatedByID != adminOp.ID {
+		t.Fatalf("stored: %+v %v", toks, err)
+	}
+	if want := toks[0].ExpiresAt.Format("2006-01-02"); !strings.Contains(r.Body, want) {
+		t.Fatalf("the list does not show the expiry %s", want)
+	}
+	for _, bad := range []url.Values{
+		{"name": {"x"}, "scopes": {store.ScopeQueueRead}, "expires_days": {"soon"}},
+		{"name": {"x"}, "scopes": {store.ScopeQueueRead}, "expires_days": {"0"}},
+		{"name": {"x"}, "scopes": {store.ScopeQueueRead + " "}},
+	} {
+		if r := admin.PostForm("/admin/tokens", bad); r.Status != http.StatusBadRequest {
+			t.Errorf("%v: %d", bad, r.Status)
+		}
+	}
+	if toks, _ := env.Store.ListTokens(context.Background(), 0, 10); len(toks) != 1 {
+		t.Fatalf("refused forms made tokens: %d", len(toks))
+	}
+}
