@@ -218,12 +218,12 @@ type ReviewEvent struct {
 
 // APIToken is an engine's credential; only the hash of the secret is kept.
 type APIToken struct {
-	ID         int64
-	Name       string
-	Prefix     string
-	TokenHash  string
-	Scopes     string
-	CreatedBy  string
+	ID        int64
+	Name      string
+	Prefix    string
+	TokenHash string
+	Scopes    string
+	CreatedBy string
 	// CreatedByID is the operator who created it (nil: the CLI).
 	CreatedByID *int64
 	CreatedAt   time.Time
