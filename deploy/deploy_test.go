@@ -7,6 +7,7 @@ import (
 	"debug/elf"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -396,10 +397,12 @@ func TestTwoInstancesBehindHAProxy(t *testing.T) {
 	token := run("token", "create", "--name", "smoke", "--scopes", "queue:read")
 
 	addrs := []string{webtest.FreeAddr(t), webtest.FreeAddr(t)}
+	// The balancer checks /readyz on each instance's metrics address.
+	metricsAddrs := []string{webtest.FreeAddr(t), webtest.FreeAddr(t)}
 	procs := make([]*exec.Cmd, 2)
 	for i, a := range addrs {
 		cmd := exec.Command(bin, "serve")
-		cmd.Env = append(base, "REVIEWQ_ADDR="+a, "REVIEWQ_TRUSTED_PROXIES=127.0.0.1")
+		cmd.Env = append(base, "REVIEWQ_ADDR="+a, "REVIEWQ_TRUSTED_PROXIES=127.0.0.1", "REVIEWQ_METRICS_ADDR="+metricsAddrs[i])
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
@@ -411,8 +414,13 @@ func TestTwoInstancesBehindHAProxy(t *testing.T) {
 	lb := webtest.FreeAddr(t)
 	cfg := string(raw)
 	cfg = strings.Replace(cfg, "    bind :80\n", "    bind "+lb+"\n", 1)
-	cfg = strings.Replace(cfg, "10.0.0.11:8080", addrs[0], 1)
-	cfg = strings.Replace(cfg, "10.0.0.12:8080", addrs[1], 1)
+	for i, server := range []string{"10.0.0.11:8080 check port 9090", "10.0.0.12:8080 check port 9090"} {
+		if !strings.Contains(cfg, server) {
+			t.Fatalf("haproxy/reviewq.cfg has no server line %q", server)
+		}
+		_, mport, _ := net.SplitHostPort(metricsAddrs[i])
+		cfg = strings.Replace(cfg, server, addrs[i]+" check port "+mport, 1)
+	}
 	cfg = strings.Replace(cfg, "log /dev/log local0", "log stderr format raw local0", 1)
 	cfgFile := filepath.Join(dir, "haproxy.cfg")
 	if err := os.WriteFile(cfgFile, []byte(cfg), 0o644); err != nil {

@@ -83,11 +83,15 @@ type Options struct {
 	// renews it while the operator has the review open.
 	ClaimLease time.Duration
 	// LoginWindow is how far back failed logins count; MaxAccountFailures
-	// per account and MaxAddressFailures per client address (higher, since
-	// several people can share an address) are allowed within it.
+	// per account and client address, and MaxAddressFailures per client
+	// address (higher, since several people can share an address) are
+	// allowed within it. An account with MaxAccountFailures failures from
+	// all addresses together gets one try per LoginSlowdown from the
+	// addresses that failed on it (store/throttle.go).
 	LoginWindow        time.Duration
 	MaxAccountFailures int
 	MaxAddressFailures int
+	LoginSlowdown      time.Duration
 	// PasswordLinkLifetime is how long a set-password link works.
 	PasswordLinkLifetime time.Duration
 	// SettingsTTL is how long this instance trusts its cached settings; a
@@ -107,6 +111,7 @@ const (
 	DefaultLoginWindow          = 15 * time.Minute
 	DefaultMaxAccountFailures   = 5
 	DefaultMaxAddressFailures   = 30
+	DefaultLoginSlowdown        = 10 * time.Second
 	DefaultPasswordLinkLifetime = 72 * time.Hour
 	DefaultSettingsTTL          = 2 * time.Second
 )
@@ -122,6 +127,7 @@ func (o Options) withDefaults() Options {
 	def(&o.SessionIdle, DefaultSessionIdle)
 	def(&o.ClaimLease, DefaultClaimLease)
 	def(&o.LoginWindow, DefaultLoginWindow)
+	def(&o.LoginSlowdown, DefaultLoginSlowdown)
 	def(&o.PasswordLinkLifetime, DefaultPasswordLinkLifetime)
 	def(&o.SettingsTTL, DefaultSettingsTTL)
 	if o.MaxAccountFailures <= 0 {

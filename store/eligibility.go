@@ -190,18 +190,14 @@ func (s *Store) EligibilityByExternalIDs(ctx context.Context, ext []string) ([]E
 	if err != nil {
 		return nil, fmt.Errorf("eligibility: %w", err)
 	}
-	// MySQL compares external ids case-insensitively: match the same way.
+	// External ids compare exactly on both dialects (utf8mb4_bin on MySQL).
 	byExt := make(map[string]eligibilityRow, len(rows))
-	folded := make(map[string]eligibilityRow, len(rows))
 	for _, r := range rows {
 		byExt[r.ExternalID] = r
-		folded[strings.ToLower(r.ExternalID)] = r
 	}
 	out := make([]Eligibility, 0, len(ext))
 	for _, x := range ext {
 		if r, ok := byExt[x]; ok {
-			out = append(out, r.judge())
-		} else if r, ok := folded[strings.ToLower(x)]; ok && s.Dialect == MySQL {
 			out = append(out, r.judge())
 		} else {
 			out = append(out, unknownLead(0, x))

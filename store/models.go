@@ -237,15 +237,19 @@ type ReviewEvent struct {
 
 // APIToken is an engine's credential; only the hash of the secret is kept.
 type APIToken struct {
-	ID         int64
-	Name       string
-	Prefix     string
-	TokenHash  string
-	Scopes     string
-	CreatedBy  string
-	CreatedAt  time.Time
-	LastUsedAt *time.Time
-	RevokedAt  *time.Time
+	ID        int64
+	Name      string
+	Prefix    string
+	TokenHash string
+	Scopes    string
+	CreatedBy string
+	// CreatedByID is the operator who created it (nil: the CLI).
+	CreatedByID *int64
+	CreatedAt   time.Time
+	LastUsedAt  *time.Time
+	RevokedAt   *time.Time
+	// ExpiresAt, when set, ends the token like a revocation.
+	ExpiresAt *time.Time
 }
 
 // ScopeList splits the comma-separated scopes.

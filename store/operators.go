@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/mail"
 	"strings"
 	"time"
 
@@ -47,8 +46,8 @@ func (s *Store) CreateOperatorWithLink(ctx context.Context, actor Actor, ip stri
 }
 
 func validateNewOperator(in NewOperator) (email, name string, err error) {
-	email = normEmail(in.Email)
-	if a, err := mail.ParseAddress(email); err != nil || a.Address != email || len(email) > 254 {
+	email, ok := NormalizeEmail(in.Email)
+	if !ok {
 		return "", "", invalid("email", "is not a valid email address")
 	}
 	name = strings.TrimSpace(in.Name)
@@ -149,7 +148,13 @@ func (s *Store) CountOperators(ctx context.Context) (int64, error) {
 var ErrBadCredentials = errors.New("wrong email or password")
 
 // Authenticate checks an email and password.
+// An email that NormalizeEmail refuses names no account: it is refused
+// before any password hash is computed (an empty email too).
 func (s *Store) Authenticate(ctx context.Context, email, password string) (*Operator, error) {
+	email, ok := NormalizeEmail(email)
+	if !ok {
+		return nil, ErrBadCredentials
+	}
 	op, err := s.GetOperatorByEmail(ctx, email)
 	if errors.Is(err, ErrNotFound) {
 		_, _ = CheckPassword(ctx, dummyHash, password)
@@ -158,7 +163,7 @@ func (s *Store) Authenticate(ctx context.Context, email, password string) (*Oper
 	if err != nil {
 		return nil, err
 	}
-	ok, err := CheckPassword(ctx, op.PasswordHash, password)
+	ok, err = CheckPassword(ctx, op.PasswordHash, password)
 	if err != nil {
 		return nil, err
 	}
@@ -219,9 +224,16 @@ func (s *Store) changeOperator(ctx context.Context, id int64, fn func(tx *gorm.D
 		if err != nil {
 			return fmt.Errorf("get operator: %w", err)
 		}
-		wasAdmin := op.Active && op.Role == RoleAdmin
+		wasAdmin, oldHash := op.Active && op.Role == RoleAdmin, op.PasswordHash
 		if err := fn(tx, &op); err != nil {
 			return err
+		}
+		// A new password, by whatever route, ends every set-password link
+		// handed out for the old one.
+		if op.PasswordHash != oldHash {
+			if err := tx.Where("operator_id = ?", op.ID).Delete(&PasswordToken{}).Error; err != nil {
+				return fmt.Errorf("drop password links: %w", err)
+			}
 		}
 		if wasAdmin && !(op.Active && op.Role == RoleAdmin) && len(admins) <= 1 {
 			return ErrLastAdmin

@@ -267,9 +267,20 @@ func TestLoginThrottle(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		b, err := st.LoginThrottled(ctx, op.Email, "198.51.100.9")
+		b, err := st.LoginThrottled(ctx, op.Email, "198.51.100.1")
 		if err != nil || b == nil || !b.Account || b.RetryAfter <= 0 || b.RetryAfter > st.Options().LoginWindow {
-			t.Fatalf("account not blocked after %d failures: %+v %v", st.Options().MaxAccountFailures, b, err)
+			t.Fatalf("account not blocked from the guessing address after %d failures: %+v %v", st.Options().MaxAccountFailures, b, err)
+		}
+		// The account is not locked for everyone: an address that has not
+		// failed on it goes through, and once it fails too it is slowed.
+		if b, err := st.LoginThrottled(ctx, op.Email, "198.51.100.9"); err != nil || b != nil {
+			t.Fatalf("a clean address refused: %+v %v", b, err)
+		}
+		if err := st.RecordLoginFailure(ctx, op.Email, "198.51.100.9"); err != nil {
+			t.Fatal(err)
+		}
+		if b, err := st.LoginThrottled(ctx, op.Email, "198.51.100.9"); err != nil || b == nil || !b.Account || b.RetryAfter > st.Options().LoginSlowdown {
+			t.Fatalf("an address that failed on an attacked account is not slowed: %+v %v", b, err)
 		}
 		// Another account from the same address is still allowed.
 		if b, _ := st.LoginThrottled(ctx, "someone@example.com", "198.51.100.1"); b != nil {
@@ -288,18 +299,23 @@ func TestLoginThrottle(t *testing.T) {
 		if err := st.DB.Model(&store.LoginAttempt{}).Where("email = ?", op.Email).Update("created_at", time.Now().UTC().Add(-st.Options().LoginWindow-time.Minute)).Error; err != nil {
 			t.Fatal(err)
 		}
-		if b, _ := st.LoginThrottled(ctx, op.Email, "198.51.100.9"); b != nil {
+		if b, _ := st.LoginThrottled(ctx, op.Email, "198.51.100.1"); b != nil {
 			t.Fatalf("still blocked after the window: %+v", b)
 		}
-		// A success clears the account's failures.
+		// A success clears the account's failures from that address, not
+		// those from elsewhere.
 		for i := 0; i < st.Options().MaxAccountFailures; i++ {
 			_ = st.RecordLoginFailure(ctx, op.Email, "198.51.100.1")
+			_ = st.RecordLoginFailure(ctx, op.Email, "198.51.100.2")
 		}
 		if err := st.RecordLoginSuccess(ctx, op, "198.51.100.1"); err != nil {
 			t.Fatal(err)
 		}
-		if b, _ := st.LoginThrottled(ctx, op.Email, "198.51.100.9"); b != nil {
+		if b, _ := st.LoginThrottled(ctx, op.Email, "198.51.100.1"); b != nil {
 			t.Fatalf("blocked after a success: %+v", b)
+		}
+		if b, _ := st.LoginThrottled(ctx, op.Email, "198.51.100.2"); b == nil || !b.Account {
+			t.Fatalf("another address's failures were cleared by the success: %+v", b)
 		}
 		// Old rows are cleaned up as new failures come in.
 		var old int64
@@ -377,7 +393,7 @@ func TestLoginFailureNeverStoresAPasswordTypedAsEmail(t *testing.T) {
 			t.Fatalf("the typed text was stored: %d audit, %d attempts", n, m)
 		}
 		// It is still counted.
-		if b, _ := st.LoginThrottled(ctx, typo, "192.0.2.10"); b == nil || !b.Account {
+		if b, _ := st.LoginThrottled(ctx, typo, "192.0.2.9"); b == nil || !b.Account {
 			t.Fatalf("not throttled: %+v", b)
 		}
 	})

@@ -42,6 +42,11 @@ func (s *Store) Reflag(ctx context.Context, in ReflagInput) (*Review, error) {
 		if r.Status != StatusPending {
 			return decidedConflict(r)
 		}
+		// Another operator's live claim stands, as for claim, release and
+		// decide: a re-flag would bump the version under their decision.
+		if err := claimRefusal(r, in.Actor, Now()); err != nil {
+			return err
+		}
 		if in.ExpectedVersion != 0 && in.ExpectedVersion != r.Version {
 			return &ConflictError{Message: "this review changed since you opened it; look again before re-flagging"}
 		}

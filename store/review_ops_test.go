@@ -165,3 +165,35 @@ func TestBulkDecideReportsMixedOutcomes(t *testing.T) {
 		}
 	})
 }
+
+// TestReflagRespectsAnotherOperatorsClaim is the regression test for issue
+// 15 finding 4: B could re-flag the review A had claimed, which made A's
+// decision fail with "changed since you opened it".
+func TestReflagRespectsAnotherOperatorsClaim(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		r := storetest.FlaggedLead(t, st, "RC1", store.TypeMessage)
+		ann, bob := opActor(101, "Ann"), opActor(102, "Bob")
+		if _, err := st.Claim(ctx, r.ID, ann); err != nil {
+			t.Fatal(err)
+		}
+		var ce *store.ConflictError
+		if _, err := st.Reflag(ctx, store.ReflagInput{ReviewID: r.ID, ReviewType: store.TypePricing, Reason: "asks for a discount", Actor: bob}); !errors.As(err, &ce) || !strings.Contains(ce.Message, "claimed by Ann") {
+			t.Fatalf("Bob's re-flag of Ann's claimed review: %v", err)
+		}
+		// Nothing changed: Ann's decision on the version she opened goes through.
+		got, _, err := st.GetReview(ctx, r.ID)
+		if err != nil || got.Review.Version != r.Version || got.Review.ReviewType != store.TypeMessage {
+			t.Fatalf("review after the refused re-flag: %+v %v", got, err)
+		}
+		// The claim holder may re-flag her own claimed review.
+		if _, err := st.Reflag(ctx, store.ReflagInput{ReviewID: r.ID, ReviewType: store.TypePricing, Reason: "asks for a discount", ExpectedVersion: r.Version, Actor: ann}); err != nil {
+			t.Fatalf("Ann's re-flag: %v", err)
+		}
+		// Once the claim has lapsed anyone may.
+		expireClaim(t, st, r.ID)
+		if _, err := st.Reflag(ctx, store.ReflagInput{ReviewID: r.ID, ReviewType: store.TypeAction, Reason: "call them", Actor: bob}); err != nil {
+			t.Fatalf("Bob's re-flag after the claim lapsed: %v", err)
+		}
+	})
+}

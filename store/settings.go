@@ -40,6 +40,10 @@ func intSetting(lo, hi int) func(string) (string, error) {
 	}
 }
 
+// maxReasonCodes caps a reason-code list (each code is at most 64
+// characters): every decision form, filter and export carries the list.
+const maxReasonCodes = 50
+
 func codeListSetting(v string) (string, error) {
 	var out []string
 	seen := map[string]bool{}
@@ -60,6 +64,9 @@ func codeListSetting(v string) (string, error) {
 	}
 	if len(out) == 0 {
 		return "", fmt.Errorf("needs at least one reason code")
+	}
+	if len(out) > maxReasonCodes {
+		return "", fmt.Errorf("at most %d reason codes (%d given)", maxReasonCodes, len(out))
 	}
 	return strings.Join(out, ","), nil
 }
@@ -224,6 +231,9 @@ func (s *Store) ListSettings(ctx context.Context) ([]SettingValue, error) {
 	return out, nil
 }
 
+// settingsLockRow names the settings row every SetSetting locks first.
+const settingsLockRow = "~lock"
+
 // SetSetting validates and stores a setting and audits the change, in one
 // transaction. It returns the normalised value.
 func (s *Store) SetSetting(ctx context.Context, actor Actor, ip, key, value string) (string, error) {
@@ -236,7 +246,16 @@ func (s *Store) SetSetting(ctx context.Context, actor Actor, ip, key, value stri
 		return "", invalid(key, "%s", err.Error())
 	}
 	err = s.tx(ctx, func(tx *gorm.DB) error {
-		cur, err := s.loadSettings(ctx, tx)
+		// One writer at a time: related keys (the SLA ages) are checked
+		// against each other, so two admins changing one each must not
+		// both pass against the old values. The lock row is not a setting
+		// (loadSettings and ListSettings skip it); on SQLite BEGIN
+		// IMMEDIATE already serialises writers.
+		lock := Setting{Name: settingsLockRow, UpdatedAt: Now()}
+		if err := tx.Clauses(clause.OnConflict{DoUpdates: clause.AssignmentColumns([]string{"updated_at"})}).Create(&lock).Error; err != nil {
+			return fmt.Errorf("lock settings: %w", err)
+		}
+		cur, err := s.loadSettings(ctx, tx.Clauses(clause.Locking{Strength: "UPDATE"}))
 		if err != nil {
 			return err
 		}

@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"fmt"
-	"net/mail"
 	"time"
 
 	"gorm.io/gorm"
@@ -12,7 +11,7 @@ import (
 // Login throttling: failed logins are rows in the database, so every
 // instance sees the same counts (instances are stateless). The window and
 // the limits are Options (LoginWindow, MaxAccountFailures,
-// s.opts.MaxAddressFailures).
+// MaxAddressFailures, LoginSlowdown).
 
 // LoginAttempt is one failed login.
 type LoginAttempt struct {
@@ -27,18 +26,21 @@ func (LoginAttempt) TableName() string { return "login_attempts" }
 
 // LoginBlock says why and how long logins are refused.
 type LoginBlock struct {
-	// Account is true when the account is blocked, false for the address.
+	// Account is true when this account is blocked from this address (or
+	// slowed down), false when the address is blocked for every account.
 	Account    bool
 	RetryAfter time.Duration
 }
 
 // throttleKey is what failures are counted and audited under: the email
-// as typed when it is an email address, else a hash of it, so a password
-// typed into the email field is never stored.
+// in its one normal form (NormalizeEmail), which is exactly the key of the
+// account Authenticate finds, since both compare byte for byte; anything
+// that is not an email (empty, control or invisible characters, a password
+// typed into the email field) under a hash of it, so it is counted but
+// never stored, and names no account.
 func throttleKey(email string) string {
-	email = normEmail(email)
-	if a, err := mail.ParseAddress(email); err == nil && a.Address == email && len(email) <= 254 {
-		return email
+	if e, ok := NormalizeEmail(email); ok {
+		return e
 	}
 	return "not-an-email:" + HashToken(email)[:16]
 }
@@ -50,15 +52,31 @@ func truncate(s string, n int) string {
 	return s
 }
 
-// LoginThrottled returns a LoginBlock when this account or this address
-// has used up its failures in the window, else nil.
+// The policy (docs/operations.md, "Login throttling"), within LoginWindow:
+//   - an account and address pair that failed MaxAccountFailures times is
+//     refused (brute force from one place);
+//   - an address that failed MaxAddressFailures times, over any accounts,
+//     is refused (password spraying);
+//   - an account that failed MaxAccountFailures times over all addresses
+//     is "under attack": an address that has itself failed on it gets one
+//     try per LoginSlowdown, shared (a distributed guesser is slowed),
+//     while an address with no failure on it goes straight through, so a
+//     stranger's guesses never lock a colleague out.
+
+// LoginThrottled returns a LoginBlock when this account and address may
+// not try now, else nil.
 func (s *Store) LoginThrottled(ctx context.Context, email, ip string) (*LoginBlock, error) {
+	return s.loginThrottled(ctx, throttleKey(email), truncate(ip, 64))
+}
+
+func (s *Store) loginThrottled(ctx context.Context, key, ip string) (*LoginBlock, error) {
 	now := Now()
 	since := now.Add(-s.opts.LoginWindow)
+	db := s.DB.WithContext(ctx).Model(&LoginAttempt{})
 	// The max-th newest failure must leave the window before another try.
-	check := func(col, val string, max int) (time.Duration, error) {
+	check := func(max int, where string, args ...any) (time.Duration, error) {
 		var times []time.Time
-		err := s.DB.WithContext(ctx).Model(&LoginAttempt{}).Where(col+" = ? AND created_at > ?", val, since).
+		err := db.Session(&gorm.Session{}).Where(where+" AND created_at > ?", append(args, since)...).
 			Order("created_at DESC").Limit(max).Pluck("created_at", &times).Error
 		if err != nil {
 			return 0, fmt.Errorf("login throttle: %w", err)
@@ -68,19 +86,38 @@ func (s *Store) LoginThrottled(ctx context.Context, email, ip string) (*LoginBlo
 		}
 		return times[max-1].Add(s.opts.LoginWindow).Sub(now), nil
 	}
-	wait, err := check("email", throttleKey(email), s.opts.MaxAccountFailures)
-	if err != nil || wait > 0 {
-		if wait > 0 {
-			return &LoginBlock{Account: true, RetryAfter: wait}, nil
-		}
-		return nil, err
-	}
-	wait, err = check("ip", truncate(ip, 64), s.opts.MaxAddressFailures)
+	wait, err := check(s.opts.MaxAccountFailures, "email = ? AND ip = ?", key, ip)
 	if err != nil {
 		return nil, err
 	}
 	if wait > 0 {
+		return &LoginBlock{Account: true, RetryAfter: wait}, nil
+	}
+	if wait, err = check(s.opts.MaxAddressFailures, "ip = ?", ip); err != nil {
+		return nil, err
+	}
+	if wait > 0 {
 		return &LoginBlock{RetryAfter: wait}, nil
+	}
+	// Under attack? The newest MaxAccountFailures tries on the account,
+	// from anywhere: all in the window, and one of them from this address.
+	var recent []LoginAttempt
+	if err := db.Session(&gorm.Session{}).Select("ip", "created_at").Where("email = ? AND created_at > ?", key, since).
+		Order("created_at DESC").Limit(s.opts.MaxAccountFailures).Find(&recent).Error; err != nil {
+		return nil, fmt.Errorf("login throttle: %w", err)
+	}
+	if len(recent) < s.opts.MaxAccountFailures {
+		return nil, nil
+	}
+	var fromHere int64
+	if err := db.Session(&gorm.Session{}).Where("email = ? AND ip = ? AND created_at > ?", key, ip, since).Count(&fromHere).Error; err != nil {
+		return nil, fmt.Errorf("login throttle: %w", err)
+	}
+	if fromHere == 0 {
+		return nil, nil
+	}
+	if wait := recent[0].CreatedAt.Add(s.opts.LoginSlowdown).Sub(now); wait > 0 {
+		return &LoginBlock{Account: true, RetryAfter: wait}, nil
 	}
 	return nil, nil
 }
@@ -91,45 +128,48 @@ func (s *Store) LoginThrottled(ctx context.Context, email, ip string) (*LoginBlo
 // a LoginBlock (and counts nothing) when the budget is used up. A try that
 // succeeds is cleared by RecordLoginSuccess or ClearLoginFailures; one that
 // fails stays counted (AuditLoginFailure records it in the audit log).
+// An empty or malformed email is counted like any other (Authenticate then
+// refuses it without hashing a password).
 func (s *Store) StartLoginAttempt(ctx context.Context, email, ip string) (*LoginBlock, error) {
-	if b, err := s.LoginThrottled(ctx, email, ip); err != nil || b != nil {
+	key, ip := throttleKey(email), truncate(ip, 64)
+	if b, err := s.loginThrottled(ctx, key, ip); err != nil || b != nil {
 		return b, err
 	}
-	a := LoginAttempt{Email: throttleKey(email), IP: truncate(ip, 64), CreatedAt: Now()}
+	a := LoginAttempt{Email: key, IP: ip, CreatedAt: Now()}
 	if err := s.exec(ctx, false, func(db *gorm.DB) error { return db.Create(&a).Error }); err != nil {
 		return nil, fmt.Errorf("record login attempt: %w", err)
 	}
 	// Tries that raced this one are counted now: this one is the n-th in
 	// the window, and over budget it is taken back and refused.
 	since := a.CreatedAt.Add(-s.opts.LoginWindow)
-	nth := func(col, val string) (int, error) {
+	nth := func(where string, args ...any) (int, error) {
 		var n int64
-		err := s.DB.WithContext(ctx).Model(&LoginAttempt{}).Where(col+" = ? AND id <= ? AND created_at > ?", val, a.ID, since).Count(&n).Error
+		err := s.DB.WithContext(ctx).Model(&LoginAttempt{}).Where(where+" AND id <= ? AND created_at > ?", append(args, a.ID, since)...).Count(&n).Error
 		if err != nil {
 			return 0, fmt.Errorf("login throttle: %w", err)
 		}
 		return int(n), nil
 	}
-	byAccount, err := nth("email", a.Email)
+	byPair, err := nth("email = ? AND ip = ?", a.Email, a.IP)
 	if err != nil {
 		return nil, err
 	}
-	byAddress, err := nth("ip", a.IP)
+	byAddress, err := nth("ip = ?", a.IP)
 	if err != nil {
 		return nil, err
 	}
-	if byAccount <= s.opts.MaxAccountFailures && byAddress <= s.opts.MaxAddressFailures {
+	if byPair <= s.opts.MaxAccountFailures && byAddress <= s.opts.MaxAddressFailures {
 		return nil, nil
 	}
 	if err := s.exec(ctx, true, func(db *gorm.DB) error { return db.Where("id = ?", a.ID).Delete(&LoginAttempt{}).Error }); err != nil {
 		return nil, fmt.Errorf("login throttle: %w", err)
 	}
-	b, err := s.LoginThrottled(ctx, email, ip)
+	b, err := s.loginThrottled(ctx, key, ip)
 	if err != nil {
 		return nil, err
 	}
 	if b == nil {
-		b = &LoginBlock{Account: byAccount > s.opts.MaxAccountFailures, RetryAfter: time.Minute}
+		b = &LoginBlock{Account: byPair > s.opts.MaxAccountFailures, RetryAfter: time.Minute}
 	}
 	return b, nil
 }
@@ -175,12 +215,15 @@ func (s *Store) RecordLoginFailure(ctx context.Context, email, ip string) error 
 	return s.cleanLoginAttempts(ctx, now)
 }
 
-// RecordLoginSuccess audits a login and clears the account's failures (not
-// the address's: one valid account must not reset an attacker's budget).
+// RecordLoginSuccess audits a login and clears the account's failures from
+// this address only: neither the address's failures on other accounts (one
+// valid account must not reset a sprayer's budget) nor the account's
+// failures from elsewhere (the owner signing in must not reset a distributed
+// guesser's).
 func (s *Store) RecordLoginSuccess(ctx context.Context, op *Operator, ip string) error {
 	ip = truncate(ip, 64)
 	return s.tx(ctx, func(tx *gorm.DB) error {
-		if err := tx.Where("email = ?", op.Email).Delete(&LoginAttempt{}).Error; err != nil {
+		if err := tx.Where("email = ? AND ip = ?", op.Email, ip).Delete(&LoginAttempt{}).Error; err != nil {
 			return fmt.Errorf("clear login failures: %w", err)
 		}
 		return audit(tx, Actor{Type: ActorOperator, ID: op.ID, Name: op.Name}, ip, "login.success", op.Email, nil, nil)

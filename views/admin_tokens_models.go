@@ -32,6 +32,8 @@ type CreatedToken struct {
 type TokenForm struct {
 	Name   string
 	Scopes []string
+	// ExpiresDays is the lifetime typed, in days ("" for none).
+	ExpiresDays string
 }
 
 // ScopeOption is one scope checkbox.
@@ -52,4 +54,7 @@ type TokenRow struct {
 	CreatedAt string
 	LastUsed  string
 	Revoked   string
+	// Expires is when the token ends ("" for never); Expired once past.
+	Expires string
+	Expired bool
 }

@@ -23,9 +23,10 @@ func operatorRow(o store.Operator) views.OperatorRow {
 		CreatedAt: o.CreatedAt.Format("2006-01-02"), URL: operatorURL(o.ID)}
 }
 
-// linkURL is the absolute set-password link an admin hands on.
-func linkURL(c echo.Context, secret string) string {
-	return c.Scheme() + "://" + c.Request().Host + "/set-password/" + secret
+// linkURL is the set-password link an admin hands on: absolute from the
+// configured BaseURL (the request's Host is whatever the client sent).
+func (s *Server) linkURL(secret string) string {
+	return strings.TrimSuffix(s.cfg.BaseURL, "/") + "/set-password/" + secret
 }
 
 type operatorsQuery struct {
@@ -121,7 +122,7 @@ func (s *Server) createOperator(c echo.Context) error {
 	}
 	v.Created = &views.CreatedOperator{Email: op.Email}
 	if secret != "" {
-		v.Created.Link = linkURL(c, secret)
+		v.Created.Link = s.linkURL(secret)
 	}
 	return s.render(c, http.StatusCreated, views.Operators(v), nil)
 }
@@ -260,7 +261,7 @@ func (s *Server) resetOperatorPassword(c echo.Context) error {
 		if err != nil {
 			return s.afterChange(c, id, err, "")
 		}
-		return s.operatorDetail(c, id, http.StatusOK, nil, linkURL(c, secret))
+		return s.operatorDetail(c, id, http.StatusOK, nil, s.linkURL(secret))
 	}
 	return badRequest("mode: must be password or link")
 }

@@ -34,6 +34,9 @@ func (s *Server) tokenRow(c echo.Context, t store.APIToken) views.TokenRow {
 	if t.RevokedAt != nil {
 		r.Revoked = fmtUTC(t.RevokedAt)
 	}
+	if t.ExpiresAt != nil {
+		r.Expires, r.Expired = fmtUTC(t.ExpiresAt), !t.ExpiresAt.After(store.Now())
+	}
 	return r
 }
 
@@ -77,8 +80,9 @@ func (s *Server) tokensPage(c echo.Context) error {
 }
 
 type tokenForm struct {
-	Name   string   `form:"name"`
-	Scopes []string `form:"scopes"`
+	Name        string   `form:"name"`
+	Scopes      []string `form:"scopes"`
+	ExpiresDays string   `form:"expires_days"`
 }
 
 // createToken makes a token and shows its secret this once; a bad form is
@@ -88,11 +92,16 @@ func (s *Server) createToken(c echo.Context) error {
 	if err := c.Bind(&f); err != nil {
 		return badRequest("the token form could not be read")
 	}
-	form := views.TokenForm{Name: f.Name, Scopes: f.Scopes}
+	form := views.TokenForm{Name: f.Name, Scopes: f.Scopes, ExpiresDays: f.ExpiresDays}
 	status := http.StatusCreated
 	var created *views.CreatedToken
 	var formErr string
-	tok, secret, err := s.store.CreateToken(c.Request().Context(), actorOf(c), c.RealIP(), f.Name, f.Scopes)
+	var tok *store.APIToken
+	var secret string
+	expiresAt, err := store.ParseTokenLifetime(f.ExpiresDays, store.Now())
+	if err == nil {
+		tok, secret, err = s.store.CreateTokenExpiring(c.Request().Context(), actorOf(c), c.RealIP(), f.Name, f.Scopes, expiresAt)
+	}
 	var ve *store.ValidationError
 	switch {
 	case errors.As(err, &ve):

@@ -43,8 +43,11 @@ func actorOf(c echo.Context) store.Actor {
 	return store.SystemActor
 }
 
+// hasBearer is an API call that brings its own token. Only /api/ takes
+// tokens: elsewhere the header changes nothing (the session and the CSRF
+// check apply as without it).
 func hasBearer(c echo.Context) bool {
-	return strings.HasPrefix(c.Request().Header.Get(echo.HeaderAuthorization), "Bearer ")
+	return isAPI(c) && strings.HasPrefix(c.Request().Header.Get(echo.HeaderAuthorization), "Bearer ")
 }
 
 // skipsSession lists requests that never need the login state: probes,
@@ -54,12 +57,24 @@ func skipsSession(c echo.Context) bool {
 	return p == "/healthz" || p == "/readyz" || p == "/metrics" || strings.HasPrefix(p, "/static/") || hasBearer(c)
 }
 
+// cookieName is the session cookie's name: with the __Host- prefix when
+// the cookie is Secure, so the browser takes it only from this host, over
+// HTTPS, for Path=/ and without a Domain (a sibling subdomain cannot plant
+// or overwrite it).
+func (s *Server) cookieName() string {
+	if s.cfg.SecureCookies {
+		return "__Host-" + cookieName
+	}
+	return cookieName
+}
+
 // cookieSession returns the signed and encrypted cookie that carries the
 // session token and the CSRF seed. The login itself lives in the database.
 func (s *Server) cookieSession(c echo.Context) *sessions.Session {
 	if sess, ok := c.Get(ctxCookie).(*sessions.Session); ok {
 		return sess
 	}
+	cookieName := s.cookieName()
 	raw, _ := c.Request().Cookie(cookieName)
 	if raw != nil {
 		if d, ok := s.decoded.get(raw.Value); ok {
@@ -146,8 +161,8 @@ var crossOrigin = http.NewCrossOriginProtection()
 
 // csrfProtect checks every state-changing request that relies on the
 // cookie: it must be same-origin and carry the session's CSRF token (header
-// for htmx, form field for plain forms). Bearer-token API calls carry no
-// ambient credentials and are exempt.
+// for htmx, form field for plain forms). Bearer-token calls to /api/ carry
+// no ambient credentials and are exempt; nothing else is.
 func (s *Server) csrfProtect(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		req := c.Request()
@@ -161,11 +176,13 @@ func (s *Server) csrfProtect(next echo.HandlerFunc) echo.HandlerFunc {
 		if err := crossOrigin.Check(req); err != nil {
 			return errCSRF
 		}
+		// The header, or the form body: never the query string, which
+		// would put the token in logs, history and Referer headers.
 		sent := req.Header.Get(csrfHeaderName)
 		if sent == "" {
 			ct := req.Header.Get(echo.HeaderContentType)
 			if strings.HasPrefix(ct, echo.MIMEApplicationForm) || strings.HasPrefix(ct, echo.MIMEMultipartForm) {
-				sent = c.FormValue(csrfFormField)
+				sent = req.PostFormValue(csrfFormField)
 			}
 		}
 		sess := s.cookieSession(c)

@@ -18,22 +18,27 @@ func (s *Server) healthz(c echo.Context) error {
 // Galera cluster its node synced and in the primary component, and the
 // schema at this build's version.
 func (s *Server) readyz(c echo.Context) error {
-	ctx, cancel := context.WithTimeout(c.Request().Context(), 2*time.Second)
+	status, body := s.readiness(c.Request().Context())
+	return c.JSON(status, body)
+}
+
+func (s *Server) readiness(ctx context.Context) (int, map[string]string) {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
 	if err := s.store.Ping(ctx); err != nil {
-		return c.JSON(http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "reason": "database unreachable"})
+		return http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "reason": "database unreachable"}
 	}
 	// A Galera node that is joining, a donor or cut off from the quorum
 	// refuses work: not ready, so the load balancer sends requests elsewhere.
 	node, err := s.store.NodeStatus(ctx)
 	if err != nil {
-		return c.JSON(http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "reason": "database unreachable"})
+		return http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "reason": "database unreachable"}
 	}
 	if !node.Ready {
-		return c.JSON(http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "reason": node.Reason})
+		return http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "reason": node.Reason}
 	}
 	if err := s.store.CheckSchema(ctx); err != nil {
-		return c.JSON(http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "reason": "schema not current: run reviewq migrate up"})
+		return http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "reason": "schema not current: run reviewq migrate up"}
 	}
-	return c.JSON(http.StatusOK, map[string]string{"status": "ready"})
+	return http.StatusOK, map[string]string{"status": "ready"}
 }

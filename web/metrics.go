@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"crypto/subtle"
+	"encoding/json"
 	"log/slog"
 	"net/http"
 	"runtime"
@@ -134,6 +135,24 @@ func (s *Server) metricsAuthorized(r *http.Request) bool {
 	return ok && subtle.ConstantTimeCompare([]byte(got), []byte(s.cfg.MetricsToken)) == 1
 }
 
+// ProbesHere says whether /readyz (and /metrics, unless it has its own
+// address) is served on the main address: always on loopback, beyond it
+// only behind REVIEWQ_METRICS_TOKEN.
+func (s *Server) ProbesHere() bool {
+	return !s.cfg.PrivateProbes || s.cfg.MetricsToken != ""
+}
+
+// requireMetricsToken guards /readyz like /metrics (a no-op without a token).
+func (s *Server) requireMetricsToken(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if !s.metricsAuthorized(c.Request()) {
+			c.Response().Header().Set("WWW-Authenticate", `Bearer realm="metrics"`)
+			return c.JSON(http.StatusUnauthorized, map[string]string{"status": "unauthorized"})
+		}
+		return next(c)
+	}
+}
+
 // metricsPage serves /metrics on the main address.
 func (s *Server) metricsPage(c echo.Context) error {
 	if !s.metricsAuthorized(c.Request()) {
@@ -145,8 +164,9 @@ func (s *Server) metricsPage(c echo.Context) error {
 	return nil
 }
 
-// MetricsHandler serves /metrics alone, for the separate listen address
-// (REVIEWQ_METRICS_ADDR); the bearer token, when set, is required there too.
+// MetricsHandler serves /metrics and /readyz, for the separate listen
+// address (REVIEWQ_METRICS_ADDR); the bearer token, when set, is required
+// for /metrics there too.
 func (s *Server) MetricsHandler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /metrics", func(w http.ResponseWriter, r *http.Request) {
@@ -156,6 +176,15 @@ func (s *Server) MetricsHandler() http.Handler {
 			return
 		}
 		s.metrics.handler.ServeHTTP(w, r)
+	})
+	// The readiness check too, without the token: this address is private
+	// by where it listens, and the balancer checks it here (check port).
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		status, body := s.readiness(r.Context())
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Cache-Control", "no-store")
+		w.WriteHeader(status)
+		_ = json.NewEncoder(w).Encode(body)
 	})
 	return mux
 }

@@ -23,11 +23,14 @@ func (s *Server) routes() {
 
 	// Probes and assets: no login. /metrics: a bearer token when
 	// REVIEWQ_METRICS_TOKEN is set; on its own address (not here) when
-	// REVIEWQ_METRICS_ADDR is.
+	// REVIEWQ_METRICS_ADDR is. Listening beyond loopback (PrivateProbes),
+	// /metrics and /readyz are here only with the token (ProbesHere).
 	e.GET("/healthz", s.healthz)
-	e.GET("/readyz", s.readyz)
+	if s.ProbesHere() {
+		e.GET("/readyz", s.readyz, s.requireMetricsToken)
+	}
 	e.GET("/static/:version/:name", s.staticFile)
-	if s.cfg.MetricsAddr == "" {
+	if s.cfg.MetricsAddr == "" && s.ProbesHere() {
 		e.GET("/metrics", s.metricsPage)
 	}
 

@@ -167,6 +167,16 @@ func init() {
 		guardTable["POST /dashboard/review-queue/:id/"+o.Name] = guardRow{want: page(store.RoleOperator, ok)}
 		guardTable["POST /api/v1/review-queue/tasks/:id/"+o.Name] = guardRow{want: api(ok, store.ScopeQueueWrite)}
 	}
+	// A Bearer header exempts only /api/ from the CSRF check: a token sent
+	// to a form route is a request without the form's CSRF token (403).
+	for k, row := range guardTable {
+		if method, path, _ := strings.Cut(k, " "); method != http.MethodGet && !strings.HasPrefix(path, "/api/") {
+			for i := 4; i < 8; i++ {
+				row.want[i] = http.StatusForbidden
+			}
+			guardTable[k] = row
+		}
+	}
 }
 
 // guardPath fills a registered path's parameters with values that name

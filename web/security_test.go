@@ -582,11 +582,22 @@ func FuzzFilterQueries(f *testing.F) {
 	})
 }
 
-// FuzzLoginForm posts arbitrary bodies to the login form (a Bearer header
-// skips the CSRF check so the parser itself is reached): a refusal, never a
-// 5xx, and never a login.
+// FuzzLoginForm posts arbitrary bodies to the login form (with an
+// anonymous session's CSRF header, so the parser itself is reached): a
+// refusal, never a 5xx, and never a login.
 func FuzzLoginForm(f *testing.F) {
 	env, _ := fuzzEnv(f)
+	anon := env.NewClient(f)
+	anon.Get("/login")
+	var cookie *http.Cookie
+	for _, ck := range anon.HTTP.Jar.Cookies(mustURLF(f, env.URL)) {
+		if ck.Name == "reviewq_session" {
+			cookie = ck
+		}
+	}
+	if cookie == nil || anon.CSRF == "" {
+		f.Fatal("no anonymous session to post the login form from")
+	}
 	for _, seed := range []string{"", "email=a@b.c&password=x", "email=%ff%fe&password=%00", "email[]=x", "email=a&email=b&next=//evil",
 		"password=" + strings.Repeat("p", 2000), "%", "&&&==", "email=admin-x@example.com&password=password-admin"} {
 		f.Add(seed, "application/x-www-form-urlencoded")
@@ -596,7 +607,8 @@ func FuzzLoginForm(f *testing.F) {
 	f.Fuzz(func(t *testing.T, body, contentType string) {
 		req := httptest.NewRequest(http.MethodPost, "/login", strings.NewReader(body))
 		req.Header.Set("Content-Type", contentType)
-		req.Header.Set("Authorization", "Bearer fuzz")
+		req.Header.Set("X-CSRF-Token", anon.CSRF)
+		req.AddCookie(cookie)
 		rec := serve(env, req)
 		switch rec.Code {
 		case http.StatusBadRequest, http.StatusUnauthorized, http.StatusTooManyRequests, http.StatusRequestEntityTooLarge, http.StatusUnsupportedMediaType:

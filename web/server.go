@@ -32,6 +32,16 @@ type Config struct {
 	// MetricsAddr, when set, is where the caller serves MetricsHandler;
 	// /metrics is then not on the main address.
 	MetricsAddr string
+	// BaseURL is this site's address as people reach it
+	// ("https://reviewq.example.com"): links sent to people (set-password)
+	// are built from it, never from the request's Host header. Empty: such
+	// links are shown as a path on this site.
+	BaseURL string
+	// PrivateProbes keeps /metrics and /readyz off the main address for
+	// anyone without REVIEWQ_METRICS_TOKEN: set when the server listens
+	// beyond loopback. Without a token they are then served only on
+	// MetricsAddr (MetricsHandler), or not at all.
+	PrivateProbes bool
 	// Commit is the source revision, for reviewq_build_info.
 	Commit string
 	// BodyLimit caps request bodies (bytes); 0 takes 1 MiB.

@@ -49,15 +49,24 @@ func durationOrDash(d store.Durations, v time.Duration) string {
 }
 
 // csvSafe neutralises a cell a spreadsheet would run as a formula (CSV
-// injection): cells starting with = + - @ (or tab / carriage return) get a
-// leading apostrophe. Quoting is left to encoding/csv.
+// injection): cells starting with = + - @ | ; (or tab / carriage return),
+// or the fullwidth forms of those signs that some spreadsheets read as
+// the ASCII ones, get a leading apostrophe. Quoting is left to
+// encoding/csv.
 func csvSafe(s string) string {
 	// Spreadsheets skip leading blanks before looking for a formula.
-	if t := strings.TrimLeft(s, " "); t != "" && strings.ContainsRune("=+-@\t\r", rune(t[0])) {
+	t := strings.TrimLeft(s, " \u00a0\u3000")
+	if t == "" {
+		return s
+	}
+	if r, _ := utf8.DecodeRuneInString(t); strings.ContainsRune(csvFormulaStarts, r) {
 		return "'" + s
 	}
 	return s
 }
+
+// csvFormulaStarts are the first characters that make a cell a formula.
+const csvFormulaStarts = "=+-@|;\t\r\uff1d\uff0b\uff0d\uff20\uff5c\uff1b"
 
 func rate(f float64) string { return strconv.FormatFloat(f, 'f', 4, 64) }
 

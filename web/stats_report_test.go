@@ -9,6 +9,11 @@ func TestCSVSafe(t *testing.T) {
 	for in, want := range map[string]string{
 		"=SUM(A1)": "'=SUM(A1)", "+1": "'+1", "-2": "'-2", "@cmd": "'@cmd", "\tx": "'\tx", "\r=x": "'\r=x",
 		"  =HYPERLINK()": "'  =HYPERLINK()", "Ana": "Ana", "": "", "0.5000": "0.5000", "not_a_fit": "not_a_fit",
+		// Pipes and semicolons (DDE, separators in some locales) and the
+		// fullwidth forms some spreadsheets read as the ASCII ones.
+		"|cmd": "'|cmd", ";x": "';x", "\uff1dSUM(A1)": "'\uff1dSUM(A1)", "\uff0b1": "'\uff0b1", "\uff0d2": "'\uff0d2",
+		"\uff20cmd": "'\uff20cmd", "\uff5ccmd": "'\uff5ccmd", "\uff1bx": "'\uff1bx", "\u3000=x": "'\u3000=x",
+		"Zo\u00eb": "Zo\u00eb", "a|b": "a|b",
 	} {
 		if got := csvSafe(in); got != want {
 			t.Errorf("csvSafe(%q) = %q, want %q", in, got, want)

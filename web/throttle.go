@@ -18,10 +18,9 @@ import (
 // email from this client, and if not, what to tell the user.
 // The try is counted before the password is checked, so parallel guesses
 // share one budget.
+// An empty or malformed email is counted too (against the address): it
+// names no account, but it used to cost a password hash unthrottled.
 func (s *Server) loginAllowed(c echo.Context, email string) (string, bool) {
-	if email == "" {
-		return "", true // names no account: nothing to guess
-	}
 	block, err := s.store.StartLoginAttempt(c.Request().Context(), email, c.RealIP())
 	if err != nil {
 		// The login itself needs the database too and will answer 503.
@@ -31,13 +30,17 @@ func (s *Server) loginAllowed(c echo.Context, email string) (string, bool) {
 	if block == nil {
 		return "", true
 	}
-	minutes := int(math.Ceil(block.RetryAfter.Minutes()))
-	c.Response().Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(block.RetryAfter.Seconds()))))
+	seconds := int(math.Ceil(block.RetryAfter.Seconds()))
+	c.Response().Header().Set("Retry-After", strconv.Itoa(seconds))
 	who := "from your network address"
 	if block.Account {
 		who = "for this account"
 	}
-	return fmt.Sprintf("Too many failed sign-ins %s. Try again in %s.", who, plural(minutes, "minute")), false
+	wait := plural(int(math.Ceil(block.RetryAfter.Minutes())), "minute")
+	if seconds < 60 {
+		wait = plural(seconds, "second")
+	}
+	return fmt.Sprintf("Too many failed sign-ins %s. Try again in %s.", who, wait), false
 }
 
 func plural(n int, unit string) string {
@@ -49,9 +52,6 @@ func plural(n int, unit string) string {
 
 // loginFailed audits a failed attempt (loginAllowed already counted it).
 func (s *Server) loginFailed(c echo.Context, email string) {
-	if email == "" {
-		return
-	}
 	if err := s.store.AuditLoginFailure(c.Request().Context(), email, c.RealIP()); err != nil {
 		s.log.Error("recording a failed login", "request_id", c.Get(ctxRequestID), "error", err.Error())
 	}

@@ -29,12 +29,12 @@ type Config struct {
 	MetricsAddr    string
 	PprofAddr      string
 	CookieSecure   string
+	// BaseURL is the site's address as people reach it (REVIEWQ_BASE_URL):
+	// links sent to people and the single sign-on redirect are built from it.
+	BaseURL string
 	// SessionIdle and SessionLifetime end logins (0 keeps the store's defaults).
 	SessionIdle     time.Duration
 	SessionLifetime time.Duration
-	// BaseURL is the site's public address (scheme://host[/prefix]), for
-	// the single sign-on redirect URL; empty takes the request's host.
-	BaseURL string
 	// OIDC* configure single sign-on; an empty issuer turns it off.
 	OIDCIssuer, OIDCClientID, OIDCClientSecret, OIDCName string
 }
@@ -74,6 +74,15 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	}
 	if _, _, err := net.SplitHostPort(c.MetricsAddr); c.MetricsAddr != "" && err != nil {
 		return c, fmt.Errorf("REVIEWQ_METRICS_ADDR: %q is not host:port", c.MetricsAddr)
+	}
+	if c.BaseURL != "" {
+		u, err := url.Parse(c.BaseURL)
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" || strings.ContainsAny(c.BaseURL, " \t\r\n") {
+			return c, fmt.Errorf("REVIEWQ_BASE_URL: %q is not an http(s) address such as https://reviewq.example.com", c.BaseURL)
+		}
+	} else if host, _, _ := net.SplitHostPort(c.Addr); isLoopbackHost(host) {
+		// Development: the one address there is.
+		c.BaseURL = "http://" + c.Addr
 	}
 	switch lv := strings.ToLower(getenv("REVIEWQ_LOG_LEVEL")); lv {
 	case "", "info":
@@ -199,6 +208,13 @@ func (c Config) Secret() ([]byte, error) {
 	return []byte(key), nil
 }
 
+// ListensBeyondLoopback: REVIEWQ_ADDR is reachable from other hosts, so
+// /metrics and /readyz are kept private there (web.Config.PrivateProbes).
+func (c Config) ListensBeyondLoopback() bool {
+	host, _, _ := net.SplitHostPort(c.Addr)
+	return !isLoopbackHost(host)
+}
+
 func isLoopbackHost(host string) bool {
 	if host == "localhost" {
 		return true
@@ -207,15 +223,10 @@ func isLoopbackHost(host string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-// checkSSO validates REVIEWQ_BASE_URL and the single sign-on variables: all
-// three of issuer, client id and secret, or none; https except on loopback.
+// checkSSO validates the single sign-on variables (REVIEWQ_BASE_URL is
+// checked in LoadConfig): all three of issuer, client id and secret, or
+// none; https except on loopback.
 func (c Config) checkSSO() error {
-	if c.BaseURL != "" {
-		u, err := url.Parse(c.BaseURL)
-		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
-			return fmt.Errorf("REVIEWQ_BASE_URL: %q is not an http(s)://host[/path] address", c.BaseURL)
-		}
-	}
 	set := 0
 	for _, v := range []string{c.OIDCIssuer, c.OIDCClientID, c.OIDCClientSecret} {
 		if v != "" {

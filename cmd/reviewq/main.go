@@ -32,7 +32,7 @@ usage:
   reviewq user deactivate|reactivate --email E
   reviewq user reset-password --email E   (new password on stdin)
   reviewq user reset-mfa --email E        (remove the account's two-factor sign-in)
-  reviewq token create --name N --scopes S[,S]   (the secret alone on stdout, shown once)
+  reviewq token create --name N --scopes S[,S] [--expires 90d]   (the secret alone on stdout, shown once)
   reviewq token list | revoke --id N
   reviewq settings get [KEY] | set KEY VALUE
   reviewq seed --leads N --pending M [--decided D]
@@ -49,8 +49,10 @@ configuration (environment):
   REVIEWQ_SESSION_SECRET  key material for sessions and CSRF (generated into the data folder for SQLite; required for MySQL)
   REVIEWQ_LOG_LEVEL       debug, info, warn, error (default info)
   REVIEWQ_LOG_FORMAT      text or json (default text)
-  REVIEWQ_METRICS_TOKEN   when set, /metrics requires "Authorization: Bearer <token>"
-  REVIEWQ_METRICS_ADDR    when set, /metrics is served on this address only (not on REVIEWQ_ADDR)
+  REVIEWQ_BASE_URL        the site's address as people reach it; set-password links are built from it
+  REVIEWQ_METRICS_TOKEN   when set, /metrics and /readyz require "Authorization: Bearer <token>"
+  REVIEWQ_METRICS_ADDR    when set, /metrics (and /readyz) are served on this address (not /metrics on REVIEWQ_ADDR)
+                          beyond loopback, /metrics and /readyz need one of these two
   REVIEWQ_SMOKE_TOKEN     the API token reviewq smoke uses when --token is not given
   (every variable, explained: deploy/reviewq.env.example in the source; docs/operations.md)
 `

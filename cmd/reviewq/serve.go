@@ -103,7 +103,7 @@ func cmdServe(ctx context.Context, env *Env, args []string) error {
 	srv, err := web.New(st, web.Config{
 		SessionSecret: secret, SecureCookies: env.Config.SecureCookies(), TrustedProxies: env.Config.TrustedProxies,
 		MetricsToken: env.Config.MetricsToken, MetricsAddr: env.Config.MetricsAddr, Version: version, Commit: commit, Logger: log,
-		OIDC: env.Config.OIDC(),
+		OIDC: env.Config.OIDC(), BaseURL: env.Config.BaseURL, PrivateProbes: env.Config.ListensBeyondLoopback(),
 	})
 	if err != nil {
 		return err
@@ -122,8 +122,10 @@ func cmdServe(ctx context.Context, env *Env, args []string) error {
 		go func() { _ = ms.Serve(mln) }()
 		defer ms.Close()
 		log.Info("serving metrics", "addr", mln.Addr().String())
-	} else if env.Config.MetricsToken == "" && env.Config.SecureCookies() {
-		log.Warn("/metrics is open to anyone who reaches REVIEWQ_ADDR: set REVIEWQ_METRICS_TOKEN or REVIEWQ_METRICS_ADDR")
+	}
+	logProbes(log, env.Config, srv)
+	if env.Config.BaseURL == "" {
+		log.Warn("REVIEWQ_BASE_URL is not set: set-password links are shown as a path on this site, to be completed by hand")
 	}
 	if o := env.Config.OIDC(); o.Issuer != "" {
 		log.Info("single sign-on on", "issuer", o.Issuer, "name", o.Name, "redirect_base", o.BaseURL)
@@ -159,3 +161,17 @@ func cmdServe(ctx context.Context, env *Env, args []string) error {
 type driverLogger struct{ log *slog.Logger }
 
 func (l driverLogger) Print(v ...any) { l.log.Warn("mysql driver", "message", fmt.Sprint(v...)) }
+
+// logProbes says at start where /metrics and /readyz can be reached.
+func logProbes(log *slog.Logger, c Config, srv *web.Server) {
+	switch {
+	case !srv.ProbesHere() && c.MetricsAddr != "":
+		log.Info("/metrics and /readyz are served on REVIEWQ_METRICS_ADDR only: REVIEWQ_ADDR is beyond loopback and REVIEWQ_METRICS_TOKEN is not set", "metrics_addr", c.MetricsAddr)
+	case !srv.ProbesHere():
+		log.Warn("/metrics and /readyz are not served: REVIEWQ_ADDR is beyond loopback; set REVIEWQ_METRICS_TOKEN (a bearer token) or REVIEWQ_METRICS_ADDR (a separate address)")
+	case c.MetricsToken != "":
+		log.Info("/metrics and /readyz require REVIEWQ_METRICS_TOKEN as a bearer token")
+	default:
+		log.Info("/metrics and /readyz are open: REVIEWQ_ADDR is loopback only")
+	}
+}

@@ -113,6 +113,9 @@ func smokeOne(ctx context.Context, client *http.Client, root string, c smokeChec
 	req.Header.Set("Accept", "application/json")
 	if c.token {
 		req.Header.Set("Authorization", "Bearer "+token)
+	} else if c.path == "/readyz" && os.Getenv("REVIEWQ_METRICS_TOKEN") != "" {
+		// Beyond loopback /readyz needs the metrics token.
+		req.Header.Set("Authorization", "Bearer "+os.Getenv("REVIEWQ_METRICS_TOKEN"))
 	}
 	resp, err := client.Do(req)
 	if err != nil {
@@ -128,6 +131,9 @@ func smokeOne(ctx context.Context, client *http.Client, root string, c smokeChec
 		return resp.StatusCode, fmt.Errorf("read answer: %w", err)
 	}
 	if resp.StatusCode != c.status {
+		if c.path == "/readyz" && (resp.StatusCode == http.StatusNotFound || resp.StatusCode == http.StatusUnauthorized) {
+			return resp.StatusCode, fmt.Errorf("status %d: an instance listening beyond loopback serves /readyz only with REVIEWQ_METRICS_TOKEN (set it here too) or on REVIEWQ_METRICS_ADDR", resp.StatusCode)
+		}
 		return resp.StatusCode, fmt.Errorf("status %d, want %d%s", resp.StatusCode, c.status, smokeErrorText(raw))
 	}
 	if c.body != nil {

@@ -24,6 +24,7 @@ func cmdToken(ctx context.Context, env *Env, args []string) error {
 	name := fs.String("name", "", "what the token is for, e.g. scoring-engine")
 	scopes := fs.String("scopes", "", "comma-separated: "+strings.Join(store.Scopes, ","))
 	id := fs.Int64("id", 0, "the token's id (see token list)")
+	expires := fs.String("expires", "", "create: lifetime, e.g. 90d or 36h (default: no expiry)")
 	if err := fs.Parse(args[1:]); err != nil {
 		return usagef("%v", err)
 	}
@@ -31,6 +32,7 @@ func cmdToken(ctx context.Context, env *Env, args []string) error {
 		return usagef("unexpected argument %q", fs.Arg(0))
 	}
 	var scopeList []string
+	var expiresAt *time.Time
 	switch action {
 	case "create":
 		if strings.TrimSpace(*name) == "" {
@@ -41,6 +43,9 @@ func cmdToken(ctx context.Context, env *Env, args []string) error {
 		}
 		var err error
 		if scopeList, err = store.ParseScopes(*scopes); err != nil {
+			return err
+		}
+		if expiresAt, err = store.ParseTokenLifetime(*expires, time.Now()); err != nil {
 			return err
 		}
 	case "revoke":
@@ -59,12 +64,16 @@ func cmdToken(ctx context.Context, env *Env, args []string) error {
 	actor := store.Actor{Type: store.ActorSystem, Name: "cli"}
 	switch action {
 	case "create":
-		t, secret, err := st.CreateToken(ctx, actor, "", *name, scopeList)
+		t, secret, err := st.CreateTokenExpiring(ctx, actor, "", *name, scopeList, expiresAt)
 		if err != nil {
 			return err
 		}
 		fmt.Fprintln(env.Stdout, secret)
-		fmt.Fprintf(env.Stderr, "created token %d %q with scopes %s; the secret above is shown once, store it now\n", t.ID, t.Name, t.Scopes)
+		until := "no expiry"
+		if t.ExpiresAt != nil {
+			until = "expires " + t.ExpiresAt.Format(time.RFC3339)
+		}
+		fmt.Fprintf(env.Stderr, "created token %d %q with scopes %s (%s); the secret above is shown once, store it now\n", t.ID, t.Name, t.Scopes, until)
 	case "revoke":
 		if err := st.RevokeToken(ctx, actor, "", *id); err != nil {
 			if err == store.ErrNotFound {
@@ -75,7 +84,7 @@ func cmdToken(ctx context.Context, env *Env, args []string) error {
 		fmt.Fprintf(env.Stderr, "token %d revoked\n", *id)
 	case "list":
 		tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "ID\tNAME\tPREFIX\tSCOPES\tCREATED\tLAST USED\tSTATE")
+		fmt.Fprintln(tw, "ID\tNAME\tPREFIX\tSCOPES\tCREATED\tLAST USED\tEXPIRES\tSTATE")
 		var after int64
 		for {
 			toks, err := st.ListTokens(ctx, after, 500)
@@ -83,12 +92,18 @@ func cmdToken(ctx context.Context, env *Env, args []string) error {
 				return err
 			}
 			for _, t := range toks {
-				state := "active"
+				state, until := "active", "never"
+				if t.ExpiresAt != nil {
+					until = t.ExpiresAt.UTC().Format(time.RFC3339)
+					if !t.ExpiresAt.After(time.Now()) {
+						state = "expired"
+					}
+				}
 				if t.RevokedAt != nil {
 					state = "revoked " + t.RevokedAt.UTC().Format(time.RFC3339)
 				}
-				fmt.Fprintf(tw, "%d\t%s\t%s…\t%s\t%s\t%s\t%s\n", t.ID, t.Name, t.Prefix, t.Scopes,
-					t.CreatedAt.UTC().Format(time.RFC3339), fmtTime(t.LastUsedAt), state)
+				fmt.Fprintf(tw, "%d\t%s\t%s…\t%s\t%s\t%s\t%s\t%s\n", t.ID, t.Name, t.Prefix, t.Scopes,
+					t.CreatedAt.UTC().Format(time.RFC3339), fmtTime(t.LastUsedAt), until, state)
 				after = t.ID
 			}
 			if len(toks) < 500 {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"reviewq/store"
 	"reviewq/store/storetest"
@@ -39,6 +40,9 @@ func TestTokenCommands(t *testing.T) {
 				{"token"}, {"token", "create", "--name", "x"}, {"token", "create", "--scopes", "queue:read"},
 				{"token", "create", "--name", "x", "--scopes", "queue:admin"}, {"token", "revoke"}, {"token", "revoke", "--id", "99"},
 				{"token", "burn"}, {"token", "list", "extra"},
+				{"token", "create", "--name", "x", "--scopes", "queue:read", "--expires", "soon"},
+				{"token", "create", "--name", "x", "--scopes", "queue:read", "--expires", "0d"},
+				{"token", "create", "--name", "x", "--scopes", "queue:read\tqueue:write"},
 			} {
 				code, out, errOut := opsRun(t, u, args...)
 				if code == 0 || out != "" || strings.Count(strings.TrimSpace(errOut), "\n") > 1 || errOut == "" {
@@ -48,6 +52,15 @@ func TestTokenCommands(t *testing.T) {
 			toks, _ := st.ListTokens(ctx, 0, 10)
 			if len(toks) != 1 {
 				t.Fatalf("bad commands made tokens: %d", len(toks))
+			}
+			// --expires: the token ends then, and the list says when.
+			code, out, _ = opsRun(t, u, "token", "create", "--name", "quarterly", "--scopes", "queue:read", "--expires", "90d")
+			tok, err = st.LookupToken(ctx, strings.TrimSpace(out))
+			if code != 0 || err != nil || tok.ExpiresAt == nil || tok.ExpiresAt.Sub(time.Now().Add(90*24*time.Hour)).Abs() > time.Minute {
+				t.Fatalf("create --expires 90d: %d %+v %v", code, tok, err)
+			}
+			if code, out, _ = opsRun(t, u, "token", "list"); code != 0 || !strings.Contains(out, tok.ExpiresAt.Format("2006-01-02")) {
+				t.Fatalf("list shows no expiry: %q", out)
 			}
 		})
 	}

@@ -6,15 +6,22 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"text/tabwriter"
+
+	"golang.org/x/term"
 
 	"reviewq/store"
 )
 
-// readPassword takes the first line of stdin, so a password never appears
-// in the process list or shell history.
-func readPassword(r io.Reader) (string, error) {
+// readPassword reads a password so it never appears in the process list
+// or shell history: typed at a terminal without echo (twice, to catch a
+// typo), or else the first line of standard input (a pipe).
+func readPassword(r io.Reader, prompt io.Writer) (string, error) {
+	if f, ok := r.(*os.File); ok && term.IsTerminal(int(f.Fd())) { // #nosec G115 -- a file descriptor fits an int
+		return readPasswordFromTerminal(int(f.Fd()), prompt) // #nosec G115
+	}
 	line, err := bufio.NewReader(io.LimitReader(r, 4096)).ReadString('\n')
 	if err != nil && err != io.EOF {
 		return "", fmt.Errorf("read password from stdin: %w", err)
@@ -22,6 +29,33 @@ func readPassword(r io.Reader) (string, error) {
 	pw := strings.TrimRight(line, "\r\n")
 	if pw == "" {
 		return "", usagef("give the password on standard input, e.g. printf '%%s\\n' \"$PW\" | reviewq user create ...")
+	}
+	return pw, nil
+}
+
+func readPasswordFromTerminal(fd int, prompt io.Writer) (string, error) {
+	ask := func(what string) (string, error) {
+		fmt.Fprint(prompt, what)
+		b, err := term.ReadPassword(fd)
+		fmt.Fprintln(prompt)
+		if err != nil {
+			return "", fmt.Errorf("read password from the terminal: %w", err)
+		}
+		return string(b), nil
+	}
+	pw, err := ask("Password: ")
+	if err != nil {
+		return "", err
+	}
+	if pw == "" {
+		return "", usagef("no password typed")
+	}
+	again, err := ask("Password again: ")
+	if err != nil {
+		return "", err
+	}
+	if again != pw {
+		return "", usagef("the two passwords differ")
 	}
 	return pw, nil
 }
@@ -73,7 +107,7 @@ func cmdUser(ctx context.Context, env *Env, args []string) error {
 	}
 	if action == "create" || action == "reset-password" {
 		var err error
-		if pw, err = readPassword(env.Stdin); err != nil {
+		if pw, err = readPassword(env.Stdin, env.Stderr); err != nil {
 			return err
 		}
 		if err := store.ValidatePassword(pw); err != nil {

@@ -63,11 +63,15 @@ func StartLogging(t testing.TB, st *store.Store, json bool) (*Env, *LogBuffer) {
 
 func startLogger(t testing.TB, st *store.Store, log *slog.Logger) *Env {
 	t.Helper()
-	srv, err := web.New(st, web.Config{SessionSecret: Secret, Logger: log})
+	// The listener first: the server's BaseURL is its address.
+	hs := httptest.NewUnstartedServer(nil)
+	srv, err := web.New(st, web.Config{SessionSecret: Secret, Logger: log, BaseURL: "http://" + hs.Listener.Addr().String()})
 	if err != nil {
+		hs.Close()
 		t.Fatalf("web.New: %v", err)
 	}
-	hs := httptest.NewServer(srv.Echo)
+	hs.Config.Handler = srv.Echo
+	hs.Start()
 	t.Cleanup(hs.Close)
 	return &Env{URL: hs.URL, Store: st, Server: srv}
 }
