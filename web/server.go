@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/gorilla/sessions"
@@ -51,6 +52,9 @@ type Server struct {
 	csrfKey []byte
 	assets  map[string]string
 	metrics *metrics
+	// draining is set when the process is stopping: /readyz says so, so
+	// a load balancer stops sending requests before the listener closes.
+	draining atomic.Bool
 }
 
 // deriveKey makes independent keys for each use from the one secret.
