@@ -400,9 +400,12 @@ func TestTwoInstancesBehindHAProxy(t *testing.T) {
 	// The balancer checks /readyz on each instance's metrics address.
 	metricsAddrs := []string{webtest.FreeAddr(t), webtest.FreeAddr(t)}
 	procs := make([]*exec.Cmd, 2)
+	logs := make([]strings.Builder, 2)
 	for i, a := range addrs {
 		cmd := exec.Command(bin, "serve")
-		cmd.Env = append(base, "REVIEWQ_ADDR="+a, "REVIEWQ_TRUSTED_PROXIES=127.0.0.1", "REVIEWQ_METRICS_ADDR="+metricsAddrs[i])
+		cmd.Stderr = &logs[i]
+		// The drain delay the guide gives for the shipped health checks.
+		cmd.Env = append(base, "REVIEWQ_ADDR="+a, "REVIEWQ_TRUSTED_PROXIES=127.0.0.1", "REVIEWQ_METRICS_ADDR="+metricsAddrs[i], "REVIEWQ_DRAIN_DELAY=6s")
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
@@ -443,21 +446,41 @@ func TestTwoInstancesBehindHAProxy(t *testing.T) {
 		t.Fatalf("/metrics through the balancer: %v %v, want 404", resp, err)
 	}
 
-	// Stop instance a: every request still gets an answer from b.
+	// Stop instance a: every request gets an answer, from the moment of
+	// SIGTERM until a has exited and after.
+	stopped := make(chan struct{})
 	if err := procs[0].Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
-	for i := 0; i < 30; i++ {
+	go func() { _, _ = procs[0].Process.Wait(); close(stopped) }()
+	afterStop, sawNotReady := 0, false
+	for i := 0; afterStop < 10; i++ {
+		select {
+		case <-stopped:
+			afterStop++
+		default:
+			if i > 300 {
+				t.Fatal("instance a did not stop within 30 s of SIGTERM")
+			}
+			// Stopping, a says it is not ready while it still answers.
+			if resp, err := http.Get("http://" + addrs[0] + "/readyz"); err == nil {
+				resp.Body.Close()
+				sawNotReady = sawNotReady || resp.StatusCode == http.StatusServiceUnavailable
+			}
+		}
 		req, _ := http.NewRequest(http.MethodGet, front+"/api/v1/review-queue/stats", nil)
 		req.Header.Set("Authorization", "Bearer "+token)
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
-			t.Fatalf("request %d while an instance stops: %v", i, err)
+			t.Fatalf("request %d while an instance stops: %v\n%s", i, err, logs[0].String())
 		}
 		resp.Body.Close()
 		if resp.StatusCode != http.StatusOK {
-			t.Fatalf("request %d while an instance stops: status %d", i, resp.StatusCode)
+			t.Fatalf("request %d while an instance stops: status %d\n%s", i, resp.StatusCode, logs[0].String())
 		}
 		time.Sleep(100 * time.Millisecond)
+	}
+	if !sawNotReady {
+		t.Fatalf("instance a never answered /readyz with 503 while stopping\n%s", logs[0].String())
 	}
 }

@@ -172,6 +172,15 @@
     if (row) setCurrent(row, false);
   });
 
+  // The search box searches as the operator types (the filter form's
+  // "input" trigger; a blur does not cancel its delay). Its "change" on
+  // blur would send the same search again, and pressing a row's Open
+  // blurs the box: the rows were replaced between mousedown and mouseup
+  // and the click was lost. So that change never reaches the form.
+  document.addEventListener("change", function (ev) {
+    if (ev.target && ev.target.id === "q") ev.stopPropagation();
+  }, true);
+
   function countSelected() {
     var n = $all("#queue-rows input[type=checkbox]:checked").length;
     var el = $("#selected-count");

@@ -48,8 +48,11 @@ func TestBrowserSessionEndsMidWork(t *testing.T) {
 	wait(ctx, t, "type filter", chromedp.WaitNotPresent(fmt.Sprintf("#review-%d", other.ID)))
 	jsString(ctx, t, `document.getElementById("q").value = ""`)
 	wait(ctx, t, "search", chromedp.SendKeys("#q", "Lead pri"), chromedp.Poll[chromedp.Void](`location.search.includes("q=Lead+pri")`))
-	// Open the second pricing review: its URL carries the filter.
-	wait(ctx, t, "open review", chromedp.Click(fmt.Sprintf("#review-%d .open-review", open.ID)), chromedp.WaitVisible(paneOf(open.ID)))
+	// Open the second pricing review: its URL carries the filter. The
+	// click blurs the search box, right after the search: it must not be
+	// lost to the list being replaced under it.
+	humanClick(ctx, t, fmt.Sprintf("#review-%d .open-review", open.ID))
+	wait(ctx, t, "open review", chromedp.WaitVisible(paneOf(open.ID)))
 	page := jsString(ctx, t, "location.pathname + location.search")
 	if want := fmt.Sprintf("/dashboard/review-queue/%d?", open.ID); !strings.HasPrefix(page, want) || !strings.Contains(page, "type=PRICING") || !strings.Contains(page, "q=Lead+pri") {
 		t.Fatalf("URL with the review open: %q", page)

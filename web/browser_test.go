@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
@@ -49,6 +50,33 @@ func wait(ctx context.Context, t *testing.T, what string, steps ...chromedp.Acti
 		state, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`location.href + " history " + history.length + " " + (document.querySelector("#flash")||{}).innerText + " | pane: " +
 			((document.querySelector("#pane")||{}).innerText||"").slice(0, 300) + " | focus: " + document.activeElement.outerHTML.slice(0, 200)`))
 		t.Fatalf("%s: %v\npage: %s", what, err, state)
+	}
+}
+
+// humanClick clicks sel the way a person does: the button stays down for
+// a moment (chromedp.Click releases it at once). A page that replaces the
+// element between press and release loses such a click, as it would lose
+// the person's.
+func humanClick(ctx context.Context, t *testing.T, sel string) {
+	t.Helper()
+	where := jsString(ctx, t, fmt.Sprintf(`(function () {
+		var el = document.querySelector(%q);
+		if (!el) return "";
+		el.scrollIntoView({ block: "nearest" });
+		var r = el.getBoundingClientRect();
+		return (r.left + r.width / 2) + " " + (r.top + r.height / 2);
+	})()`, sel))
+	var x, y float64
+	if _, err := fmt.Sscan(where, &x, &y); err != nil {
+		t.Fatalf("click %s: not on the page", sel)
+	}
+	err := chromedp.Do(ctx,
+		chromedp.MouseEvent(input.DispatchMouseEventTypeMouseMoved, x, y),
+		chromedp.MouseEvent(input.DispatchMouseEventTypeMousePressed, x, y, chromedp.Button("left"), chromedp.ClickCount(1)),
+		chromedp.Sleep(150*time.Millisecond),
+		chromedp.MouseEvent(input.DispatchMouseEventTypeMouseReleased, x, y, chromedp.Button("left"), chromedp.ClickCount(1)))
+	if err != nil {
+		t.Fatalf("click %s: %v", sel, err)
 	}
 }
 

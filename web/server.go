@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/gorilla/sessions"
@@ -64,6 +65,9 @@ type Server struct {
 	assets  map[string]string
 	metrics *metrics
 	oidc    *oidcClient
+	// draining is set when the process is stopping: /readyz says so, so
+	// a load balancer stops sending requests before the listener closes.
+	draining atomic.Bool
 }
 
 // deriveKey makes independent keys for each use from the one secret.

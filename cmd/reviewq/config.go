@@ -37,6 +37,9 @@ type Config struct {
 	SessionLifetime time.Duration
 	// OIDC* configure single sign-on; an empty issuer turns it off.
 	OIDCIssuer, OIDCClientID, OIDCClientSecret, OIDCName string
+	// DrainDelay is how long serve keeps serving after SIGTERM, with
+	// /readyz answering 503, before it closes its listener.
+	DrainDelay time.Duration
 }
 
 // LoadConfig reads and checks the REVIEWQ_* variables.
@@ -116,6 +119,13 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 			}
 			*dst = d
 		}
+	}
+	if raw := getenv("REVIEWQ_DRAIN_DELAY"); raw != "" {
+		d, err := time.ParseDuration(raw)
+		if err != nil || d < 0 || d > time.Minute {
+			return c, fmt.Errorf("REVIEWQ_DRAIN_DELAY: %q is not a duration from 0s to 1m (e.g. 6s)", raw)
+		}
+		c.DrainDelay = d
 	}
 	if c.SessionIdle > 0 && c.SessionLifetime > 0 && c.SessionIdle > c.SessionLifetime {
 		return c, errors.New("REVIEWQ_SESSION_IDLE must not be longer than REVIEWQ_SESSION_LIFETIME")

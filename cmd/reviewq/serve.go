@@ -143,7 +143,15 @@ func cmdServe(ctx context.Context, env *Env, args []string) error {
 		return fmt.Errorf("serve: %w", err)
 	case <-ctx.Done():
 	}
-	// SIGINT/SIGTERM: stop accepting, let in-flight requests finish.
+	// SIGINT/SIGTERM: first say not-ready and keep serving while the load
+	// balancer's health checks notice (closing the listener at once
+	// resets connections it has just opened: 502s); then stop accepting
+	// and let in-flight requests finish.
+	if env.Config.DrainDelay > 0 {
+		srv.Drain()
+		log.Info("shutting down: /readyz answers 503, serving on until the load balancer has noticed", "drain_delay", env.Config.DrainDelay.String())
+		time.Sleep(env.Config.DrainDelay)
+	}
 	log.Info("shutting down: draining in-flight requests")
 	sctx, cancel := context.WithTimeout(context.Background(), 25*time.Second)
 	defer cancel()

@@ -100,3 +100,26 @@ func TestSessionDurationSettings(t *testing.T) {
 		}
 	}
 }
+
+// TestDrainDelayConfig: REVIEWQ_DRAIN_DELAY is a duration from 0s to 1m;
+// anything else is refused at start, naming the variable.
+func TestDrainDelayConfig(t *testing.T) {
+	env := func(v string) func(string) string {
+		return func(k string) string {
+			if k == "REVIEWQ_DRAIN_DELAY" {
+				return v
+			}
+			return ""
+		}
+	}
+	for raw, want := range map[string]time.Duration{"": 0, "0s": 0, "6s": 6 * time.Second, "1m": time.Minute} {
+		if c, err := LoadConfig(env(raw)); err != nil || c.DrainDelay != want {
+			t.Errorf("%q: %v %v, want %v", raw, c.DrainDelay, err, want)
+		}
+	}
+	for _, bad := range []string{"6", "-1s", "2m", "soon"} {
+		if _, err := LoadConfig(env(bad)); err == nil || !strings.Contains(err.Error(), "REVIEWQ_DRAIN_DELAY") {
+			t.Errorf("%q: %v", bad, err)
+		}
+	}
+}
