@@ -53,6 +53,8 @@ type Store struct {
 	closeOnce sync.Once
 	// decisionBatches and decisionsBatched count the writers' work.
 	decisionBatches, decisionsBatched atomic.Int64
+	// subs caches which endpoints subscribe to which events (outbox.go).
+	subs subscriptionCache
 }
 
 // Options tune the pool; zero values take defaults.

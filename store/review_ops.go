@@ -63,6 +63,9 @@ func (s *Store) Reflag(ctx context.Context, in ReflagInput) (*Review, error) {
 		if err := setLeadFlag(tx, r.LeadID, r); err != nil {
 			return err
 		}
+		if err := s.emitReviewChange(ctx, tx, WebhookReviewReflagged, r, "reflagged_by", in.Actor, map[string]any{"from_type": detail["from_type"], "from_reason": detail["from_reason"]}); err != nil {
+			return err
+		}
 		out = r
 		return nil
 	})
@@ -205,6 +208,9 @@ func (s *Store) Reopen(ctx context.Context, reviewID int64, actor Actor, ip stri
 			return fmt.Errorf("write history: %w", err)
 		}
 		if err := setLeadFlag(tx, lead.ID, r); err != nil {
+			return err
+		}
+		if err := s.emitReopened(ctx, tx, r, &lead, actor); err != nil {
 			return err
 		}
 		pending := StatusPending

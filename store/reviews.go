@@ -174,6 +174,9 @@ func (s *Store) flagOnce(ctx context.Context, leadID int64, in FlagInput, actor 
 		if err := setLeadFlag(tx, lead.ID, &r); err != nil {
 			return err
 		}
+		if err := s.emitFlagged(ctx, tx, &lead, &r, res.Created, in, actor); err != nil {
+			return err
+		}
 		res.Review = &r
 		return nil
 	})

@@ -75,6 +75,7 @@ const (
 	KeyReasonsReject    = "reasons.reject"
 	KeyReasonsSkip      = "reasons.skip"
 	KeyReasonsRequired  = "reasons.required"
+	KeyBacklogThreshold = "queue.backlog_threshold"
 )
 
 // SettingDefs lists every runtime setting with its default.
@@ -88,6 +89,7 @@ var SettingDefs = []SettingDef{
 	{KeyReasonsReject, "not_a_fit,bad_data,do_not_contact,duplicate,other", "reject reason codes", codeListSetting},
 	{KeyReasonsSkip, "needs_info,not_now,other", "skip reason codes", codeListSetting},
 	{KeyReasonsRequired, "true", "reject and skip must carry a reason code", boolSetting},
+	{KeyBacklogThreshold, "100", "pending reviews over this send the queue.backlog webhook event", intSetting(1, 1000000)},
 }
 
 func settingDef(key string) (SettingDef, bool) {
@@ -252,6 +254,11 @@ func (s *Store) SetSetting(ctx context.Context, actor Actor, ip, key, value stri
 		row := Setting{Name: key, Value: norm, UpdatedAt: Now(), UpdatedBy: actor.Name}
 		if err := tx.Clauses(clause.OnConflict{UpdateAll: true}).Create(&row).Error; err != nil {
 			return fmt.Errorf("store setting: %w", err)
+		}
+		if key == KeyQueueEnabled {
+			if err := s.emitQueueSwitch(ctx, tx, old, norm, actor); err != nil {
+				return err
+			}
 		}
 		return audit(tx, actor, ip, "settings.set", key, &old, &norm)
 	})

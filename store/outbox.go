@@ -1,0 +1,397 @@
+package store
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// The transactional outbox: a change that an engine or a team may want to
+// hear about writes its event to outbox_events in the change's own
+// transaction, with one webhook_deliveries row per endpoint subscribed to
+// the event's type. So an event exists exactly when its change committed;
+// the delivery worker (package webhook) sends what the rows say.
+//
+// Nothing is written for a type no enabled endpoint subscribes to: the
+// subscriptions are cached per instance for SubscriptionsTTL, like the
+// settings, so the decision hot path pays nothing while no endpoint exists
+// and two multi-row INSERTs per decision batch when one does. An endpoint
+// created on another instance receives the events of changes made from
+// at most SubscriptionsTTL after its creation.
+
+// Webhook event types.
+const (
+	WebhookReviewFlagged      = "review.flagged"
+	WebhookReviewReflagged    = "review.reflagged"
+	WebhookReviewClaimed      = "review.claimed"
+	WebhookReviewReleased     = "review.released"
+	WebhookReviewDecided      = "review.decided"
+	WebhookReviewReopened     = "review.reopened"
+	WebhookEligibilityChanged = "lead.eligibility_changed"
+	WebhookSLAWarning         = "sla.warning"
+	WebhookSLABreached        = "sla.breached"
+	WebhookQueueBacklog       = "queue.backlog"
+	WebhookQueueReminder      = "queue.reminder"
+	WebhookQueueDisabled      = "queue.disabled"
+	WebhookQueueEnabled       = "queue.enabled"
+	// WebhookTest is sent only by "send test event"; no endpoint
+	// subscribes to it.
+	WebhookTest = "webhook.test"
+)
+
+// WebhookEventTypes lists the types an endpoint may subscribe to.
+var WebhookEventTypes = []string{
+	WebhookReviewFlagged, WebhookReviewReflagged, WebhookReviewClaimed, WebhookReviewReleased, WebhookReviewDecided,
+	WebhookReviewReopened, WebhookEligibilityChanged, WebhookSLAWarning, WebhookSLABreached, WebhookQueueBacklog,
+	WebhookQueueReminder, WebhookQueueDisabled, WebhookQueueEnabled,
+}
+
+// EventVersion is the version of the event bodies' shape; a change that is
+// not an addition raises it.
+const EventVersion = 1
+
+// SubscriptionsTTL is how long an instance trusts its cached list of which
+// enabled endpoints subscribe to which event types.
+var SubscriptionsTTL = 2 * time.Second
+
+// subscriptions maps an event type to the enabled endpoints subscribed.
+type subscriptions map[string][]int64
+
+// has reports whether an enabled endpoint subscribes to typ.
+func (subs subscriptions) has(typ string) bool { return len(subs[typ]) > 0 }
+
+type subscriptionCache struct {
+	mu      sync.Mutex
+	at      time.Time
+	current subscriptions
+}
+
+// subscriptions returns the cached subscriptions, read through conn (the
+// caller's transaction) when stale.
+func (s *Store) subscriptions(ctx context.Context, conn gorm.ConnPool) (subscriptions, error) {
+	c := &s.subs
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.current != nil && time.Since(c.at) < SubscriptionsTTL {
+		return c.current, nil
+	}
+	rows, err := conn.QueryContext(ctx, "SELECT id, event_types FROM webhook_endpoints WHERE enabled = ? ORDER BY id", true)
+	if err != nil {
+		return nil, fmt.Errorf("read webhook subscriptions: %w", err)
+	}
+	defer rows.Close()
+	subs := subscriptions{}
+	for rows.Next() {
+		var id int64
+		var types string
+		if err := rows.Scan(&id, &types); err != nil {
+			return nil, fmt.Errorf("read webhook subscriptions: %w", err)
+		}
+		for _, t := range strings.Split(types, ",") {
+			subs[t] = append(subs[t], id)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read webhook subscriptions: %w", err)
+	}
+	c.current, c.at = subs, time.Now()
+	return subs, nil
+}
+
+// InvalidateSubscriptions drops this instance's cached subscriptions.
+func (s *Store) InvalidateSubscriptions() {
+	s.subs.mu.Lock()
+	s.subs.current = nil
+	s.subs.mu.Unlock()
+}
+
+// NewMessageID is a Standard Webhooks message id: "msg_", the time in
+// milliseconds (so ids sort by creation) and 10 random bytes, in hex.
+func NewMessageID() string {
+	var b [16]byte
+	ms := uint64(time.Now().UnixMilli())
+	for i := 5; i >= 0; i-- {
+		b[i] = byte(ms)
+		ms >>= 8
+	}
+	_, _ = rand.Read(b[6:])
+	return "msg_" + hex.EncodeToString(b[:])
+}
+
+// EventEnvelope is the JSON body of every event.
+type EventEnvelope struct {
+	ID        string    `json:"id"`
+	Type      string    `json:"type"`
+	Timestamp time.Time `json:"timestamp"`
+	Version   int       `json:"version"`
+	Data      any       `json:"data"`
+}
+
+// outboxBatch collects the events of one transaction and writes them with
+// one INSERT for the events and one for their deliveries.
+type outboxBatch struct {
+	subs       subscriptions
+	now        time.Time
+	events     []any
+	deliveries []any
+}
+
+const (
+	outboxEventColumns    = 6
+	outboxDeliveryColumns = 6
+)
+
+// outbox starts the events of a transaction.
+func (s *Store) outbox(ctx context.Context, conn gorm.ConnPool) (*outboxBatch, error) {
+	subs, err := s.subscriptions(ctx, conn)
+	if err != nil {
+		return nil, err
+	}
+	return &outboxBatch{subs: subs, now: Now()}, nil
+}
+
+// add queues an event for the endpoints subscribed to its type (none: it is
+// not written). reviewID orders deliveries (0: none).
+func (b *outboxBatch) add(typ string, reviewID, leadID int64, data map[string]any) {
+	endpoints := b.subs[typ]
+	if len(endpoints) == 0 {
+		return
+	}
+	b.addFor(endpoints, typ, reviewID, leadID, data)
+}
+
+// addFor queues an event for the given endpoints, subscribed or not.
+func (b *outboxBatch) addFor(endpoints []int64, typ string, reviewID, leadID int64, data map[string]any) string {
+	id := NewMessageID()
+	body, err := json.Marshal(EventEnvelope{ID: id, Type: typ, Timestamp: b.now, Version: EventVersion, Data: data})
+	if err != nil {
+		// The data are maps of plain values; this cannot fail.
+		panic(fmt.Sprintf("encode event %s: %v", typ, err))
+	}
+	b.events = append(b.events, id, typ, nullID(reviewID), nullID(leadID), string(body), b.now)
+	for _, e := range endpoints {
+		b.deliveries = append(b.deliveries, e, id, reviewID, DeliveryPending, b.now, b.now)
+	}
+	return id
+}
+
+func nullID(id int64) any {
+	if id == 0 {
+		return nil
+	}
+	return id
+}
+
+// write inserts the batch's events and deliveries.
+func (b *outboxBatch) write(ctx context.Context, conn gorm.ConnPool) error {
+	if len(b.events) == 0 {
+		return nil
+	}
+	rows := func(n, cols int) string {
+		return strings.TrimSuffix(strings.Repeat("("+placeholders(cols)+"), ", n/cols), ", ")
+	}
+	if _, err := conn.ExecContext(ctx, "INSERT INTO outbox_events (msg_id, type, review_id, lead_id, body, created_at) VALUES "+
+		rows(len(b.events), outboxEventColumns), b.events...); err != nil {
+		return fmt.Errorf("write outbox: %w", err)
+	}
+	if _, err := conn.ExecContext(ctx, "INSERT INTO webhook_deliveries (endpoint_id, msg_id, order_key, status, next_attempt_at, created_at) VALUES "+
+		rows(len(b.deliveries), outboxDeliveryColumns), b.deliveries...); err != nil {
+		return fmt.Errorf("write outbox deliveries: %w", err)
+	}
+	return nil
+}
+
+// emit writes the events fill adds, in tx.
+func (s *Store) emit(ctx context.Context, tx *gorm.DB, fill func(b *outboxBatch)) error {
+	conn := tx.Statement.ConnPool
+	b, err := s.outbox(ctx, conn)
+	if err != nil {
+		return err
+	}
+	fill(b)
+	return b.write(ctx, conn)
+}
+
+// ActorJSON is an actor as events name it.
+func ActorJSON(a Actor) map[string]any {
+	return map[string]any{"type": a.Type, "id": a.idPtr(), "name": a.Name}
+}
+
+// reviewData is what every review event says about the review.
+func reviewData(r *Review) map[string]any {
+	return map[string]any{
+		"review_id": r.ID, "lead_id": r.LeadID, "review_type": r.ReviewType, "reason": r.Reason, "source": r.Source,
+		"campaign": r.Campaign, "status": r.Status, "version": r.Version, "flagged_at": r.FlaggedAt,
+	}
+}
+
+// eligibilityJSON is an eligibility as events show it.
+func eligibilityJSON(e Eligibility) map[string]any {
+	return map[string]any{"eligible": e.Eligible, "reason": e.Reason}
+}
+
+// addEligibility queues lead.eligibility_changed when old and new differ.
+func (b *outboxBatch) addEligibility(leadID, reviewID int64, cause string, old, new Eligibility) {
+	if old.Eligible == new.Eligible && old.Reason == new.Reason {
+		return
+	}
+	b.add(WebhookEligibilityChanged, reviewID, leadID, map[string]any{
+		"lead_id": leadID, "review_id": reviewID, "cause": cause, "old": eligibilityJSON(old), "new": eligibilityJSON(new),
+	})
+}
+
+// eligibilityWithReview is a lead's eligibility while review r is open.
+func eligibilityWithReview(lead *Lead, r *Review) Eligibility {
+	return eligibilityRow{ID: lead.ID, Status: lead.Status, RequiresHumanReview: true, ReviewType: &r.ReviewType, TaskID: &r.ID}.judge()
+}
+
+// eligibilityWithoutReview is a lead's eligibility with no open review.
+func eligibilityWithoutReview(leadID int64, status string) Eligibility {
+	return eligibilityRow{ID: leadID, Status: status}.judge()
+}
+
+// emitFlagged writes review.flagged and, for a new review, the lead's
+// eligibility change. lead is as it was before the flag.
+func (s *Store) emitFlagged(ctx context.Context, tx *gorm.DB, lead *Lead, r *Review, created bool, in FlagInput, actor Actor) error {
+	return s.emit(ctx, tx, func(b *outboxBatch) {
+		d := reviewData(r)
+		d["new_review"], d["flagged_by"], d["flag"] = created, ActorJSON(actor),
+			map[string]any{"review_type": in.ReviewType, "reason": in.Reason, "source": in.Source, "score": lead.Score}
+		b.add(WebhookReviewFlagged, r.ID, lead.ID, d)
+		if created {
+			before := eligibilityRow{ID: lead.ID, Status: lead.Status, RequiresHumanReview: lead.RequiresHumanReview, ReviewType: lead.ReviewType}.judge()
+			b.addEligibility(lead.ID, r.ID, WebhookReviewFlagged, before, eligibilityWithReview(lead, r))
+		}
+	})
+}
+
+// emitReviewChange writes a review event (reflagged, claimed, released)
+// with the actor under byKey and any extra fields.
+func (s *Store) emitReviewChange(ctx context.Context, tx *gorm.DB, typ string, r *Review, byKey string, actor Actor, extra map[string]any) error {
+	return s.emit(ctx, tx, func(b *outboxBatch) {
+		d := reviewData(r)
+		d[byKey] = ActorJSON(actor)
+		for k, v := range extra {
+			d[k] = v
+		}
+		b.add(typ, r.ID, r.LeadID, d)
+	})
+}
+
+// emitReopened writes review.reopened and the lead's eligibility change;
+// lead and r are as they were before the reopen.
+func (s *Store) emitReopened(ctx context.Context, tx *gorm.DB, r *Review, lead *Lead, actor Actor) error {
+	return s.emit(ctx, tx, func(b *outboxBatch) {
+		after := *r
+		after.Status, after.Version = StatusPending, r.Version+1
+		d := reviewData(&after)
+		d["from_status"], d["reopened_by"] = r.Status, ActorJSON(actor)
+		b.add(WebhookReviewReopened, r.ID, r.LeadID, d)
+		b.addEligibility(lead.ID, r.ID, WebhookReviewReopened, eligibilityWithoutReview(lead.ID, lead.Status), eligibilityWithReview(lead, &after))
+	})
+}
+
+// addDecided queues review.decided and the lead's eligibility change for a
+// decision of the batch writer; r and lead are as they were before it.
+func (b *outboxBatch) addDecided(r *Review, lead *Lead, o Outcome, in *DecideInput, now time.Time) {
+	if len(b.subs[WebhookReviewDecided]) > 0 {
+		after := decidedReview(r, o.Status, in, now)
+		d := reviewData(after)
+		d["outcome"], d["decided_by"], d["decided_at"] = o.Name, ActorJSON(in.Actor), now
+		d["reason_code"], d["notes"] = optional(in.ReasonCode), optional(in.Notes)
+		if o.Approves {
+			subject, body := lead.MessageSubject, deref(lead.MessageBody)
+			if in.Subject != nil {
+				subject = *in.Subject
+			}
+			if in.Body != nil {
+				body = *in.Body
+			}
+			d["approved_message"] = map[string]any{"subject": subject, "body": body, "edited": in.Subject != nil || in.Body != nil}
+		}
+		b.add(WebhookReviewDecided, r.ID, lead.ID, d)
+	}
+	if len(b.subs[WebhookEligibilityChanged]) > 0 {
+		status := lead.Status
+		if o.LeadStatus != "" {
+			status = o.LeadStatus
+		}
+		b.addEligibility(lead.ID, r.ID, WebhookReviewDecided, eligibilityWithReview(lead, r), eligibilityWithoutReview(lead.ID, status))
+	}
+}
+
+// emitQueueSwitch writes queue.enabled or queue.disabled when the setting
+// changes.
+func (s *Store) emitQueueSwitch(ctx context.Context, tx *gorm.DB, old, new string, actor Actor) error {
+	if old == new {
+		return nil
+	}
+	typ := WebhookQueueDisabled
+	if new == "true" {
+		typ = WebhookQueueEnabled
+	}
+	return s.emit(ctx, tx, func(b *outboxBatch) {
+		b.add(typ, 0, 0, map[string]any{"setting": KeyQueueEnabled, "value": new == "true", "changed_by": ActorJSON(actor)})
+	})
+}
+
+// OutboxEvent is one event as stored.
+type OutboxEvent struct {
+	ID        int64
+	MsgID     string
+	Type      string
+	ReviewID  *int64
+	LeadID    *int64
+	Body      string
+	CreatedAt time.Time
+}
+
+// TableName of OutboxEvent.
+func (OutboxEvent) TableName() string { return "outbox_events" }
+
+// OutboxEvents lists the stored events of the given types (all: none
+// given), oldest first, for tests and troubleshooting.
+func (s *Store) OutboxEvents(ctx context.Context, types ...string) ([]OutboxEvent, error) {
+	var out []OutboxEvent
+	q := s.DB.WithContext(ctx).Order("id")
+	if len(types) > 0 {
+		q = q.Where("type IN ?", types)
+	}
+	if err := q.Find(&out).Error; err != nil {
+		return nil, fmt.Errorf("list outbox: %w", err)
+	}
+	return out, nil
+}
+
+// ValidEventTypes checks a list of event types and returns it sorted in
+// the documented order, without duplicates.
+func ValidEventTypes(types []string) ([]string, error) {
+	var out []string
+	for _, t := range types {
+		t = strings.TrimSpace(t)
+		if t == "" {
+			continue
+		}
+		if !slices.Contains(WebhookEventTypes, t) {
+			return nil, invalid("events", "unknown event type %q; known: %s", t, strings.Join(WebhookEventTypes, ", "))
+		}
+		if !slices.Contains(out, t) {
+			out = append(out, t)
+		}
+	}
+	if len(out) == 0 {
+		return nil, invalid("events", "name at least one event type: %s", strings.Join(WebhookEventTypes, ", "))
+	}
+	slices.SortFunc(out, func(a, b string) int {
+		return slices.Index(WebhookEventTypes, a) - slices.Index(WebhookEventTypes, b)
+	})
+	return out, nil
+}
