@@ -100,6 +100,10 @@ func cmdServe(ctx context.Context, env *Env, args []string) error {
 			}
 		}
 	}
+	webhooks, err := loadWebhookSettings(os.Getenv)
+	if err != nil {
+		return err
+	}
 	if env.Config.SessionIdle > 0 {
 		store.SessionIdle = env.Config.SessionIdle
 	}
@@ -136,6 +140,10 @@ func cmdServe(ctx context.Context, env *Env, args []string) error {
 	if env.Config.PprofAddr != "" {
 		startPprof(env.Config.PprofAddr, log)
 	}
+	// The webhook delivery worker; stopped after the requests drained, so
+	// the events of their changes are written before it goes.
+	stopWebhooks := startWebhooks(st, webhooks, log)
+	defer stopWebhooks()
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	select {
