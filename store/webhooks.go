@@ -310,19 +310,20 @@ func (s *Store) QueueTestEvent(ctx context.Context, actor Actor, ip string, id i
 }
 
 // Redeliver queues a delivered or failed message to its endpoint again,
-// with the same message id, after the endpoint's pending ones.
-func (s *Store) Redeliver(ctx context.Context, actor Actor, ip string, deliveryID int64) error {
+// with the same message id, after the endpoint's pending ones; it returns
+// the endpoint's id.
+func (s *Store) Redeliver(ctx context.Context, actor Actor, ip string, deliveryID int64) (int64, error) {
 	var d WebhookDelivery
-	if err := s.DB.WithContext(ctx).Where("id = ?", deliveryID).Take(&d).Error; err != nil {
+	if err := s.DB.WithContext(ctx).Omit("Type").Where("id = ?", deliveryID).Take(&d).Error; err != nil {
 		if errors.Is(err, gorm.ErrRecordNotFound) {
-			return ErrNotFound
+			return 0, ErrNotFound
 		}
-		return fmt.Errorf("find delivery: %w", err)
+		return 0, fmt.Errorf("find delivery: %w", err)
 	}
 	if d.Status == DeliveryPending {
-		return &ConflictError{Message: "this delivery is still pending"}
+		return 0, &ConflictError{Message: "this delivery is still pending"}
 	}
-	return s.changeWebhook(ctx, actor, ip, d.EndpointID, "webhook.redeliver", func(tx *gorm.DB, e *WebhookEndpoint) (*string, *string, error) {
+	return d.EndpointID, s.changeWebhook(ctx, actor, ip, d.EndpointID, "webhook.redeliver", func(tx *gorm.DB, e *WebhookEndpoint) (*string, *string, error) {
 		now := Now()
 		again := WebhookDelivery{EndpointID: e.ID, MsgID: d.MsgID, OrderKey: d.OrderKey, Status: DeliveryPending, NextAttemptAt: now, CreatedAt: now}
 		if err := tx.Omit("Type").Create(&again).Error; err != nil {

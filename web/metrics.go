@@ -65,6 +65,7 @@ func newMetrics(st *store.Store, cfg Config, log *slog.Logger) *metrics {
 		// go_sql_{max_open,open,in_use,idle}_connections, go_sql_wait_count_total, ...
 		collectors.NewDBStatsCollector(st.SQL, "reviewq"),
 		newQueueCollector(st, log),
+		newWebhookCollector(st, log),
 		// Per instance: how well concurrent decisions share transactions.
 		prometheus.NewCounterFunc(prometheus.CounterOpts{
 			Name: "reviewq_decision_transactions_total",

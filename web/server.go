@@ -17,6 +17,7 @@ import (
 
 	"reviewq/static"
 	"reviewq/store"
+	"reviewq/webhook"
 )
 
 // Config is what the server needs from the command line and environment.
@@ -38,6 +39,9 @@ type Config struct {
 	BodyLimit int64
 	Version   string
 	Logger    *slog.Logger
+	// WebhookAllow names the private ranges webhook endpoints may point at
+	// (REVIEWQ_WEBHOOKS_ALLOW_PRIVATE); the rest are refused.
+	WebhookAllow webhook.AllowList
 }
 
 // Server holds the router and what handlers share.

@@ -113,6 +113,7 @@ func cmdServe(ctx context.Context, env *Env, args []string) error {
 	srv, err := web.New(st, web.Config{
 		SessionSecret: secret, SecureCookies: env.Config.SecureCookies(), TrustedProxies: env.Config.TrustedProxies,
 		MetricsToken: env.Config.MetricsToken, MetricsAddr: env.Config.MetricsAddr, Version: version, Commit: commit, Logger: log,
+		WebhookAllow: webhooks.Allow,
 	})
 	if err != nil {
 		return err
