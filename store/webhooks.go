@@ -581,11 +581,13 @@ func truncateRunes(s string, n int) string {
 func (s *Store) PruneWebhooks(ctx context.Context, retention time.Duration) (int64, error) {
 	cutoff := Now().Add(-retention)
 	db := s.DB.WithContext(ctx)
-	res := db.Where("status <> ? AND COALESCE(delivered_at, last_attempt_at, created_at) < ?", DeliveryPending, cutoff).Limit(10000).Delete(&WebhookDelivery{})
-	if s.Dialect == SQLite {
-		// SQLite has no DELETE ... LIMIT in its default build.
-		res = db.Where("status <> ? AND COALESCE(delivered_at, last_attempt_at, created_at) < ?", DeliveryPending, cutoff).Delete(&WebhookDelivery{})
+	q := db.Where("status <> ? AND COALESCE(delivered_at, last_attempt_at, created_at) < ?", DeliveryPending, cutoff)
+	if s.Dialect == MySQL {
+		// Bounded, so a first prune after a long pause does not hold
+		// locks for long; the next minute takes the rest.
+		q = q.Limit(10000)
 	}
+	res := q.Delete(&WebhookDelivery{})
 	if res.Error != nil {
 		return 0, fmt.Errorf("prune deliveries: %w", res.Error)
 	}

@@ -466,3 +466,128 @@ func TestTwoWorkersShareDeliveriesMySQL(t *testing.T) {
 		t.Fatalf("sent twice at the same time: %v", rcv.overlap)
 	}
 }
+
+// crashingTransport stands for an instance that dies between claiming
+// deliveries and recording them: its database handle is gone, and nothing
+// reaches the receiver.
+type crashingTransport struct{ st *store.Store }
+
+func (c crashingTransport) RoundTrip(*http.Request) (*http.Response, error) {
+	_ = c.st.Close()
+	return nil, fmt.Errorf("instance killed")
+}
+
+// Three instances on one MariaDB, one killed after it claimed deliveries:
+// its leases run out and the others deliver every message, none twice and
+// none twice at the same time.
+func TestThreeWorkersOneKilledMySQL(t *testing.T) {
+	url := storetest.URL(t, store.MySQL)
+	a, b, c := storetest.OpenURL(t, url), storetest.OpenURL(t, url), storetest.OpenURL(t, url)
+	ctx := context.Background()
+	if _, err := a.MigrateUp(ctx); err != nil {
+		t.Fatal(err)
+	}
+	rcv := newReceiver(t)
+	rcv.slow = 5 * time.Millisecond
+	subscribe(t, a, rcv.srv.URL, "", store.WebhookReviewFlagged)
+	const leads = 40
+	for i := range leads {
+		storetest.FlaggedLead(t, a, fmt.Sprintf("L%d", i), store.TypeMessage)
+	}
+	killed := newWorker(t, c)
+	killed.Lease = 500 * time.Millisecond
+	killed.Client = &http.Client{Transport: crashingTransport{c}}
+	if _, err := killed.RunOnce(ctx); err == nil {
+		t.Fatal("the killed instance recorded its deliveries")
+	}
+	var held int64
+	if err := a.DB.Model(&store.WebhookDelivery{}).Where("attempts = 1").Count(&held).Error; err != nil || held == 0 {
+		t.Fatalf("the killed instance holds no leases: %d %v", held, err)
+	}
+	var wg sync.WaitGroup
+	for _, st := range []*store.Store{a, b} {
+		w := newWorker(t, st)
+		w.Lease = 500 * time.Millisecond
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); {
+				var left int64
+				if err := a.DB.Model(&store.WebhookDelivery{}).Where("status <> ?", store.DeliveryDelivered).Count(&left).Error; err != nil || left == 0 {
+					return
+				}
+				if _, err := w.RunOnce(ctx); err != nil {
+					t.Error(err)
+					return
+				}
+				time.Sleep(20 * time.Millisecond)
+			}
+		}()
+	}
+	wg.Wait()
+	counts := map[string]int{}
+	for _, r := range rcv.requests() {
+		counts[r.Header.Get(webhook.HeaderID)]++
+	}
+	if len(counts) != leads {
+		t.Fatalf("%d distinct messages arrived, want %d", len(counts), leads)
+	}
+	for id, n := range counts {
+		if n != 1 {
+			t.Fatalf("message %s sent %d times", id, n)
+		}
+	}
+	if len(rcv.overlap) > 0 {
+		t.Fatalf("sent twice at the same time: %v", rcv.overlap)
+	}
+}
+
+// Redelivery sends a delivered message again with its webhook-id; pruning
+// removes what was delivered before the retention and keeps what waits.
+func TestRedeliverAndPrune(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		rcv := newReceiver(t)
+		e, _ := subscribe(t, st, rcv.srv.URL, "", store.WebhookReviewFlagged)
+		storetest.FlaggedLead(t, st, "L1", store.TypeMessage)
+		w := newWorker(t, st)
+		runUntil(t, w, "a delivery", func() bool { return len(rcv.requests()) == 1 })
+		log, _, err := st.ListDeliveries(ctx, e.ID, 0, 10)
+		if err != nil || len(log) != 1 {
+			t.Fatal(err, log)
+		}
+		if _, err := st.Redeliver(ctx, store.SystemActor, "", log[0].ID); err != nil {
+			t.Fatal(err)
+		}
+		runUntil(t, w, "the redelivery", func() bool { return len(rcv.requests()) == 2 })
+		reqs := rcv.requests()
+		if reqs[0].Header.Get(webhook.HeaderID) != reqs[1].Header.Get(webhook.HeaderID) || string(reqs[0].Body) != string(reqs[1].Body) {
+			t.Fatal("a redelivery is not the same message")
+		}
+		// A second, undelivered event (the endpoint is off), then
+		// everything delivered is made a month old.
+		if err := st.SetWebhookEnabled(ctx, store.SystemActor, "", e.ID, false); err != nil {
+			t.Fatal(err)
+		}
+		if err := st.SetWebhookEnabled(ctx, store.SystemActor, "", e.ID, true); err != nil {
+			t.Fatal(err)
+		}
+		storetest.FlaggedLead(t, st, "L2", store.TypeMessage)
+		old := store.Now().Add(-30 * 24 * time.Hour)
+		if err := st.DB.Exec("UPDATE webhook_deliveries SET delivered_at = ?, created_at = ? WHERE status = ?", old, old, store.DeliveryDelivered).Error; err != nil {
+			t.Fatal(err)
+		}
+		if err := st.DB.Exec("UPDATE outbox_events SET created_at = ?", old).Error; err != nil {
+			t.Fatal(err)
+		}
+		n, err := st.PruneWebhooks(ctx, 7*24*time.Hour)
+		if err != nil || n != 2 {
+			t.Fatalf("pruned %d deliveries (%v), want the 2 delivered", n, err)
+		}
+		log, _, _ = st.ListDeliveries(ctx, e.ID, 0, 10)
+		events, _ := st.OutboxEvents(ctx)
+		if len(log) != 1 || log[0].Status != store.DeliveryPending || len(events) != 1 || events[0].MsgID != log[0].MsgID {
+			t.Fatalf("after pruning: deliveries %+v, events %d", log, len(events))
+		}
+	})
+}
