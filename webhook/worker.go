@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"reviewq/store"
@@ -81,17 +82,26 @@ func (w *Worker) Run(ctx context.Context) {
 }
 
 // RunOnce claims and sends one round of due deliveries; it returns how many.
+// The round's deliveries go out at once, each on its own, so all of them
+// finish within one client timeout, well inside their lease (a lease that
+// ran out would let another worker send the same message meanwhile). A
+// round never holds two deliveries of one review to one endpoint.
 func (w *Worker) RunOnce(ctx context.Context) (int, error) {
 	jobs, err := w.Store.ClaimDeliveries(ctx, claimBatch, w.Lease, 0)
 	if err != nil {
 		return 0, err
 	}
-	for _, j := range jobs {
-		if err := w.send(ctx, j); err != nil {
-			return len(jobs), err
-		}
+	errs := make([]error, len(jobs))
+	var wg sync.WaitGroup
+	for i, j := range jobs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = w.send(ctx, j)
+		}()
 	}
-	return len(jobs), nil
+	wg.Wait()
+	return len(jobs), errors.Join(errs...)
 }
 
 // DeliverNow sends one pending delivery at once (send test event) and
