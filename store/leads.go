@@ -109,11 +109,14 @@ func (s *Store) UpsertLead(ctx context.Context, in LeadInput) (*Lead, bool, erro
 		if err != nil {
 			return fmt.Errorf("find lead: %w", err)
 		}
-		oldCampaign := lead.Campaign
+		oldCampaign, oldStatus := lead.Campaign, lead.Status
 		applyLeadInput(&lead, in)
 		lead.UpdatedAt = Now()
 		if err := tx.Save(&lead).Error; err != nil {
 			return fmt.Errorf("update lead: %w", err)
+		}
+		if err := s.emitLeadStatus(ctx, tx, &lead, oldStatus); err != nil {
+			return err
 		}
 		if lead.Campaign != oldCampaign {
 			if err := tx.Model(&Review{}).Where("open_lead_id = ?", lead.ID).Update("campaign", lead.Campaign).Error; err != nil {

@@ -244,7 +244,7 @@ func (b *outboxBatch) addEligibility(leadID, reviewID int64, cause string, old, 
 		return
 	}
 	b.add(WebhookEligibilityChanged, reviewID, leadID, map[string]any{
-		"lead_id": leadID, "review_id": reviewID, "cause": cause, "old": eligibilityJSON(old), "new": eligibilityJSON(new),
+		"lead_id": leadID, "review_id": nullID(reviewID), "cause": cause, "old": eligibilityJSON(old), "new": eligibilityJSON(new),
 	})
 }
 
@@ -326,6 +326,19 @@ func (b *outboxBatch) addDecided(r *Review, lead *Lead, o Outcome, in *DecideInp
 		}
 		b.addEligibility(lead.ID, r.ID, WebhookReviewDecided, eligibilityWithReview(lead, r), eligibilityWithoutReview(lead.ID, status))
 	}
+}
+
+// emitLeadStatus writes lead.eligibility_changed when an update of the
+// lead's status (to or from lost) changes its eligibility; lead is as
+// updated.
+func (s *Store) emitLeadStatus(ctx context.Context, tx *gorm.DB, lead *Lead, oldStatus string) error {
+	if lead.Status == oldStatus {
+		return nil
+	}
+	row := eligibilityRow{ID: lead.ID, Status: oldStatus, RequiresHumanReview: lead.RequiresHumanReview, ReviewType: lead.ReviewType}
+	old := row.judge()
+	row.Status = lead.Status
+	return s.emit(ctx, tx, func(b *outboxBatch) { b.addEligibility(lead.ID, 0, "lead.updated", old, row.judge()) })
 }
 
 // emitQueueSwitch writes queue.enabled or queue.disabled when the setting

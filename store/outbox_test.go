@@ -228,3 +228,66 @@ func TestOutboxSLAEventsOncePerReviewAndThreshold(t *testing.T) {
 		}
 	})
 }
+
+// A lead updated to or from lost changes its eligibility; other updates
+// and a lead under review do not.
+func TestOutboxEligibilityOfLeadUpdates(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		subscribeAll(t, st)
+		set := func(ext, status string) {
+			t.Helper()
+			if _, _, err := st.UpsertLead(ctx, store.LeadInput{ExternalID: ext, Status: &status}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		set("L1", "new")
+		set("L1", "contacted")
+		set("L1", "lost")
+		set("L1", "new")
+		storetest.FlaggedLead(t, st, "L2", store.TypeMessage)
+		set("L2", "lost")
+		var got []string
+		for _, e := range events(t, st, store.WebhookEligibilityChanged) {
+			if e.Data["cause"] == "lead.updated" {
+				got = append(got, e.Data["old"].(map[string]any)["reason"].(string)+">"+e.Data["new"].(map[string]any)["reason"].(string))
+			}
+		}
+		if want := []string{"ok>lead_lost", "lead_lost>ok"}; !slices.Equal(got, want) {
+			t.Fatalf("eligibility changes of lead updates: %v, want %v", got, want)
+		}
+	})
+}
+
+// The hourly digest: once per hour while a review waits past the warning
+// age, none while nothing does.
+func TestOutboxReminderOnlyWhileWaiting(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		if _, _, err := st.CreateWebhook(ctx, store.SystemActor, "", store.WebhookInput{URL: "https://chat.example.com/hook",
+			Events: []string{store.WebhookQueueReminder}, Kind: store.WebhookKindChat}); err != nil {
+			t.Fatal(err)
+		}
+		r := storetest.FlaggedLead(t, st, "L1", store.TypeMessage)
+		for range 2 {
+			if err := st.RunEventChecks(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if got := events(t, st); len(got) != 0 {
+			t.Fatalf("a reminder while nothing waits past the warning age: %v", typesOf(got))
+		}
+		if err := st.DB.Exec("UPDATE reviews SET flagged_at = ? WHERE id = ?", store.Now().Add(-13*time.Hour), r.ID).Error; err != nil {
+			t.Fatal(err)
+		}
+		for range 3 {
+			if err := st.RunEventChecks(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+		got := events(t, st)
+		if len(got) != 1 || got[0].Data["waiting_past_warning"] != float64(1) {
+			t.Fatalf("reminders in one hour: %v", got)
+		}
+	})
+}
