@@ -256,15 +256,6 @@ func opsColumnsAt(t *testing.T, d store.Dialect, v int64) map[string][]string {
 	return schemaAt[d][v]
 }
 
-func opsLatest(t *testing.T, st *store.Store) int64 {
-	t.Helper()
-	_, latest, err := st.SchemaVersions(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return latest
-}
-
 // opsPrevious is the version of the migration before the latest (versions
 // have gaps: branches number their migrations apart).
 func opsPrevious(t *testing.T, st *store.Store) int64 {
