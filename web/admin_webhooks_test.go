@@ -65,6 +65,10 @@ func TestAdminWebhooks(t *testing.T) {
 			if res := admin.PostForm(fmt.Sprintf("/admin/webhooks/%d/test", id), nil); res.Status != http.StatusSeeOther {
 				t.Fatalf("test: %d", res.Status)
 			}
+			if m := admin.Get("/metrics"); !strings.Contains(m.Body, "reviewq_webhook_undelivered 1") ||
+				!strings.Contains(m.Body, fmt.Sprintf(`reviewq_webhook_deliveries{endpoint="%d",status="pending"} 1`, id)) {
+				t.Fatalf("metrics do not show the undelivered test event:\n%s", m.Body)
+			}
 			log := admin.Get(fmt.Sprintf("/admin/webhooks/%d", id))
 			if log.Status != 200 || !strings.Contains(log.Body, "webhook.test") || !strings.Contains(log.Body, "pending") {
 				t.Fatalf("delivery log: %d", log.Status)

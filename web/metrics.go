@@ -76,6 +76,7 @@ func newMetrics(st *store.Store, cfg Config, log *slog.Logger) *metrics {
 			Help: "Decisions those transactions carried, refused ones included.",
 		}, func() float64 { _, n := st.DecisionBatches(); return float64(n) }),
 	)
+	m.reg.MustRegister(cfg.Collectors...)
 	m.handler = promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{
 		ErrorHandling: promhttp.ContinueOnError,
 		ErrorLog:      slog.NewLogLogger(log.Handler(), slog.LevelWarn),

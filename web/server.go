@@ -14,6 +14,7 @@ import (
 
 	"github.com/gorilla/sessions"
 	"github.com/labstack/echo/v4"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"reviewq/static"
 	"reviewq/store"
@@ -42,6 +43,9 @@ type Config struct {
 	// WebhookAllow names the private ranges webhook endpoints may point at
 	// (REVIEWQ_WEBHOOKS_ALLOW_PRIVATE); the rest are refused.
 	WebhookAllow webhook.AllowList
+	// Collectors are more metrics of this instance for /metrics (the
+	// webhook worker's attempts).
+	Collectors []prometheus.Collector
 }
 
 // Server holds the router and what handlers share.

@@ -15,6 +15,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"reviewq/store"
 )
 
@@ -38,6 +40,9 @@ type Worker struct {
 	// interval of the scheduled checks and pruning.
 	Poll, CheckEvery time.Duration
 	Log              *slog.Logger
+	// Attempts counts this instance's delivery attempts by endpoint and
+	// outcome (delivered, failed): reviewq_webhook_attempts_total.
+	Attempts *prometheus.CounterVec
 }
 
 // Defaults of the worker.
@@ -50,7 +55,11 @@ const (
 // NewWorker is a worker with the defaults.
 func NewWorker(st *store.Store, allow AllowList, log *slog.Logger) *Worker {
 	return &Worker{Store: st, Client: NewClient(DefaultTimeout, allow), Policy: store.DefaultDeliveryPolicy,
-		Retention: DefaultRetention, Lease: 2 * DefaultTimeout, Poll: time.Second, CheckEvery: time.Minute, Log: log}
+		Retention: DefaultRetention, Lease: 2 * DefaultTimeout, Poll: time.Second, CheckEvery: time.Minute, Log: log,
+		Attempts: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "reviewq_webhook_attempts_total",
+			Help: "Webhook delivery attempts of this instance by endpoint id and outcome (delivered, failed); sum across instances.",
+		}, []string{"endpoint", "outcome"})}
 }
 
 // Run works until ctx ends.
@@ -123,6 +132,11 @@ func (w *Worker) DeliverNow(ctx context.Context, deliveryID int64) (*store.Deliv
 
 func (w *Worker) send(ctx context.Context, j store.DeliveryJob) error {
 	res := w.attempt(ctx, j)
+	outcome := "delivered"
+	if !res.OK {
+		outcome = "failed"
+	}
+	w.Attempts.WithLabelValues(strconv.FormatInt(j.EndpointID, 10), outcome).Inc()
 	if !res.OK {
 		w.Log.Info("webhook delivery failed", "delivery", j, "attempt", j.Attempt, "code", res.ResponseCode, "err", res.Error)
 	}

@@ -14,6 +14,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
+
 	"reviewq/store"
 	"reviewq/store/storetest"
 	"reviewq/webhook"
@@ -184,6 +187,10 @@ func TestFailedDeliveryRetriesWithOneIDAndBacksOff(t *testing.T) {
 		if len(log) != 1 || log[0].Status != store.DeliveryDelivered || log[0].Attempts != 3 || *log[0].ResponseCode != 200 ||
 			log[0].Type != store.WebhookReviewFlagged || !strings.HasPrefix(log[0].ResponseSnippet, "ok from") {
 			t.Fatalf("delivery log: %+v", log)
+		}
+		endpoint := fmt.Sprint(e.ID)
+		if f, d := counterValue(t, w.Attempts, endpoint, "failed"), counterValue(t, w.Attempts, endpoint, "delivered"); f != 2 || d != 1 {
+			t.Fatalf("attempts counted: %v failed, %v delivered", f, d)
 		}
 		got, err := st.GetWebhook(ctx, e.ID)
 		if err != nil {
@@ -590,4 +597,13 @@ func TestRedeliverAndPrune(t *testing.T) {
 			t.Fatalf("after pruning: deliveries %+v, events %d", log, len(events))
 		}
 	})
+}
+
+func counterValue(t *testing.T, c *prometheus.CounterVec, labels ...string) float64 {
+	t.Helper()
+	var m dto.Metric
+	if err := c.WithLabelValues(labels...).Write(&m); err != nil {
+		t.Fatal(err)
+	}
+	return m.GetCounter().GetValue()
 }

@@ -13,6 +13,8 @@ import (
 	"runtime/debug"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"reviewq/store"
 	"reviewq/web"
 )
@@ -104,6 +106,7 @@ func cmdServe(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
+	webhookWorker := newWebhookWorker(st, webhooks, log)
 	if env.Config.SessionIdle > 0 {
 		store.SessionIdle = env.Config.SessionIdle
 	}
@@ -113,7 +116,7 @@ func cmdServe(ctx context.Context, env *Env, args []string) error {
 	srv, err := web.New(st, web.Config{
 		SessionSecret: secret, SecureCookies: env.Config.SecureCookies(), TrustedProxies: env.Config.TrustedProxies,
 		MetricsToken: env.Config.MetricsToken, MetricsAddr: env.Config.MetricsAddr, Version: version, Commit: commit, Logger: log,
-		WebhookAllow: webhooks.Allow,
+		WebhookAllow: webhooks.Allow, Collectors: []prometheus.Collector{webhookWorker.Attempts},
 	})
 	if err != nil {
 		return err
@@ -143,7 +146,7 @@ func cmdServe(ctx context.Context, env *Env, args []string) error {
 	}
 	// The webhook delivery worker; stopped after the requests drained, so
 	// the events of their changes are written before it goes.
-	stopWebhooks := startWebhooks(st, webhooks, log)
+	stopWebhooks := startWebhooks(webhookWorker)
 	defer stopWebhooks()
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()

@@ -49,13 +49,13 @@ func newWebhookWorker(st *store.Store, ws webhookSettings, log *slog.Logger) *we
 }
 
 // startWebhooks runs the delivery worker until the returned stop is
-// called; stop waits for the delivery in flight to be recorded.
-func startWebhooks(st *store.Store, ws webhookSettings, log *slog.Logger) (stop func()) {
+// called; stop waits for the deliveries in flight to be recorded.
+func startWebhooks(w *webhook.Worker) (stop func()) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		newWebhookWorker(st, ws, log).Run(ctx)
+		w.Run(ctx)
 	}()
 	return func() { cancel(); <-done }
 }
