@@ -13,8 +13,8 @@ import (
 )
 
 // webhookCollector reports the webhook deliveries from the database (the
-// same on every instance: use max() across instances): deliveries kept by
-// endpoint and status, the undelivered backlog and its oldest age, and
+// same on every instance: use max() across instances): pending and failed
+// deliveries by endpoint, the undelivered backlog and its oldest age, and
 // endpoints failing or disabled after failing. Read at most every
 // queueCacheTTL.
 type webhookCollector struct {
@@ -31,7 +31,7 @@ type webhookCollector struct {
 func newWebhookCollector(st *store.Store, log *slog.Logger) *webhookCollector {
 	return &webhookCollector{st: st, log: log,
 		deliveries: prometheus.NewDesc("reviewq_webhook_deliveries",
-			"Webhook deliveries kept (within the retention) by endpoint id and status: pending, delivered, failed (given up).",
+			"Webhook deliveries by endpoint id and status: pending, or failed (given up, kept for the retention).",
 			[]string{"endpoint", "status"}, nil),
 		undelivered: prometheus.NewDesc("reviewq_webhook_undelivered",
 			"Deliveries to enabled endpoints not yet delivered.", nil, nil),
