@@ -23,7 +23,8 @@ import (
 // Nothing is written for a type no enabled endpoint subscribes to: the
 // subscriptions are cached per instance for SubscriptionsTTL, like the
 // settings, so the decision hot path pays nothing while no endpoint exists
-// and two multi-row INSERTs per decision batch when one does. An endpoint
+// and, when one does, per decision batch a primary-key read of the leads'
+// external ids and two multi-row INSERTs. An endpoint
 // created on another instance receives the events of changes made from
 // at most SubscriptionsTTL after its creation.
 
@@ -138,10 +139,19 @@ type EventEnvelope struct {
 // outboxBatch collects the events of one transaction and writes them with
 // one INSERT for the events and one for their deliveries.
 type outboxBatch struct {
-	subs       subscriptions
-	now        time.Time
-	events     []any
-	deliveries []any
+	subs   subscriptions
+	now    time.Time
+	events []pendingEvent
+}
+
+// pendingEvent is an event of the batch, encoded when it is written.
+type pendingEvent struct {
+	msgID     string
+	typ       string
+	reviewID  int64
+	leadID    int64
+	data      map[string]any
+	endpoints []int64
 }
 
 const (
@@ -168,18 +178,11 @@ func (b *outboxBatch) add(typ string, reviewID, leadID int64, data map[string]an
 	b.addFor(endpoints, typ, reviewID, leadID, data)
 }
 
-// addFor queues an event for the given endpoints, subscribed or not.
+// addFor queues an event for the given endpoints, subscribed or not, and
+// returns its message id.
 func (b *outboxBatch) addFor(endpoints []int64, typ string, reviewID, leadID int64, data map[string]any) string {
 	id := NewMessageID()
-	body, err := json.Marshal(EventEnvelope{ID: id, Type: typ, Timestamp: b.now, Version: EventVersion, Data: data})
-	if err != nil {
-		// The data are maps of plain values; this cannot fail.
-		panic(fmt.Sprintf("encode event %s: %v", typ, err))
-	}
-	b.events = append(b.events, id, typ, nullID(reviewID), nullID(leadID), string(body), b.now)
-	for _, e := range endpoints {
-		b.deliveries = append(b.deliveries, e, id, reviewID, DeliveryPending, b.now, b.now)
-	}
+	b.events = append(b.events, pendingEvent{msgID: id, typ: typ, reviewID: reviewID, leadID: leadID, data: data, endpoints: endpoints})
 	return id
 }
 
@@ -190,23 +193,75 @@ func nullID(id int64) any {
 	return id
 }
 
-// write inserts the batch's events and deliveries.
+// write inserts the batch's events and deliveries. An event about a lead
+// names it by the engines' id too (lead_external_id), read here in one
+// query for the batch: the engines know their leads by it.
 func (b *outboxBatch) write(ctx context.Context, conn gorm.ConnPool) error {
 	if len(b.events) == 0 {
 		return nil
+	}
+	external, err := b.externalIDs(ctx, conn)
+	if err != nil {
+		return err
+	}
+	events := make([]any, 0, len(b.events)*outboxEventColumns)
+	var deliveries []any
+	for _, e := range b.events {
+		if e.leadID != 0 {
+			e.data["lead_external_id"] = external[e.leadID]
+		}
+		body, err := json.Marshal(EventEnvelope{ID: e.msgID, Type: e.typ, Timestamp: b.now, Version: EventVersion, Data: e.data})
+		if err != nil {
+			return fmt.Errorf("encode event %s: %w", e.typ, err)
+		}
+		events = append(events, e.msgID, e.typ, nullID(e.reviewID), nullID(e.leadID), string(body), b.now)
+		for _, endpoint := range e.endpoints {
+			deliveries = append(deliveries, endpoint, e.msgID, e.reviewID, DeliveryPending, b.now, b.now)
+		}
 	}
 	rows := func(n, cols int) string {
 		return strings.TrimSuffix(strings.Repeat("("+placeholders(cols)+"), ", n/cols), ", ")
 	}
 	if _, err := conn.ExecContext(ctx, "INSERT INTO outbox_events (msg_id, type, review_id, lead_id, body, created_at) VALUES "+
-		rows(len(b.events), outboxEventColumns), b.events...); err != nil {
+		rows(len(events), outboxEventColumns), events...); err != nil {
 		return fmt.Errorf("write outbox: %w", err)
 	}
 	if _, err := conn.ExecContext(ctx, "INSERT INTO webhook_deliveries (endpoint_id, msg_id, order_key, status, next_attempt_at, created_at) VALUES "+
-		rows(len(b.deliveries), outboxDeliveryColumns), b.deliveries...); err != nil {
+		rows(len(deliveries), outboxDeliveryColumns), deliveries...); err != nil {
 		return fmt.Errorf("write outbox deliveries: %w", err)
 	}
 	return nil
+}
+
+// externalIDs reads the external ids of the batch's leads.
+func (b *outboxBatch) externalIDs(ctx context.Context, conn gorm.ConnPool) (map[int64]string, error) {
+	var ids []int64
+	for _, e := range b.events {
+		if e.leadID != 0 && !slices.Contains(ids, e.leadID) {
+			ids = append(ids, e.leadID)
+		}
+	}
+	out := make(map[int64]string, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	rows, err := conn.QueryContext(ctx, "SELECT id, external_id FROM leads WHERE id IN ("+placeholders(len(ids))+")", int64Args(ids)...)
+	if err != nil {
+		return nil, fmt.Errorf("read leads of events: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var ext string
+		if err := rows.Scan(&id, &ext); err != nil {
+			return nil, fmt.Errorf("read leads of events: %w", err)
+		}
+		out[id] = ext
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read leads of events: %w", err)
+	}
+	return out, nil
 }
 
 // emit writes the events fill adds, in tx.

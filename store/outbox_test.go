@@ -113,6 +113,9 @@ func TestOutboxEventsOfEveryChange(t *testing.T) {
 		if msg == nil || msg["body"] != body || msg["edited"] != true {
 			t.Fatalf("approved_message: %v", approved["approved_message"])
 		}
+		if approved["lead_external_id"] != "L1" || evs[6].Data["lead_external_id"] != "L1" {
+			t.Fatalf("the lead's external id is missing: %v, %v", approved, evs[6].Data)
+		}
 		elig := evs[6].Data
 		if elig["old"].(map[string]any)["reason"] != store.EligibleReviewOpen || elig["new"].(map[string]any)["eligible"] != true {
 			t.Fatalf("eligibility after approval: %v", elig)
