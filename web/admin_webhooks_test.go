@@ -73,6 +73,26 @@ func TestAdminWebhooks(t *testing.T) {
 			if log.Status != 200 || !strings.Contains(log.Body, "webhook.test") || !strings.Contains(log.Body, "pending") {
 				t.Fatalf("delivery log: %d", log.Status)
 			}
+			// Redeliver: refused while pending, then a new delivery of
+			// the same message once it was delivered.
+			deliveries, _, err := env.Store.ListDeliveries(ctx, id, 0, 10)
+			if err != nil || len(deliveries) != 1 {
+				t.Fatal(err, deliveries)
+			}
+			redeliver := fmt.Sprintf("/admin/webhooks/deliveries/%d/redeliver", deliveries[0].ID)
+			if res := admin.PostForm(redeliver, nil); res.Status != http.StatusConflict {
+				t.Fatalf("redeliver a pending delivery: %d", res.Status)
+			}
+			if err := env.Store.DB.Exec("UPDATE webhook_deliveries SET status = ? WHERE id = ?", store.DeliveryDelivered, deliveries[0].ID).Error; err != nil {
+				t.Fatal(err)
+			}
+			if res := admin.PostForm(redeliver, nil); res.Status != http.StatusSeeOther {
+				t.Fatalf("redeliver: %d", res.Status)
+			}
+			again, _, _ := env.Store.ListDeliveries(ctx, id, 0, 10)
+			if len(again) != 2 || again[0].MsgID != deliveries[0].MsgID || again[0].Status != store.DeliveryPending {
+				t.Fatalf("after redeliver: %+v", again)
+			}
 			if res := admin.Get(fmt.Sprintf("/admin/webhooks/%d?before=x", id)); res.Status != 400 {
 				t.Fatalf("bad cursor: %d", res.Status)
 			}
@@ -98,7 +118,7 @@ func TestAdminWebhooks(t *testing.T) {
 			}
 			var actions []string
 			env.Store.DB.Table("audit_log").Where("action LIKE ?", "webhook.%").Order("id").Pluck("action", &actions)
-			if strings.Join(actions, ",") != "webhook.create,webhook.test,webhook.rotate_secret,webhook.disable,webhook.delete" {
+			if strings.Join(actions, ",") != "webhook.create,webhook.test,webhook.redeliver,webhook.rotate_secret,webhook.disable,webhook.delete" {
 				t.Fatalf("audit: %v", actions)
 			}
 			lead, _ := env.LoggedIn(t, store.RoleLead)
