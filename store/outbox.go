@@ -169,7 +169,7 @@ func (s *Store) outbox(ctx context.Context, conn gorm.ConnPool) (*outboxBatch, e
 }
 
 // add queues an event for the endpoints subscribed to its type (none: it is
-// not written). reviewID orders deliveries (0: none).
+// not written). leadID and reviewID say what it is about (0: nothing).
 func (b *outboxBatch) add(typ string, reviewID, leadID int64, data map[string]any) {
 	endpoints := b.subs[typ]
 	if len(endpoints) == 0 {
@@ -184,6 +184,18 @@ func (b *outboxBatch) addFor(endpoints []int64, typ string, reviewID, leadID int
 	id := NewMessageID()
 	b.events = append(b.events, pendingEvent{msgID: id, typ: typ, reviewID: reviewID, leadID: leadID, data: data, endpoints: endpoints})
 	return id
+}
+
+// orderKey orders an event's deliveries: by lead, so a lead's events (its
+// reviews' and its eligibility's) reach an endpoint in the order they
+// committed; 0 leaves them unordered (queue events). A lead's eligibility
+// changes are all written under the lead's row lock and a review's events
+// under the review's, so within each the delivery ids follow commit order.
+func orderKey(e pendingEvent) int64 {
+	if e.leadID != 0 {
+		return e.leadID
+	}
+	return e.reviewID
 }
 
 func nullID(id int64) any {
@@ -216,7 +228,7 @@ func (b *outboxBatch) write(ctx context.Context, conn gorm.ConnPool) error {
 		}
 		events = append(events, e.msgID, e.typ, nullID(e.reviewID), nullID(e.leadID), string(body), b.now)
 		for _, endpoint := range e.endpoints {
-			deliveries = append(deliveries, endpoint, e.msgID, e.reviewID, DeliveryPending, b.now, b.now)
+			deliveries = append(deliveries, endpoint, e.msgID, orderKey(e), DeliveryPending, b.now, b.now)
 		}
 	}
 	rows := func(n, cols int) string {

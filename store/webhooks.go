@@ -385,7 +385,8 @@ func (j DeliveryJob) LogValue() slog.Value {
 // ClaimDeliveries takes up to limit due deliveries for this worker for
 // lease: each is out of the others' reach until the lease ends (then a
 // worker that died is replaced: at-least-once). A delivery waits for its
-// endpoint's earlier pending deliveries of the same review. On MySQL the
+// endpoint's earlier pending deliveries of the same lead (so of the same
+// review). On MySQL the
 // rows are taken FOR UPDATE SKIP LOCKED, so workers of several instances
 // never take one delivery at once; on SQLite the transaction is the only
 // writer. only, when not 0, claims that delivery alone if it is pending

@@ -40,7 +40,7 @@ func Webhooks(v WebhooksPage) templ.Component {
 				}()
 			}
 			ctx = templ.InitializeContext(ctx)
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<h1>Webhooks</h1><p class=\"muted\">reviewq POSTs each event an endpoint subscribes to, signed per Standard Webhooks (<code>webhook-id</code>, <code>webhook-timestamp</code>, <code>webhook-signature</code>), at least once and in order per review. A <code>chat</code> endpoint gets a short Slack-compatible text instead. See docs/integration.md.</p>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<h1>Webhooks</h1><p class=\"muted\">reviewq POSTs each event an endpoint subscribes to, signed per Standard Webhooks (<code>webhook-id</code>, <code>webhook-timestamp</code>, <code>webhook-signature</code>), at least once and in order per lead. A <code>chat</code> endpoint gets a short Slack-compatible text instead. See docs/integration.md.</p>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

@@ -1,6 +1,6 @@
 // Package webhook delivers the outbox's events (store/outbox.go) to the
 // subscribed endpoints: signed per Standard Webhooks, at least once, in
-// order per review, with retries, through an HTTP client that refuses
+// order per lead, with retries, through an HTTP client that refuses
 // private and metadata addresses.
 package webhook
 

@@ -202,8 +202,8 @@ func TestFailedDeliveryRetriesWithOneIDAndBacksOff(t *testing.T) {
 	})
 }
 
-// A receiver down for a while gets everything afterwards, each review's
-// events in the order they happened.
+// A receiver down for a while gets everything afterwards, each lead's
+// events (its review's and its eligibility's) in the order they happened.
 func TestOutageThenEverythingInOrderPerReview(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
@@ -218,7 +218,8 @@ func TestOutageThenEverythingInOrderPerReview(t *testing.T) {
 			}
 			return http.StatusOK
 		})
-		e, _ := subscribe(t, st, rcv.srv.URL, "", store.WebhookReviewFlagged, store.WebhookReviewReflagged, store.WebhookReviewDecided)
+		e, _ := subscribe(t, st, rcv.srv.URL, "", store.WebhookReviewFlagged, store.WebhookReviewReflagged, store.WebhookReviewDecided,
+			store.WebhookEligibilityChanged)
 		w := newWorker(t, st)
 		var reviews []*store.Review
 		for i := range 3 {
@@ -232,8 +233,12 @@ func TestOutageThenEverythingInOrderPerReview(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		for _, r := range reviews {
+		lost := "lost"
+		for i, r := range reviews {
 			if _, err := st.Decide(ctx, store.DecideInput{ReviewID: r.ID, Outcome: store.OutcomeApprove, Actor: store.SystemActor}); err != nil {
+				t.Fatal(err)
+			}
+			if _, _, err := st.UpsertLead(ctx, store.LeadInput{ExternalID: fmt.Sprintf("L%d", i), Status: &lost}); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -262,16 +267,20 @@ func TestOutageThenEverythingInOrderPerReview(t *testing.T) {
 			if err := json.Unmarshal(req.Body, &ev); err != nil {
 				t.Fatal(err)
 			}
-			if !seen[ev.ID] && strings.HasPrefix(string(req.Body), "{") {
+			if !seen[ev.ID] {
 				seen[ev.ID] = true
-				key := fmt.Sprint(ev.Data["review_id"])
-				delivered[key] = append(delivered[key], ev.Type)
+				key, what := fmt.Sprint(ev.Data["lead_id"]), ev.Type
+				if cause, ok := ev.Data["cause"].(string); ok {
+					what += "/" + cause
+				}
+				delivered[key] = append(delivered[key], what)
 			}
 		}
-		want := []string{store.WebhookReviewFlagged, store.WebhookReviewReflagged, store.WebhookReviewDecided}
+		want := []string{store.WebhookReviewFlagged, "lead.eligibility_changed/review.flagged", store.WebhookReviewReflagged,
+			store.WebhookReviewDecided, "lead.eligibility_changed/review.decided", "lead.eligibility_changed/lead.updated"}
 		for _, r := range reviews {
-			if got := delivered[fmt.Sprint(r.ID)]; !slices.Equal(got, want) {
-				t.Fatalf("review %d: first deliveries in order %v, want %v", r.ID, got, want)
+			if got := delivered[fmt.Sprint(r.LeadID)]; !slices.Equal(got, want) {
+				t.Fatalf("lead %d: first deliveries in order\n%v, want\n%v", r.LeadID, got, want)
 			}
 		}
 	})

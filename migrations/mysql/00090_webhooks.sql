@@ -35,8 +35,8 @@ CREATE TABLE webhook_endpoints (
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
 -- One row per event and subscribed endpoint, written with the event.
--- order_key is the review id (0: unordered); a delivery waits for the
--- endpoint's earlier pending deliveries of the same review.
+-- order_key is the lead id (0: unordered); a delivery waits for the
+-- endpoint's earlier pending deliveries of the same lead.
 CREATE TABLE webhook_deliveries (
   id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,
   endpoint_id BIGINT NOT NULL,
