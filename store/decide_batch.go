@@ -342,7 +342,7 @@ func (s *Store) decideInTx(ctx context.Context, tx *gorm.DB, items []*decideItem
 	counters := decisionCounters{daily: map[dailyRow]int64{}, names: map[dailyRow]string{}, durations: map[durationRow]durationVal{}}
 	var plainLeads []int64
 	var events []any
-	outbox, err := s.outbox(ctx, conn)
+	outbox, err := s.outbox(ctx, tx, lockedLeadIDs(locked)...)
 	if err != nil {
 		return err
 	}
@@ -405,7 +405,7 @@ func (s *Store) decideInTx(ctx context.Context, tx *gorm.DB, items []*decideItem
 		strings.TrimSuffix(strings.Repeat("("+placeholders(eventColumns)+"), ", len(events)/eventColumns), ", "), events...); err != nil {
 		return fmt.Errorf("write history: %w", err)
 	}
-	if err := outbox.write(ctx, conn); err != nil {
+	if err := outbox.write(ctx, tx); err != nil {
 		return err
 	}
 	return s.execAll(ctx, conn, counters.statements(s.Dialect == MySQL))

@@ -109,21 +109,22 @@ func (s *Store) UpsertLead(ctx context.Context, in LeadInput) (*Lead, bool, erro
 		if err != nil {
 			return fmt.Errorf("find lead: %w", err)
 		}
-		oldCampaign, oldStatus := lead.Campaign, lead.Status
+		outbox, err := s.outbox(ctx, tx, lead.ID)
+		if err != nil {
+			return err
+		}
+		oldCampaign := lead.Campaign
 		applyLeadInput(&lead, in)
 		lead.UpdatedAt = Now()
 		if err := tx.Save(&lead).Error; err != nil {
 			return fmt.Errorf("update lead: %w", err)
-		}
-		if err := s.emitLeadStatus(ctx, tx, &lead, oldStatus); err != nil {
-			return err
 		}
 		if lead.Campaign != oldCampaign {
 			if err := tx.Model(&Review{}).Where("open_lead_id = ?", lead.ID).Update("campaign", lead.Campaign).Error; err != nil {
 				return fmt.Errorf("update review campaign: %w", err)
 			}
 		}
-		return nil
+		return s.emitLeadUpdated(ctx, tx, outbox, &lead)
 	})
 	if err != nil {
 		return nil, false, err

@@ -142,6 +142,17 @@ type outboxBatch struct {
 	subs   subscriptions
 	now    time.Time
 	events []pendingEvent
+	// before is the eligibility of the watched leads at the start of the
+	// change (nil: nobody subscribes to lead.eligibility_changed);
+	// changes are the leads whose eligibility it may have moved.
+	before  map[int64]Eligibility
+	changes []eligibilityChange
+}
+
+// eligibilityChange is a change that may have moved a lead's eligibility.
+type eligibilityChange struct {
+	leadID, reviewID int64
+	cause            string
 }
 
 // pendingEvent is an event of the batch, encoded when it is written.
@@ -159,13 +170,82 @@ const (
 	outboxDeliveryColumns = 6
 )
 
-// outbox starts the events of a transaction.
-func (s *Store) outbox(ctx context.Context, conn gorm.ConnPool) (*outboxBatch, error) {
-	subs, err := s.subscriptions(ctx, conn)
+// outbox starts the events of a transaction. watch names the leads whose
+// eligibility the change may move: while someone subscribes to
+// lead.eligibility_changed it is read now, before the change, and again
+// when the events are written, with the eligibility API's own query, so an
+// event says exactly what the API said before and says after.
+func (s *Store) outbox(ctx context.Context, tx *gorm.DB, watch ...int64) (*outboxBatch, error) {
+	subs, err := s.subscriptions(ctx, tx.Statement.ConnPool)
 	if err != nil {
 		return nil, err
 	}
-	return &outboxBatch{subs: subs, now: Now()}, nil
+	b := &outboxBatch{subs: subs, now: Now()}
+	if subs.has(WebhookEligibilityChanged) && len(watch) > 0 {
+		if b.before, err = readEligibility(ctx, tx, watch); err != nil {
+			return nil, err
+		}
+	}
+	return b, nil
+}
+
+// readEligibility judges the leads as the eligibility API does, inside tx.
+func readEligibility(ctx context.Context, tx *gorm.DB, leadIDs []int64) (map[int64]Eligibility, error) {
+	rows, err := scanEligibility(tx.WithContext(ctx).Raw(eligibilitySelect+" WHERE leads.id IN ?", leadIDs))
+	if err != nil {
+		return nil, fmt.Errorf("read eligibility: %w", err)
+	}
+	out := make(map[int64]Eligibility, len(rows))
+	for _, r := range rows {
+		out[r.ID] = r.judge()
+	}
+	return out, nil
+}
+
+// eligibilityMayChange notes that the change may have moved the lead's
+// eligibility (cause: the event of the change; reviewID 0: none).
+func (b *outboxBatch) eligibilityMayChange(leadID, reviewID int64, cause string) {
+	if b.before != nil {
+		b.changes = append(b.changes, eligibilityChange{leadID: leadID, reviewID: reviewID, cause: cause})
+	}
+}
+
+// addEligibilityChanges queues lead.eligibility_changed for each noted
+// lead whose eligibility now differs from before the change.
+func (b *outboxBatch) addEligibilityChanges(ctx context.Context, tx *gorm.DB) error {
+	if len(b.changes) == 0 {
+		return nil
+	}
+	ids := make([]int64, 0, len(b.changes))
+	for _, c := range b.changes {
+		ids = append(ids, c.leadID)
+	}
+	after, err := readEligibility(ctx, tx, ids)
+	if err != nil {
+		return err
+	}
+	for _, c := range b.changes {
+		old, new := b.before[c.leadID], after[c.leadID]
+		if old.Eligible == new.Eligible && old.Reason == new.Reason {
+			continue
+		}
+		b.add(WebhookEligibilityChanged, c.reviewID, c.leadID, map[string]any{
+			"lead_id": c.leadID, "review_id": nullID(c.reviewID), "cause": c.cause, "old": eligibilityJSON(old), "new": eligibilityJSON(new),
+		})
+	}
+	b.changes = nil
+	return nil
+}
+
+// lockedLeadIDs are the leads of a decision batch.
+func lockedLeadIDs(locked map[int64]*lockedReview) []int64 {
+	out := make([]int64, 0, len(locked))
+	for _, l := range locked {
+		if !slices.Contains(out, l.lead.ID) {
+			out = append(out, l.lead.ID)
+		}
+	}
+	return out
 }
 
 // add queues an event for the endpoints subscribed to its type (none: it is
@@ -205,13 +285,18 @@ func nullID(id int64) any {
 	return id
 }
 
-// write inserts the batch's events and deliveries. An event about a lead
-// names it by the engines' id too (lead_external_id), read here in one
-// query for the batch: the engines know their leads by it.
-func (b *outboxBatch) write(ctx context.Context, conn gorm.ConnPool) error {
+// write inserts the batch's events and deliveries, with the eligibility
+// changes it noted. An event about a lead names it by the engines' id too
+// (lead_external_id), read here in one query for the batch: the engines
+// know their leads by it.
+func (b *outboxBatch) write(ctx context.Context, tx *gorm.DB) error {
+	if err := b.addEligibilityChanges(ctx, tx); err != nil {
+		return err
+	}
 	if len(b.events) == 0 {
 		return nil
 	}
+	conn := tx.Statement.ConnPool
 	external, err := b.externalIDs(ctx, conn)
 	if err != nil {
 		return err
@@ -278,13 +363,12 @@ func (b *outboxBatch) externalIDs(ctx context.Context, conn gorm.ConnPool) (map[
 
 // emit writes the events fill adds, in tx.
 func (s *Store) emit(ctx context.Context, tx *gorm.DB, fill func(b *outboxBatch)) error {
-	conn := tx.Statement.ConnPool
-	b, err := s.outbox(ctx, conn)
+	b, err := s.outbox(ctx, tx)
 	if err != nil {
 		return err
 	}
 	fill(b)
-	return b.write(ctx, conn)
+	return b.write(ctx, tx)
 }
 
 // ActorJSON is an actor as events name it.
@@ -305,39 +389,15 @@ func eligibilityJSON(e Eligibility) map[string]any {
 	return map[string]any{"eligible": e.Eligible, "reason": e.Reason}
 }
 
-// addEligibility queues lead.eligibility_changed when old and new differ.
-func (b *outboxBatch) addEligibility(leadID, reviewID int64, cause string, old, new Eligibility) {
-	if old.Eligible == new.Eligible && old.Reason == new.Reason {
-		return
-	}
-	b.add(WebhookEligibilityChanged, reviewID, leadID, map[string]any{
-		"lead_id": leadID, "review_id": nullID(reviewID), "cause": cause, "old": eligibilityJSON(old), "new": eligibilityJSON(new),
-	})
-}
-
-// eligibilityWithReview is a lead's eligibility while review r is open.
-func eligibilityWithReview(lead *Lead, r *Review) Eligibility {
-	return eligibilityRow{ID: lead.ID, Status: lead.Status, RequiresHumanReview: true, ReviewType: &r.ReviewType, TaskID: &r.ID}.judge()
-}
-
-// eligibilityWithoutReview is a lead's eligibility with no open review.
-func eligibilityWithoutReview(leadID int64, status string) Eligibility {
-	return eligibilityRow{ID: leadID, Status: status}.judge()
-}
-
-// emitFlagged writes review.flagged and, for a new review, the lead's
-// eligibility change. lead is as it was before the flag.
-func (s *Store) emitFlagged(ctx context.Context, tx *gorm.DB, lead *Lead, r *Review, created bool, in FlagInput, actor Actor) error {
-	return s.emit(ctx, tx, func(b *outboxBatch) {
-		d := reviewData(r)
-		d["new_review"], d["flagged_by"], d["flag"] = created, ActorJSON(actor),
-			map[string]any{"review_type": in.ReviewType, "reason": in.Reason, "source": in.Source, "score": lead.Score}
-		b.add(WebhookReviewFlagged, r.ID, lead.ID, d)
-		if created {
-			before := eligibilityRow{ID: lead.ID, Status: lead.Status, RequiresHumanReview: lead.RequiresHumanReview, ReviewType: lead.ReviewType}.judge()
-			b.addEligibility(lead.ID, r.ID, WebhookReviewFlagged, before, eligibilityWithReview(lead, r))
-		}
-	})
+// emitFlagged writes review.flagged, and the lead's eligibility change if
+// any, with b (started before the flag, watching the lead).
+func (s *Store) emitFlagged(ctx context.Context, tx *gorm.DB, b *outboxBatch, lead *Lead, r *Review, created bool, in FlagInput, actor Actor) error {
+	d := reviewData(r)
+	d["new_review"], d["flagged_by"], d["flag"] = created, ActorJSON(actor),
+		map[string]any{"review_type": in.ReviewType, "reason": in.Reason, "source": in.Source, "score": lead.Score}
+	b.add(WebhookReviewFlagged, r.ID, lead.ID, d)
+	b.eligibilityMayChange(lead.ID, r.ID, WebhookReviewFlagged)
+	return b.write(ctx, tx)
 }
 
 // emitReviewChange writes a review event (reflagged, claimed, released)
@@ -353,17 +413,17 @@ func (s *Store) emitReviewChange(ctx context.Context, tx *gorm.DB, typ string, r
 	})
 }
 
-// emitReopened writes review.reopened and the lead's eligibility change;
-// lead and r are as they were before the reopen.
-func (s *Store) emitReopened(ctx context.Context, tx *gorm.DB, r *Review, lead *Lead, actor Actor) error {
-	return s.emit(ctx, tx, func(b *outboxBatch) {
-		after := *r
-		after.Status, after.Version = StatusPending, r.Version+1
-		d := reviewData(&after)
-		d["from_status"], d["reopened_by"] = r.Status, ActorJSON(actor)
-		b.add(WebhookReviewReopened, r.ID, r.LeadID, d)
-		b.addEligibility(lead.ID, r.ID, WebhookReviewReopened, eligibilityWithoutReview(lead.ID, lead.Status), eligibilityWithReview(lead, &after))
-	})
+// emitReopened writes review.reopened, and the lead's eligibility change,
+// with b (started before the reopen, watching the lead); r is the review
+// as it was before.
+func (s *Store) emitReopened(ctx context.Context, tx *gorm.DB, b *outboxBatch, r *Review, actor Actor) error {
+	after := *r
+	after.Status, after.Version = StatusPending, r.Version+1
+	d := reviewData(&after)
+	d["from_status"], d["reopened_by"] = r.Status, ActorJSON(actor)
+	b.add(WebhookReviewReopened, r.ID, r.LeadID, d)
+	b.eligibilityMayChange(r.LeadID, r.ID, WebhookReviewReopened)
+	return b.write(ctx, tx)
 }
 
 // addDecided queues review.decided and the lead's eligibility change for a
@@ -386,26 +446,15 @@ func (b *outboxBatch) addDecided(r *Review, lead *Lead, o Outcome, in *DecideInp
 		}
 		b.add(WebhookReviewDecided, r.ID, lead.ID, d)
 	}
-	if len(b.subs[WebhookEligibilityChanged]) > 0 {
-		status := lead.Status
-		if o.LeadStatus != "" {
-			status = o.LeadStatus
-		}
-		b.addEligibility(lead.ID, r.ID, WebhookReviewDecided, eligibilityWithReview(lead, r), eligibilityWithoutReview(lead.ID, status))
-	}
+	b.eligibilityMayChange(lead.ID, r.ID, WebhookReviewDecided)
 }
 
-// emitLeadStatus writes lead.eligibility_changed when an update of the
-// lead's status (to or from lost) changes its eligibility; lead is as
-// updated.
-func (s *Store) emitLeadStatus(ctx context.Context, tx *gorm.DB, lead *Lead, oldStatus string) error {
-	if lead.Status == oldStatus {
-		return nil
-	}
-	row := eligibilityRow{ID: lead.ID, Status: oldStatus, RequiresHumanReview: lead.RequiresHumanReview, ReviewType: lead.ReviewType}
-	old := row.judge()
-	row.Status = lead.Status
-	return s.emit(ctx, tx, func(b *outboxBatch) { b.addEligibility(lead.ID, 0, "lead.updated", old, row.judge()) })
+// emitLeadUpdated writes lead.eligibility_changed when an update of the
+// lead moved its eligibility (to or from lost, say), with b (started
+// before the update, watching the lead).
+func (s *Store) emitLeadUpdated(ctx context.Context, tx *gorm.DB, b *outboxBatch, lead *Lead) error {
+	b.eligibilityMayChange(lead.ID, 0, "lead.updated")
+	return b.write(ctx, tx)
 }
 
 // emitQueueSwitch writes queue.enabled or queue.disabled when the setting

@@ -160,6 +160,10 @@ func (s *Store) Reopen(ctx context.Context, reviewID int64, actor Actor, ip stri
 		if err := tx.Where("id = ?", r.LeadID).Take(&lead).Error; err != nil {
 			return fmt.Errorf("find lead: %w", err)
 		}
+		outbox, err := s.outbox(ctx, tx, lead.ID)
+		if err != nil {
+			return err
+		}
 		// The decision's snapshot holds the lead's status before it.
 		var last ReviewEvent
 		prevStatus := ""
@@ -210,7 +214,7 @@ func (s *Store) Reopen(ctx context.Context, reviewID int64, actor Actor, ip stri
 		if err := setLeadFlag(tx, lead.ID, r); err != nil {
 			return err
 		}
-		if err := s.emitReopened(ctx, tx, r, &lead, actor); err != nil {
+		if err := s.emitReopened(ctx, tx, outbox, r, actor); err != nil {
 			return err
 		}
 		pending := StatusPending

@@ -124,6 +124,10 @@ func (s *Store) flagOnce(ctx context.Context, leadID int64, in FlagInput, actor 
 		if err != nil {
 			return fmt.Errorf("find lead: %w", err)
 		}
+		outbox, err := s.outbox(ctx, tx, lead.ID)
+		if err != nil {
+			return err
+		}
 		if in.Score != nil && *in.Score != lead.Score {
 			if err := tx.Model(&Lead{}).Where("id = ?", lead.ID).Update("score", *in.Score).Error; err != nil {
 				return fmt.Errorf("record score: %w", err)
@@ -174,7 +178,7 @@ func (s *Store) flagOnce(ctx context.Context, leadID int64, in FlagInput, actor 
 		if err := setLeadFlag(tx, lead.ID, &r); err != nil {
 			return err
 		}
-		if err := s.emitFlagged(ctx, tx, &lead, &r, res.Created, in, actor); err != nil {
+		if err := s.emitFlagged(ctx, tx, outbox, &lead, &r, res.Created, in, actor); err != nil {
 			return err
 		}
 		res.Review = &r

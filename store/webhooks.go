@@ -298,7 +298,7 @@ func (s *Store) QueueTestEvent(ctx context.Context, actor Actor, ip string, id i
 		b := &outboxBatch{now: Now()}
 		msg := b.addFor([]int64{e.ID}, WebhookTest, 0, 0, map[string]any{
 			"endpoint_id": e.ID, "message": "a test event from reviewq", "sent_by": ActorJSON(actor)})
-		if err := b.write(ctx, tx.Statement.ConnPool); err != nil {
+		if err := b.write(ctx, tx); err != nil {
 			return nil, nil, err
 		}
 		if err := tx.Model(&WebhookDelivery{}).Select("id").Where("msg_id = ?", msg).Scan(&deliveryID).Error; err != nil {
