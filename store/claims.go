@@ -81,6 +81,11 @@ func (s *Store) Claim(ctx context.Context, reviewID int64, actor Actor) (*ClaimR
 		}
 		res.Renewed = held
 		r.ClaimedBy, r.ClaimedByName, r.ClaimExpiresAt, r.UpdatedAt = &actor.ID, &actor.Name, &expires, now
+		if !held {
+			if err := s.emitReviewChange(ctx, tx, WebhookReviewClaimed, r, "claimed_by", actor, map[string]any{"expires_at": expires}); err != nil {
+				return err
+			}
+		}
 		res.Review = r
 		return nil
 	})
@@ -117,7 +122,7 @@ func (s *Store) Release(ctx context.Context, reviewID int64, actor Actor) (*Revi
 			return fmt.Errorf("write history: %w", err)
 		}
 		r.ClaimedBy, r.ClaimedByName, r.ClaimExpiresAt = nil, nil, nil
-		return nil
+		return s.emitReviewChange(ctx, tx, WebhookReviewReleased, r, "released_by", actor, nil)
 	})
 	if err != nil {
 		return nil, err

@@ -62,6 +62,8 @@ type Store struct {
 	// statLane spreads the counter rows of this instance apart from those
 	// of instances on other Galera nodes (galera.go); 0 elsewhere.
 	statLane atomic.Int64
+	// subs caches which endpoints subscribe to which events (outbox.go).
+	subs subscriptionCache
 }
 
 // Options configure one Store: the pool, its caches and the lifetimes and

@@ -423,6 +423,10 @@ func (s *Store) decideInTx(ctx context.Context, tx *gorm.DB, items []*decideItem
 	// one statement for each.
 	plainLeads := map[string][]int64{}
 	var events []any
+	outbox, err := s.outbox(ctx, tx, lockedLeadIDs(locked)...)
+	if err != nil {
+		return err
+	}
 	for i, it := range items {
 		l := locked[it.in.ReviewID]
 		if l == nil {
@@ -472,6 +476,7 @@ func (s *Store) decideInTx(ctx context.Context, tx *gorm.DB, items []*decideItem
 		}
 		ev := newEvent(r, o.Event, in.Actor, decisionDetail(r, &l.lead, in))
 		events = append(events, ev.ReviewID, ev.LeadID, ev.Kind, ev.ActorType, ev.ActorID, ev.ActorName, ev.Detail, ev.CreatedAt)
+		outbox.addDecided(r, &l.lead, o, in, now)
 		counters.add(r, o.Status, in, marks[r.ID], now)
 		results[i].decision = &Decision{Review: decidedReview(r, o.Status, in, now), LeadName: l.lead.Name}
 		results[i].decision.DecisionFingerprint = &fingerprint
@@ -493,6 +498,9 @@ func (s *Store) decideInTx(ctx context.Context, tx *gorm.DB, items []*decideItem
 	if _, err := conn.ExecContext(ctx, "INSERT INTO review_events (review_id, lead_id, kind, actor_type, actor_id, actor_name, detail, created_at) VALUES "+
 		strings.TrimSuffix(strings.Repeat("("+placeholders(eventColumns)+"), ", len(events)/eventColumns), ", "), events...); err != nil {
 		return fmt.Errorf("write history: %w", err)
+	}
+	if err := outbox.write(ctx, tx); err != nil {
+		return err
 	}
 	return s.execAll(ctx, conn, counters.statements(s.Dialect == MySQL))
 }

@@ -87,7 +87,7 @@ func lastDecided(tx *gorm.DB, leadID int64) (*Review, error) {
 // (a decision prepared on the old text is refused) and its history says
 // what changed; a lead whose last decision was an approval of another
 // message gets a new review.
-func (s *Store) messageChanged(ctx context.Context, tx *gorm.DB, lead *Lead, oldSubject string, oldBody *string) error {
+func (s *Store) messageChanged(ctx context.Context, tx *gorm.DB, lead *Lead, oldSubject string, oldBody *string, outbox *outboxBatch) error {
 	diff := messageDiff(oldSubject, oldBody, lead)
 	if len(diff) == 0 {
 		return nil
@@ -134,7 +134,7 @@ func (s *Store) messageChanged(ctx context.Context, tx *gorm.DB, lead *Lead, old
 	if err := in.Validate(); err != nil {
 		return err
 	}
-	res, err := s.flagLocked(tx, lead, in, SystemActor)
+	res, err := s.flagLocked(tx, lead, in, SystemActor, outbox)
 	if err != nil {
 		return err
 	}

@@ -112,6 +112,10 @@ func (s *Store) UpsertLead(ctx context.Context, in LeadInput) (*Lead, bool, erro
 		if err != nil {
 			return fmt.Errorf("find lead: %w", err)
 		}
+		outbox, err := s.outbox(ctx, tx, lead.ID)
+		if err != nil {
+			return err
+		}
 		oldCampaign, oldSubject, oldBody := lead.Campaign, lead.MessageSubject, lead.MessageBody
 		before := lead
 		applyLeadInput(&lead, in)
@@ -122,7 +126,7 @@ func (s *Store) UpsertLead(ctx context.Context, in LeadInput) (*Lead, bool, erro
 		if err := tx.Save(&lead).Error; err != nil {
 			return fmt.Errorf("update lead: %w", err)
 		}
-		if err := s.messageChanged(ctx, tx, &lead, oldSubject, oldBody); err != nil {
+		if err := s.messageChanged(ctx, tx, &lead, oldSubject, oldBody, outbox); err != nil {
 			return err
 		}
 		if lead.Campaign != oldCampaign {
@@ -130,7 +134,7 @@ func (s *Store) UpsertLead(ctx context.Context, in LeadInput) (*Lead, bool, erro
 				return fmt.Errorf("update review campaign: %w", err)
 			}
 		}
-		return nil
+		return s.emitLeadUpdated(ctx, tx, outbox, &lead)
 	})
 	if err != nil {
 		return nil, false, err

@@ -68,6 +68,9 @@ func (s *Store) Reflag(ctx context.Context, in ReflagInput) (*Review, error) {
 		if err := setLeadFlag(tx, r.LeadID, r); err != nil {
 			return err
 		}
+		if err := s.emitReviewChange(ctx, tx, WebhookReviewReflagged, r, "reflagged_by", in.Actor, map[string]any{"from_type": detail["from_type"], "from_reason": detail["from_reason"]}); err != nil {
+			return err
+		}
 		out = r
 		return nil
 	})
@@ -162,6 +165,10 @@ func (s *Store) Reopen(ctx context.Context, reviewID int64, actor Actor, ip stri
 		if err := tx.Where("id = ?", r.LeadID).Take(&lead).Error; err != nil {
 			return fmt.Errorf("find lead: %w", err)
 		}
+		outbox, err := s.outbox(ctx, tx, lead.ID)
+		if err != nil {
+			return err
+		}
 		// The decision's snapshot holds the lead's status before it.
 		var last ReviewEvent
 		prevStatus := ""
@@ -215,6 +222,9 @@ func (s *Store) Reopen(ctx context.Context, reviewID int64, actor Actor, ip stri
 		// The overturned decision no longer stands (eligibility reads it).
 		if err := tx.Model(&Lead{}).Where("id = ?", lead.ID).Update("last_decision", nil).Error; err != nil {
 			return fmt.Errorf("update lead: %w", err)
+		}
+		if err := s.emitReopened(ctx, tx, outbox, r, actor); err != nil {
+			return err
 		}
 		pending := StatusPending
 		if err := audit(tx, actor, ip, "review.reopen", "review:"+strconv.FormatInt(r.ID, 10), &oldStatus, &pending); err != nil {

@@ -124,8 +124,14 @@ func (s *Store) flagOnce(ctx context.Context, leadID int64, in FlagInput, actor 
 		if err != nil {
 			return fmt.Errorf("find lead: %w", err)
 		}
-		res, err = s.flagLocked(tx, &lead, in, actor)
-		return err
+		outbox, err := s.outbox(ctx, tx, lead.ID)
+		if err != nil {
+			return err
+		}
+		if res, err = s.flagLocked(tx, &lead, in, actor, outbox); err != nil {
+			return err
+		}
+		return outbox.write(ctx, tx)
 	})
 	if err != nil {
 		return nil, err
@@ -133,8 +139,9 @@ func (s *Store) flagOnce(ctx context.Context, leadID int64, in FlagInput, actor 
 	return res, nil
 }
 
-// flagLocked is Flag inside a transaction that holds the lead's lock.
-func (s *Store) flagLocked(tx *gorm.DB, lead *Lead, in FlagInput, actor Actor) (*FlagResult, error) {
+// flagLocked is Flag inside a transaction that holds the lead's lock; it
+// queues the review.flagged event on outbox, which the caller writes.
+func (s *Store) flagLocked(tx *gorm.DB, lead *Lead, in FlagInput, actor Actor, outbox *outboxBatch) (*FlagResult, error) {
 	leadID := lead.ID
 	res := &FlagResult{}
 	if in.Score != nil && *in.Score != lead.Score {
@@ -187,6 +194,7 @@ func (s *Store) flagLocked(tx *gorm.DB, lead *Lead, in FlagInput, actor Actor) (
 	if err := setLeadFlag(tx, lead.ID, &r); err != nil {
 		return nil, err
 	}
+	outbox.addFlagged(lead, &r, res.Created, in, actor)
 	res.Review = &r
 	return res, nil
 }

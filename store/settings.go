@@ -86,6 +86,7 @@ const (
 	KeyMFARequiredRoles = "auth.mfa_required_roles"
 	KeyPasswordLogin    = "auth.password_login"
 	KeyOIDCSignupRole   = "auth.oidc_signup_role"
+	KeyBacklogThreshold = "queue.backlog_threshold"
 )
 
 // SettingDefs lists every runtime setting with its default.
@@ -103,6 +104,7 @@ var SettingDefs = []SettingDef{
 	{KeyMFARequiredRoles, "", "roles that must sign in with a second factor (comma-separated, e.g. admin; empty: none)", roleListSetting},
 	{KeyPasswordLogin, "true", "the password form signs in (false: single sign-on only, when it is configured)", boolSetting},
 	{KeyOIDCSignupRole, "", "role of an account made at its first single sign-on (empty: no sign-up, only existing accounts)", roleOrEmptySetting},
+	{KeyBacklogThreshold, "100", "pending reviews over this send the queue.backlog webhook event", intSetting(1, 1000000)},
 }
 
 func settingDef(key string) (SettingDef, bool) {
@@ -275,6 +277,11 @@ func (s *Store) SetSetting(ctx context.Context, actor Actor, ip, key, value stri
 		row := Setting{Name: key, Value: norm, UpdatedAt: Now(), UpdatedBy: actor.Name}
 		if err := tx.Clauses(clause.OnConflict{UpdateAll: true}).Create(&row).Error; err != nil {
 			return fmt.Errorf("store setting: %w", err)
+		}
+		if key == KeyQueueEnabled {
+			if err := s.emitQueueSwitch(ctx, tx, old, norm, actor); err != nil {
+				return err
+			}
 		}
 		return audit(tx, actor, ip, "settings.set", key, &old, &norm)
 	})

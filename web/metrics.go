@@ -66,6 +66,7 @@ func newMetrics(st *store.Store, cfg Config, log *slog.Logger) *metrics {
 		// go_sql_{max_open,open,in_use,idle}_connections, go_sql_wait_count_total, ...
 		collectors.NewDBStatsCollector(st.SQL, "reviewq"),
 		newQueueCollector(st, log),
+		newWebhookCollector(st, log),
 		// Per instance: how well concurrent decisions share transactions.
 		prometheus.NewCounterFunc(prometheus.CounterOpts{
 			Name: "reviewq_decision_transactions_total",
@@ -86,6 +87,7 @@ func newMetrics(st *store.Store, cfg Config, log *slog.Logger) *metrics {
 			Help: "Database transactions given up after their retries (answered 503 with Retry-After).",
 		}, func() float64 { _, n := st.TxRetries(); return float64(n) }),
 	)
+	m.reg.MustRegister(cfg.Collectors...)
 	m.handler = promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{
 		ErrorHandling: promhttp.ContinueOnError,
 		ErrorLog:      slog.NewLogLogger(log.Handler(), slog.LevelWarn),

@@ -100,6 +100,15 @@ func (s *Server) routes() {
 	admin.GET("/settings", s.settingsPage)
 	admin.POST("/settings/:key", s.setSetting)
 	admin.GET("/audit", s.auditPage)
+	admin.GET("/webhooks", s.webhooksPage)
+	admin.POST("/webhooks", s.createWebhook)
+	admin.GET("/webhooks/:id", s.webhookDeliveriesPage)
+	admin.POST("/webhooks/:id/enable", s.webhookAction("enable"))
+	admin.POST("/webhooks/:id/disable", s.webhookAction("disable"))
+	admin.POST("/webhooks/:id/delete", s.webhookAction("delete"))
+	admin.POST("/webhooks/:id/test", s.webhookAction("test"))
+	admin.POST("/webhooks/:id/rotate", s.rotateWebhook)
+	admin.POST("/webhooks/deliveries/:id/redeliver", s.redeliver)
 
 	// The JSON API. Its description needs no token: it holds no data.
 	e.GET("/api/v1/openapi.json", s.apiOpenAPI)

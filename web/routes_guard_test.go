@@ -121,6 +121,16 @@ var guardTable = map[string]guardRow{
 	"GET /admin/settings":           {want: page(store.RoleAdmin, http.StatusOK)},
 	"POST /admin/settings/:key":     {want: page(store.RoleAdmin, http.StatusNotFound)},
 
+	"GET /admin/webhooks":                           {want: page(store.RoleAdmin, http.StatusOK)},
+	"POST /admin/webhooks":                          {want: page(store.RoleAdmin, http.StatusBadRequest)},
+	"GET /admin/webhooks/:id":                       {want: page(store.RoleAdmin, http.StatusNotFound)},
+	"POST /admin/webhooks/:id/enable":               {want: page(store.RoleAdmin, http.StatusNotFound)},
+	"POST /admin/webhooks/:id/disable":              {want: page(store.RoleAdmin, http.StatusNotFound)},
+	"POST /admin/webhooks/:id/delete":               {want: page(store.RoleAdmin, http.StatusNotFound)},
+	"POST /admin/webhooks/:id/test":                 {want: page(store.RoleAdmin, http.StatusNotFound)},
+	"POST /admin/webhooks/:id/rotate":               {want: page(store.RoleAdmin, http.StatusNotFound)},
+	"POST /admin/webhooks/deliveries/:id/redeliver": {want: page(store.RoleAdmin, http.StatusNotFound)},
+
 	"GET /dashboard/review-queue":                  {want: page(store.RoleOperator, http.StatusOK)},
 	"GET /dashboard/review-queue/rows":             {want: page(store.RoleOperator, http.StatusOK)},
 	"GET /dashboard/review-queue/live":             {want: page(store.RoleOperator, http.StatusOK)},

@@ -15,9 +15,11 @@ import (
 
 	"github.com/gorilla/sessions"
 	"github.com/labstack/echo/v4"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"reviewq/static"
 	"reviewq/store"
+	"reviewq/webhook"
 )
 
 // Config is what the server needs from the command line and environment.
@@ -51,6 +53,12 @@ type Config struct {
 	OIDC    OIDCConfig
 	Version string
 	Logger  *slog.Logger
+	// WebhookAllow names the private ranges webhook endpoints may point at
+	// (REVIEWQ_WEBHOOKS_ALLOW_PRIVATE); the rest are refused.
+	WebhookAllow webhook.AllowList
+	// Collectors are more metrics of this instance for /metrics (the
+	// webhook worker's attempts).
+	Collectors []prometheus.Collector
 }
 
 // Server holds the router and what handlers share.

@@ -41,6 +41,8 @@ usage:
   reviewq backup FILE                    consistent online copy of the SQLite database (MySQL: mysqldump, see docs/operations.md)
   reviewq smoke --url URL --token TOKEN  smoke-test a running instance (PASS/FAIL per check; non-zero exit on a failure)
   reviewq report [--days 7] [--csv] [--rebuild]   the ops metrics report of the last N days (UTC), as text or CSV
+  reviewq webhooks create --url URL --events E[,E] [--kind json|chat] [--description D]   (the whsec_ secret alone on stdout, shown once)
+  reviewq webhooks list | enable|disable|delete|test --id N
   reviewq version
 
 configuration (environment):
@@ -54,6 +56,9 @@ configuration (environment):
   REVIEWQ_METRICS_ADDR    when set, /metrics (and /readyz) are served on this address (not /metrics on REVIEWQ_ADDR)
                           beyond loopback, /metrics and /readyz need one of these two
   REVIEWQ_SMOKE_TOKEN     the API token reviewq smoke uses when --token is not given
+  REVIEWQ_BASE_URL        the dashboard's public address, for links in chat messages
+  REVIEWQ_WEBHOOKS_ALLOW_PRIVATE  private/loopback CIDRs webhook endpoints may reach (default none; "true": any)
+  REVIEWQ_WEBHOOKS_RETENTION      how long delivered webhook messages are kept (default 168h)
   (every variable, explained: deploy/reviewq.env.example in the source; docs/operations.md)
 `
 
@@ -80,6 +85,7 @@ func commands() map[string]command {
 		"backup":   cmdBackup,
 		"smoke":    cmdSmoke,
 		"report":   cmdReport,
+		"webhooks": cmdWebhooks,
 		"version": func(_ context.Context, env *Env, _ []string) error {
 			fmt.Fprintf(env.Stdout, "reviewq %s (%s)\n", version, commit)
 			return nil

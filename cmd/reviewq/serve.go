@@ -13,6 +13,8 @@ import (
 	"runtime/debug"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"reviewq/store"
 	"reviewq/web"
 )
@@ -100,10 +102,16 @@ func cmdServe(ctx context.Context, env *Env, args []string) error {
 			}
 		}
 	}
+	webhooks, err := loadWebhookSettings(os.Getenv)
+	if err != nil {
+		return err
+	}
+	webhookWorker := newWebhookWorker(st, webhooks, log)
 	srv, err := web.New(st, web.Config{
 		SessionSecret: secret, SecureCookies: env.Config.SecureCookies(), TrustedProxies: env.Config.TrustedProxies,
 		MetricsToken: env.Config.MetricsToken, MetricsAddr: env.Config.MetricsAddr, Version: version, Commit: commit, Logger: log,
 		OIDC: env.Config.OIDC(), BaseURL: env.Config.BaseURL, PrivateProbes: env.Config.ListensBeyondLoopback(),
+		WebhookAllow: webhooks.Allow, Collectors: []prometheus.Collector{webhookWorker.Attempts},
 	})
 	if err != nil {
 		return err
@@ -136,6 +144,10 @@ func cmdServe(ctx context.Context, env *Env, args []string) error {
 	if env.Config.PprofAddr != "" {
 		startPprof(env.Config.PprofAddr, log)
 	}
+	// The webhook delivery worker; stopped after the requests drained, so
+	// the events of their changes are written before it goes.
+	stopWebhooks := startWebhooks(webhookWorker)
+	defer stopWebhooks()
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	select {

@@ -1,0 +1,58 @@
+package web_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+
+	"reviewq/store"
+	"reviewq/store/storetest"
+	"reviewq/web/webtest"
+)
+
+// TestBrowserAdminWebhooks: an admin subscribes an endpoint in the page,
+// copies the secret shown once, sends a test event and deletes the
+// endpoint after confirming.
+func TestBrowserAdminWebhooks(t *testing.T) {
+	ctx := webtest.Browser(t)
+	env := webtest.Start(t, store.SQLite)
+	admin := storetest.Operator(t, env.Store, "ada@example.com", store.RoleAdmin)
+	webtest.BrowserLogin(t, ctx, env.URL, admin.Email, storetest.Password(store.RoleAdmin))
+
+	wait(ctx, t, "create an endpoint",
+		chromedp.Navigate(env.URL+"/admin/webhooks"),
+		chromedp.WaitVisible("#webhook-url"),
+		chromedp.SendKeys("#webhook-url", "https://203.0.113.10/reviewq"),
+		chromedp.SendKeys("#webhook-description", "outreach engine"),
+		chromedp.Click(`input[value="review.decided"]`),
+		chromedp.Click(`input[value="lead.eligibility_changed"]`),
+		chromedp.Click(".webhook-form button[type=submit]"),
+		chromedp.WaitVisible("#new-webhook-secret"),
+	)
+	secret := jsString(ctx, t, `document.getElementById("new-webhook-secret").value`)
+	hooks, err := env.Store.ListWebhooks(context.Background())
+	if !strings.HasPrefix(secret, "whsec_") || err != nil || len(hooks) != 1 || hooks[0].Secret != secret {
+		t.Fatalf("secret shown %q, stored %+v %v", secret, hooks, err)
+	}
+	webtest.Screenshot(t, ctx, "admin-webhooks-created")
+	wait(ctx, t, "send a test event",
+		chromedp.Click(`form[action$="/test"] button`),
+		chromedp.WaitVisible(`.flash-info`),
+	)
+	wait(ctx, t, "the delivery log",
+		chromedp.Click(`a[href="/admin/webhooks/1"]`),
+		chromedp.WaitVisible(`tr.delivery-pending`),
+	)
+	webtest.Screenshot(t, ctx, "admin-webhooks-deliveries")
+	wait(ctx, t, "back", chromedp.Navigate(env.URL+"/admin/webhooks"), chromedp.WaitVisible("#webhook-url"))
+	jsString(ctx, t, `window.confirm = function () { return true; }; ""`)
+	wait(ctx, t, "delete",
+		chromedp.Click(`form[action$="/delete"] button`),
+		chromedp.WaitVisible(`tr.empty`),
+	)
+	if hooks, _ := env.Store.ListWebhooks(context.Background()); len(hooks) != 0 {
+		t.Fatalf("endpoint not deleted: %+v", hooks)
+	}
+}
