@@ -27,6 +27,7 @@ func (s *Server) routes() {
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
 	e.GET("/static/:version/:name", s.staticFile)
+	e.GET("/favicon.ico", s.favicon)
 	if s.cfg.MetricsAddr == "" {
 		e.GET("/metrics", s.metricsPage)
 	}

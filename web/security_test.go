@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -815,10 +816,11 @@ func TestHTMXConfiguredDefensively(t *testing.T) {
 		t.Fatal("no htmx-config meta tag")
 	}
 	var cfg struct {
-		SelfRequestsOnly       *bool `json:"selfRequestsOnly"`
-		AllowEval              *bool `json:"allowEval"`
-		AllowScriptTags        *bool `json:"allowScriptTags"`
-		IncludeIndicatorStyles *bool `json:"includeIndicatorStyles"`
+		SelfRequestsOnly       *bool    `json:"selfRequestsOnly"`
+		AllowEval              *bool    `json:"allowEval"`
+		AllowScriptTags        *bool    `json:"allowScriptTags"`
+		IncludeIndicatorStyles *bool    `json:"includeIndicatorStyles"`
+		AttributesToSettle     []string `json:"attributesToSettle"`
 		ResponseHandling       []struct {
 			Code  string `json:"code"`
 			Swap  bool   `json:"swap"`
@@ -831,6 +833,10 @@ func TestHTMXConfiguredDefensively(t *testing.T) {
 	if cfg.SelfRequestsOnly == nil || !*cfg.SelfRequestsOnly || cfg.AllowEval == nil || *cfg.AllowEval ||
 		cfg.AllowScriptTags == nil || *cfg.AllowScriptTags || cfg.IncludeIndicatorStyles == nil || *cfg.IncludeIndicatorStyles {
 		t.Fatalf("htmx config: %s", m[1])
+	}
+	// Settling "style" writes an inline style the CSP refuses.
+	if cfg.AttributesToSettle == nil || slices.Contains(cfg.AttributesToSettle, "style") {
+		t.Fatalf("attributesToSettle must be set, without style: %s", m[1])
 	}
 	swapsErrors := false
 	for _, h := range cfg.ResponseHandling {
