@@ -362,6 +362,8 @@ type ReviewState struct {
 	ClaimedByName  *string
 	ClaimExpiresAt *time.Time
 	LeadName       string
+	// FlaggedAt lets the refresh redraw the row's age and SLA badge.
+	FlaggedAt time.Time
 }
 
 // ReviewStates returns the current state of up to 500 reviews by id (a
@@ -376,7 +378,7 @@ func (s *Store) ReviewStates(ctx context.Context, ids []int64) ([]ReviewState, e
 	var out []ReviewState
 	if err := s.DB.WithContext(ctx).Table("reviews").
 		Select("reviews.id, reviews.status, reviews.version, reviews.decided_by_type, reviews.decided_by_id, reviews.decided_by_name, reviews.claimed_by, "+
-			"reviews.claimed_by_name, reviews.claim_expires_at, leads.name AS lead_name").
+			"reviews.claimed_by_name, reviews.claim_expires_at, reviews.flagged_at, leads.name AS lead_name").
 		Joins("JOIN leads ON leads.id = reviews.lead_id").Where("reviews.id IN ?", ids).Order("reviews.id").Scan(&out).Error; err != nil {
 		return nil, fmt.Errorf("review states: %w", err)
 	}

@@ -106,6 +106,16 @@ type QueueRow struct {
 	State     RowState
 }
 
+// RowAge is the other live part of a row: how long it has waited and its
+// SLA badge, redrawn by the live refresh.
+type RowAge struct {
+	ID        int64
+	Age       string
+	FlaggedAt string
+	SLA       string // "", "warning" or "critical"
+	OOB       bool
+}
+
 // RowState is the live part of a row: who holds a claim on it.
 type RowState struct {
 	ID        int64
@@ -130,9 +140,12 @@ type DecidedRow struct {
 // QueueLive is the answer of the live refresh: counts, row states,
 // decided rows and new arrivals, all out of band.
 type QueueLive struct {
-	Total   int64
-	Types   []TypeChip
-	States  []RowState
+	Total int64
+	// Matching is the filter's pending count ("N matching").
+	Matching int64
+	Types    []TypeChip
+	Ages     []RowAge
+	States   []RowState
 	Decided []DecidedRow
 	New     QueueRows
 }

@@ -273,9 +273,20 @@ func TestQueueBulkOverHTTP(t *testing.T) {
 				{"outcome": {"reject"}, "reason_code": {"duplicate"}, "scope": {"selected"}},                           // nothing selected
 				{"outcome": {"reject"}, "reason_code": {"duplicate"}, "scope": {"selected"}, "ids": {"1; DROP TABLE"}}, // junk id
 			} {
-				if r := c.HTMX(http.MethodPost, "/dashboard/review-queue/bulk/preview", bad); r.Status != 400 {
+				r := c.HTMX(http.MethodPost, "/dashboard/review-queue/bulk/preview", bad)
+				if r.Status != 400 {
 					t.Fatalf("bad bulk %v: %d", bad, r.Status)
 				}
+				// The message shows next to the bulk bar, not at the top of the page.
+				if got := r.Header.Get("HX-Retarget"); got != "#bulk-dialog" {
+					t.Fatalf("bad bulk %v: error goes to %q", bad, got)
+				}
+			}
+			// Nothing selected (and no reason either): say what is missing first.
+			none := c.HTMX(http.MethodPost, "/dashboard/review-queue/bulk/preview", url.Values{"outcome": {"reject"}, "scope": {"selected"}})
+			mustContain(t, "bulk with nothing selected", none.Body, "Select at least one review")
+			if strings.Contains(none.Body, "reason_code") {
+				t.Fatalf("nothing selected talks about the reason: %s", none.Body)
 			}
 		})
 	}
@@ -395,6 +406,12 @@ func TestQueueLiveMarksRowsDecidedElsewhere(t *testing.T) {
 			live := ann.HTMX(http.MethodGet, fmt.Sprintf("/dashboard/review-queue/live?ids=%d,%d&after=%s", r1.ID, r2.ID, last[len(last)-1][1]), nil)
 			mustContain(t, "live refresh", live.Body, "Approved by "+bobOp.Name, `class="review-row decided stale"`,
 				`id="pending-count" hx-swap-oob="true" aria-label="pending reviews">2<`, fmt.Sprintf(`id="review-%d"`, r3.ID), "beforeend:#queue-rows")
+			// Ages, SLA badges and "N matching" move with the refresh too.
+			mustContain(t, "live refresh", live.Body, fmt.Sprintf(`id="review-%d-age" hx-swap-oob="true"`, r2.ID),
+				`id="results-summary" hx-swap-oob="true"`, "2 matching")
+			if strings.Contains(live.Body, fmt.Sprintf(`id="review-%d-age"`, r1.ID)) {
+				t.Fatal("a decided row got an age update")
+			}
 			if strings.Contains(live.Body, fmt.Sprintf(`id="review-%d" class="review-row"`, r2.ID)) {
 				t.Fatal("a row nobody touched was re-sent whole")
 			}
