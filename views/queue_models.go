@@ -146,8 +146,8 @@ type QueueLive struct {
 	Types    []TypeChip
 	Ages     []RowAge
 	States   []RowState
-	Decided []DecidedRow
-	New     QueueRows
+	Decided  []DecidedRow
+	New      QueueRows
 }
 
 // ReviewPane is the context pane of one review.

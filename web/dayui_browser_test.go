@@ -102,7 +102,7 @@ func TestBrowserOperatorDayLaptop(t *testing.T) {
 	visibleRows := `String(Array.from(document.querySelectorAll("#queue-rows tr.review-row")).filter(r => r.getBoundingClientRect().bottom <= innerHeight).length)`
 	wait(ctx, t, "compact", chromedp.Click("#density-toggle"), chromedp.WaitVisible("#queue.compact"))
 	if n, _ := strconv.Atoi(jsString(ctx, t, visibleRows)); n < 12 {
-	shot(t, ctx, "queue-compact-1366")
+		shot(t, ctx, "queue-compact-1366")
 		t.Fatalf("%d rows fit on screen in compact mode, want at least 12", n)
 	}
 	wait(ctx, t, "compact is remembered", chromedp.Reload(), chromedp.WaitVisible("#queue.compact"))
