@@ -322,7 +322,8 @@ type OperatorStats struct {
 	ActorID   int64
 	Name      string
 	Outcomes
-	Handle Durations
+	// Handle covers the decisions this actor had claimed; Wait all of them.
+	Handle, Wait Durations
 }
 
 // RangeStats are the figures over a range of days.
@@ -333,8 +334,8 @@ type RangeStats struct {
 	Outcomes
 	ByType   []GroupOutcomes
 	BySource []GroupOutcomes
-	// Wait is flag (or reopen) → decision; Handle is claim → decision, or
-	// the wait when the decider had not claimed the review.
+	// Wait is flag (or reopen) → decision; Handle is claim → decision, over
+	// the decisions whose decider had claimed the review (Handle.N of them).
 	Wait, Handle Durations
 	// WithinSLA decisions came at most CriticalHours after the flag.
 	WithinSLA     int64
@@ -543,6 +544,7 @@ func (s *Store) rangeStats(ctx context.Context, r StatsRange) (*RangeStats, erro
 	}
 	overall := map[string]map[int64]*histBucket{MetricWait: {}, MetricHandle: {}}
 	perActor := map[actorKey]map[int64]*histBucket{}
+	perActorWait := map[actorKey]map[int64]*histBucket{}
 	addTo := func(m map[int64]*histBucket, le, n, ms int64) {
 		b := m[le]
 		if b == nil {
@@ -557,13 +559,14 @@ func (s *Store) rangeStats(ctx context.Context, r StatsRange) (*RangeStats, erro
 			continue
 		}
 		addTo(overall[row.Metric], row.LeSeconds, row.N, row.Ms)
-		if row.Metric == MetricHandle {
-			k := actorKey{row.ActorType, row.ActorID}
-			if perActor[k] == nil {
-				perActor[k] = map[int64]*histBucket{}
-			}
-			addTo(perActor[k], row.LeSeconds, row.N, row.Ms)
+		k, byMetric := actorKey{row.ActorType, row.ActorID}, perActor
+		if row.Metric == MetricWait {
+			byMetric = perActorWait
 		}
+		if byMetric[k] == nil {
+			byMetric[k] = map[int64]*histBucket{}
+		}
+		addTo(byMetric[k], row.LeSeconds, row.N, row.Ms)
 	}
 	sorted := func(m map[int64]*histBucket) []histBucket {
 		h := make([]histBucket, 0, len(m))
@@ -610,6 +613,9 @@ func (s *Store) rangeStats(ctx context.Context, r StatsRange) (*RangeStats, erro
 	for k, o := range byActor {
 		if m := perActor[k]; m != nil {
 			o.Handle = summarise(sorted(m))
+		}
+		if m := perActorWait[k]; m != nil {
+			o.Wait = summarise(sorted(m))
 		}
 		if o.Name == "" {
 			o.Name = o.ActorType

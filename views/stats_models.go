@@ -114,7 +114,11 @@ type StatsOperatorRow struct {
 	Decisions    int64
 	Counts       []int64 // per outcome, as StatsOver.OutcomeHeaders
 	ApprovalRate string
+	// MedianWait is flag → decision; MedianHandle claim → decision over the
+	// Claimed decisions the operator had claimed ("–" when none).
+	MedianWait   string
 	MedianHandle string
+	Claimed      int64
 }
 
 // FlowChart is the inflow/outflow bar chart, laid out in SVG user units.

@@ -255,7 +255,8 @@ func statsOverView(rs *store.RangeStats) views.StatsOver {
 			name += " (API token)"
 		}
 		v.Operators = append(v.Operators, views.StatsOperatorRow{Name: name, Decisions: o.Total(), Counts: outcomeCounts(o.Outcomes),
-			ApprovalRate: rateOrDash(o.ApprovalRate(), o.Total()), MedianHandle: durationOrDash(o.Handle, o.Handle.Median)})
+			ApprovalRate: rateOrDash(o.ApprovalRate(), o.Total()), MedianHandle: durationOrDash(o.Handle, o.Handle.Median),
+			MedianWait: durationOrDash(o.Wait, o.Wait.Median), Claimed: o.Handle.N})
 	}
 	return v
 }
