@@ -514,3 +514,22 @@ func TestStatsQueriesUseIndexes(t *testing.T) {
 		t.Fatalf("only %d plans checked: %v", checked, *stmts)
 	}
 }
+
+func TestHourlyDecisions(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		rangeFixture(t, st)
+		// d2: R3 decided at 01:00 (the hour 01:00–02:00), R4 at 10:00.
+		hours, err := st.HourlyDecisions(context.Background(), at(d2, "15:00"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var want [24]int64
+		want[1], want[10] = 1, 1
+		if hours != want {
+			t.Errorf("d2 per hour %v, want %v", hours, want)
+		}
+		if hours, _ := st.HourlyDecisions(context.Background(), at("2026-02-01", "00:00")); hours != ([24]int64{}) {
+			t.Errorf("an empty day: %v", hours)
+		}
+	})
+}

@@ -118,3 +118,35 @@ func NewHBarChart(items []StatsCount, classes []string) HBarChart {
 }
 
 func viewBox(w, h int) string { return "0 0 " + strconv.Itoa(w) + " " + strconv.Itoa(h) }
+
+// NewHourChart lays out one day's decisions per hour (UTC), one bar each.
+func NewHourChart(hours [24]int64) FlowChart {
+	const w, h, left, right, top, bottom = 1200, 220, 48, 12, 14, 36
+	c := FlowChart{Width: w, Height: h, PlotLeft: left, PlotRight: w - right, Baseline: h - bottom}
+	var peak, total int64
+	for _, n := range hours {
+		peak = max(peak, n)
+		total += n
+	}
+	yMax, step := niceScale(peak)
+	plotH := h - top - bottom
+	y := func(v int64) int { return h - bottom - int(v*int64(plotH)/yMax) }
+	for v := int64(0); v <= yMax; v += step {
+		c.Gridlines = append(c.Gridlines, ChartTick{Y: y(v), Label: strconv.FormatInt(v, 10)})
+	}
+	groupW := float64(w-left-right) / 24
+	barW := int(groupW * 0.6)
+	for hr, n := range hours {
+		x := left + int(groupW*float64(hr)+groupW*0.2)
+		top := y(n)
+		c.Bars = append(c.Bars, ChartBar{X: x, Y: top, W: barW, H: h - bottom - top, Class: "bar-out",
+			Title: fmt.Sprintf("%02d:00–%02d:00: %d decided", hr, hr+1, n)})
+		if hr%3 == 0 {
+			c.XLabels = append(c.XLabels, ChartLabel{X: x + barW/2, Y: h - bottom + 16, Text: fmt.Sprintf("%02d:00", hr)})
+		}
+	}
+	c.Summary = fmt.Sprintf("Bar chart of decisions per hour (UTC): %d in total.", total)
+	return c
+}
+
+func hourLabel(hr int) string { return fmt.Sprintf("%02d:00–%02d:00", hr, hr+1) }

@@ -9,6 +9,14 @@ type StatsPage struct {
 	CSVURL string
 	Now    StatsNow
 	Over   StatsOver
+	// Hourly is set for a one-day range: that day's decisions per hour.
+	Hourly *HourlyView
+}
+
+// HourlyView is one day's decisions per hour (UTC), charted and listed.
+type HourlyView struct {
+	Chart FlowChart
+	Hours [24]int64
 }
 
 // StatsRangeForm is the selected range as the custom-range form shows it.
