@@ -307,7 +307,8 @@ type BulkRefusal struct {
 // DecisionsPage is the list of recent decisions (where leads reopen them).
 type DecisionsPage struct {
 	Page
-	Rows DecisionRows
+	Rows   DecisionRows
+	Filter DecisionsFilter
 	// Outcomes are listed in the shortcut help.
 	Outcomes []DecisionChoice
 }
@@ -316,6 +317,18 @@ type DecisionsPage struct {
 type DecisionRows struct {
 	Items   []DecisionRow
 	NextURL string
+	// Empty says why the first page has no rows.
+	Empty string
+}
+
+// DecisionsFilter is the filter form of "Recent decisions".
+type DecisionsFilter struct {
+	By, Outcome, Type, Day string
+	// Operators are the other operators (value: id) for "by".
+	Operators []Option
+	Types     []string
+	Statuses  []string
+	MaxDay    string
 }
 
 // DecisionRow is one decided review.

@@ -204,7 +204,11 @@ func TestQueueReopenReflagAndNotesOverHTTP(t *testing.T) {
 			opC.HTMX(http.MethodPost, reviewPath(r.ID, "reject"), webtest.Form("reason_code", "duplicate", "version", "2"))
 
 			// The decision is listed under recent decisions.
-			mustContain(t, "recent decisions", leadC.Get("/dashboard/review-queue/decided").Body, "Lead R", "rejected", "duplicate", reviewPath(r.ID, ""))
+			// The decision is the operator's, not the lead's: "mine" (the default) leaves it out.
+			if strings.Contains(leadC.Get("/dashboard/review-queue/decided").Body, reviewPath(r.ID, "")) {
+				t.Fatal("the lead's own decisions list someone else's")
+			}
+			mustContain(t, "recent decisions", leadC.Get("/dashboard/review-queue/decided?by=all").Body, "Lead R", "rejected", "duplicate", reviewPath(r.ID, ""))
 			if res := leadC.Get("/dashboard/review-queue/decided?cursor=bogus"); res.Status != 400 {
 				t.Fatalf("bad cursor: %d", res.Status)
 			}
@@ -526,5 +530,57 @@ func TestHTMLAndSQLInLeadFieldsRenderEscaped(t *testing.T) {
 	stored, _ := env.Store.GetLead(ctx, lead.ID)
 	if stored.Name != name || stored.Company != company {
 		t.Fatal("not stored verbatim")
+	}
+}
+
+// TestRecentDecisionsFilters: mine by default, then by operator, outcome,
+// type and day; bad values are 400.
+func TestRecentDecisionsFilters(t *testing.T) {
+	for _, d := range storetest.Dialects {
+		t.Run(string(d), func(t *testing.T) {
+			env := webtest.Start(t, d)
+			ann, annOp := env.LoggedIn(t, store.RoleOperator)
+			bob, bobOp := env.LoggedIn(t, store.RoleOperator)
+			var annIDs []int64
+			for i := 0; i < 3; i++ {
+				r := storetest.FlaggedLead(t, env.Store, fmt.Sprintf("A%d", i), store.TypeMessage)
+				ann.HTMX(http.MethodPost, reviewPath(r.ID, "approve"), nil)
+				annIDs = append(annIDs, r.ID)
+			}
+			rb := storetest.FlaggedLead(t, env.Store, "B0", store.TypeRetry)
+			bob.HTMX(http.MethodPost, reviewPath(rb.ID, "reject"), webtest.Form("reason_code", "duplicate"))
+			has := func(body string, id int64) bool { return strings.Contains(body, fmt.Sprintf(`id="review-%d"`, id)) }
+
+			mine := ann.Get("/dashboard/review-queue/decided").Body
+			if !has(mine, annIDs[0]) || has(mine, rb.ID) {
+				t.Fatal("the default is not the operator's own decisions")
+			}
+			mustContain(t, "filter form", mine, `<option value="mine" selected>me</option>`, fmt.Sprintf(`<option value="%d">%s</option>`, bobOp.ID, bobOp.Name))
+			if body := ann.Get(fmt.Sprintf("/dashboard/review-queue/decided?by=%d", bobOp.ID)).Body; !has(body, rb.ID) || has(body, annIDs[0]) {
+				t.Fatal("by another operator")
+			}
+			if body := ann.Get("/dashboard/review-queue/decided?by=all&outcome=rejected").Body; !has(body, rb.ID) || has(body, annIDs[0]) {
+				t.Fatal("by outcome")
+			}
+			if body := ann.Get("/dashboard/review-queue/decided?by=all&type=MESSAGE").Body; has(body, rb.ID) || !has(body, annIDs[2]) {
+				t.Fatal("by type")
+			}
+			today := store.Day(store.Now())
+			if body := ann.Get("/dashboard/review-queue/decided?by=all&day=" + today).Body; !has(body, rb.ID) {
+				t.Fatal("by day (today)")
+			}
+			if body := ann.Get("/dashboard/review-queue/decided?by=all&day=2020-01-01").Body; has(body, rb.ID) || !strings.Contains(body, "No decision matches this filter.") {
+				t.Fatal("by day (long ago)")
+			}
+			// Anyone may look at another operator's decisions.
+			if body := bob.Get(fmt.Sprintf("/dashboard/review-queue/decided?by=%d", annOp.ID)).Body; !has(body, annIDs[1]) || has(body, rb.ID) {
+				t.Fatal("another operator's list, seen by Bob")
+			}
+			for _, bad := range []string{"by=nobody", "by=-1", "outcome=exploded", "type=BOGUS", "day=yesterday"} {
+				if r := ann.Get("/dashboard/review-queue/decided?" + bad); r.Status != http.StatusBadRequest {
+					t.Fatalf("%s: %d", bad, r.Status)
+				}
+			}
+		})
 	}
 }
