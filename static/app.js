@@ -344,4 +344,28 @@
   document.addEventListener("htmx:historyRestore", function () { applyDensity(); syncSheet(); syncBulkReasons(); });
   window.addEventListener("popstate", function () { setTimeout(syncSheet, 0); });
   document.addEventListener("DOMContentLoaded", function () { applyDensity(); syncSheet(); syncBulkReasons(); });
+
+  // ---- Issue 16: admin pages ----
+  // A button with data-dialog opens that <dialog> (a confirmation whose
+  // Cancel closes it by method="dialog"); the browser returns focus.
+  document.addEventListener("click", function (ev) {
+    var t = ev.target.closest ? ev.target.closest("[data-dialog]") : null;
+    if (!t) return;
+    var d = document.getElementById(t.getAttribute("data-dialog"));
+    if (d && d.showModal && !d.open) d.showModal();
+  });
+  // Saving a setting clears the messages of earlier attempts on other rows.
+  document.addEventListener("htmx:beforeRequest", function (ev) {
+    var elt = ev.detail.elt;
+    if (!elt || !elt.classList || !elt.classList.contains("setting-form")) return;
+    $all(".admin-table.settings .setting-error, .admin-table.settings .setting-saved").forEach(function (m) { m.remove(); });
+  });
+  // A revoked token's secret, if still on screen, goes.
+  document.addEventListener("htmx:afterRequest", function (ev) {
+    var cfg = ev.detail.requestConfig;
+    var m = cfg && ev.detail.successful && /^\/admin\/tokens\/(\d+)\/revoke$/.exec(cfg.path || "");
+    if (!m) return;
+    var shown = document.getElementById("token-created-" + m[1]);
+    if (shown) shown.remove();
+  });
 })();

@@ -323,3 +323,63 @@ func TestBrowserAxe(t *testing.T) {
 		t.Fatalf("axe found %d serious or critical violations:\n%s", len(problems), strings.Join(problems, "\n"))
 	}
 }
+
+// TestBrowserAdminDay: a revoked token's secret leaves the screen; a refused
+// setting keeps the typed value next to its error, and the next save clears
+// old messages; settings fit 820 px; deactivating (yourself too) asks first;
+// the audit log shows each actor's role.
+func TestBrowserAdminDay(t *testing.T) {
+	ctx := webtest.Browser(t)
+	env := webtest.Start(t, store.SQLite)
+	admin := storetest.Operator(t, env.Store, "root@example.com", store.RoleAdmin)
+	lead := storetest.Operator(t, env.Store, "lena@example.com", store.RoleLead)
+	webtest.BrowserLogin(t, ctx, env.URL, admin.Email, storetest.Password(store.RoleAdmin))
+
+	jsString(ctx, t, `window.confirm = function () { return true; }; ""`)
+	wait(ctx, t, "create and revoke a token",
+		chromedp.Navigate(env.URL+"/admin/tokens"), chromedp.WaitVisible("#token-name"),
+		chromedp.SendKeys("#token-name", "engine"), chromedp.Click(`input[value="queue:read"]`),
+		chromedp.Click(".token-form button[type=submit]"), chromedp.WaitVisible("#new-token-secret"))
+	jsString(ctx, t, `window.confirm = function () { return true; }; ""`)
+	wait(ctx, t, "revoke", chromedp.Click(`form[hx-post$="/revoke"] button`), chromedp.WaitVisible("tr.inactive"), chromedp.WaitNotPresent("#new-token-secret"))
+
+	wait(ctx, t, "settings at 820", chromedp.EmulateViewport(820, 1180), chromedp.Navigate(env.URL+"/admin/settings"), chromedp.WaitVisible("#setting-sla-warning_hours-value"))
+	if !jsBool(ctx, t, `document.documentElement.scrollWidth <= innerWidth`) {
+		t.Fatalf("settings scroll sideways at 820 (%s px)", jsString(ctx, t, "String(document.documentElement.scrollWidth)"))
+	}
+	wait(ctx, t, "a refused value",
+		chromedp.SetValue("#setting-sla-warning_hours-value", "30"), chromedp.Click("#setting-sla-warning_hours button"),
+		chromedp.WaitVisible("#setting-sla-warning_hours .setting-error"))
+	if v := jsString(ctx, t, `document.getElementById("setting-sla-warning_hours-value").value`); v != "30" {
+		t.Fatalf("the refused value was thrown away: field shows %q", v)
+	}
+	shot(t, ctx, "settings-refused-820")
+	wait(ctx, t, "another save",
+		chromedp.SetValue("#setting-autoflag-score-threshold-value", "75"), chromedp.Click("#setting-autoflag-score-threshold button"),
+		chromedp.WaitVisible("#setting-autoflag-score-threshold .setting-saved"), chromedp.WaitNotPresent("#setting-sla-warning_hours .setting-error"))
+
+	// Deactivating asks first; Cancel changes nothing.
+	wait(ctx, t, "deactivate dialog", chromedp.EmulateViewport(1366, 860), chromedp.Navigate(fmt.Sprintf("%s/admin/operators/%d", env.URL, lead.ID)),
+		chromedp.WaitVisible("#deactivate-open"), chromedp.Click("#deactivate-open"), chromedp.WaitVisible("#confirm-deactivate"))
+	wait(ctx, t, "cancel", chromedp.Click("#deactivate-cancel"), chromedp.WaitNotVisible("#confirm-deactivate"))
+	if op, err := env.Store.GetOperator(context.Background(), lead.ID); err != nil || !op.Active {
+		t.Fatalf("cancel deactivated the account (%v)", err)
+	}
+	wait(ctx, t, "confirm", chromedp.Click("#deactivate-open"), chromedp.WaitVisible("#deactivate-confirm"), chromedp.Click("#deactivate-confirm"), chromedp.WaitVisible("#main"))
+	if op, _ := env.Store.GetOperator(context.Background(), lead.ID); op.Active {
+		t.Fatal("confirmed deactivation did not happen")
+	}
+	// Yourself: the dialog says what it means.
+	wait(ctx, t, "own account", chromedp.Navigate(fmt.Sprintf("%s/admin/operators/%d", env.URL, admin.ID)), chromedp.Click("#deactivate-open"), chromedp.WaitVisible("#confirm-deactivate"))
+	if txt := jsString(ctx, t, `document.getElementById("confirm-deactivate").innerText`); !strings.Contains(txt, "your own account") {
+		t.Fatalf("self-deactivation dialog: %q", txt)
+	}
+	keys(ctx, t, kb.Escape)
+
+	// The audit log names the admin's role.
+	wait(ctx, t, "audit", chromedp.Navigate(env.URL+"/admin/audit"), chromedp.WaitVisible("table.audit"))
+	roles := jsString(ctx, t, `Array.from(document.querySelectorAll("table.audit tbody tr td:nth-child(2) .muted")).map(s => s.innerText).join(",")`)
+	if !strings.Contains(roles, "admin") || strings.Contains(roles, "operator") {
+		t.Fatalf("audit roles: %s", roles)
+	}
+}
