@@ -383,3 +383,21 @@ func TestBrowserAdminDay(t *testing.T) {
 		t.Fatalf("audit roles: %s", roles)
 	}
 }
+
+// TestBrowserStatsFitsAPhone: the stats page (today, with its hourly view)
+// does not scroll sideways at 390 px.
+func TestBrowserStatsFitsAPhone(t *testing.T) {
+	ctx := webtest.Browser(t)
+	env := webtest.Start(t, store.SQLite)
+	lead := storetest.Operator(t, env.Store, "lee@example.com", store.RoleLead)
+	statsData(t, env, lead)
+	webtest.BrowserLogin(t, ctx, env.URL, lead.Email, storetest.Password(store.RoleLead))
+	for _, vp := range viewports {
+		wait(ctx, t, "stats "+vp.name, chromedp.EmulateViewport(vp.width, vp.height), chromedp.Navigate(env.URL+"/dashboard/stats?range=today"), chromedp.WaitVisible("#stats-hourly"))
+		if !jsBool(ctx, t, `document.documentElement.scrollWidth <= innerWidth`) {
+			t.Fatalf("stats at %s scroll sideways (%s px)", vp.name, jsString(ctx, t, "String(document.documentElement.scrollWidth)"))
+		}
+		jsString(ctx, t, `document.getElementById("stats-hourly").scrollIntoView(); ""`)
+		shot(t, ctx, "stats-today-"+vp.name)
+	}
+}
