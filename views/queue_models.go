@@ -106,6 +106,13 @@ type QueueRow struct {
 	State     RowState
 }
 
+// ResultsCount is "N matching (of M pending)"; OOB when the live refresh
+// redraws it.
+type ResultsCount struct {
+	Matching, Total int64
+	OOB             bool
+}
+
 // RowAge is the other live part of a row: how long it has waited and its
 // SLA badge, redrawn by the live refresh.
 type RowAge struct {

@@ -79,6 +79,7 @@ func (s *Server) setSetting(c echo.Context) error {
 			r.Saved, r.Error = saved, refused
 			if refused != "" {
 				// The refused value stays in the field, next to why, to correct.
+				r.Error += " The setting stays " + sv.Value + "."
 				r.Value = c.FormValue("value")
 			}
 			return s.renderComponent(c, status, views.SettingRowView(r))

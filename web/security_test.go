@@ -366,7 +366,7 @@ func getRoutes(env *webtest.Env, fill map[string]string) []string {
 	var out []string
 	seen := map[string]bool{}
 	for _, rt := range env.Server.Echo.Routes() {
-		if rt.Method != http.MethodGet || strings.HasPrefix(rt.Path, "/static/") || seen[rt.Path] {
+		if rt.Method != http.MethodGet || strings.HasPrefix(rt.Path, "/static/") || rt.Path == "/favicon.ico" || seen[rt.Path] { // assets, not pages
 			continue
 		}
 		seen[rt.Path] = true
