@@ -252,4 +252,129 @@
     var row = id && document.getElementById("review-" + id);
     if (row) setCurrent(row, false);
   });
+
+  // ---- Issue 16: density, the pane as a sheet, the bulk bar, dialogs ----
+  // Kept apart from the keyboard code above so the two evolve separately.
+
+  // Compact rows (one line per lead), remembered in this browser.
+  var densityKey = "reviewq.compact";
+  function applyDensity() {
+    var layout = $("#queue");
+    var toggle = $("#density-toggle");
+    if (!layout) return;
+    var compact = false;
+    try { compact = window.localStorage.getItem(densityKey) === "1"; } catch (e) { /* storage off: default */ }
+    layout.classList.toggle("compact", compact);
+    if (toggle) toggle.setAttribute("aria-pressed", compact ? "true" : "false");
+  }
+  function toggleDensity() {
+    var layout = $("#queue");
+    if (!layout) return;
+    var compact = !layout.classList.contains("compact");
+    try { window.localStorage.setItem(densityKey, compact ? "1" : "0"); } catch (e) { /* storage off: this page only */ }
+    layout.classList.toggle("compact", compact);
+    var toggle = $("#density-toggle");
+    if (toggle) toggle.setAttribute("aria-pressed", compact ? "true" : "false");
+  }
+
+  // Tablets and phones: an open review is a full-screen sheet (CSS, under
+  // body.pane-sheet); "← List" goes back to the list and its row.
+  function syncSheet() {
+    document.body.classList.toggle("pane-sheet", !!($("#queue") && paneID()));
+  }
+  function closeSheet() {
+    var id = paneID();
+    document.body.classList.remove("pane-sheet");
+    var row = id && document.getElementById("review-" + id);
+    if (row) setCurrent(row);
+    if (window.history && window.history.pushState) {
+      window.history.pushState({ htmx: true }, "", "/dashboard/review-queue" + window.location.search);
+    }
+  }
+
+  // The bulk bar lists only the chosen action's reason codes; an action
+  // without reasons hides the list.
+  function syncBulkReasons() {
+    var outcome = $("#bulk-outcome");
+    var select = $("#bulk-reason-code");
+    if (!outcome || !select) return;
+    var any = false;
+    $all("optgroup", select).forEach(function (g) {
+      var mine = g.getAttribute("data-outcome") === outcome.value;
+      g.hidden = !mine;
+      g.disabled = !mine;
+      if (mine) any = true;
+    });
+    var chosen = select.selectedOptions && select.selectedOptions[0];
+    if (chosen && chosen.parentNode.tagName === "OPTGROUP" && chosen.parentNode.disabled) select.value = "";
+    var wrap = $("#bulk-reason");
+    if (wrap) wrap.hidden = !any;
+    if (!any) select.value = "";
+  }
+
+  // The bulk confirmation takes focus when it appears and gives it back to
+  // the bar's button when it closes.
+  function bulkShown(box) {
+    var confirm = $("#bulk-confirm", box);
+    var done = $(".bulk-result", box);
+    if (confirm) confirm.focus();
+    else if (done) { var close = $(".bulk-cancel", done); if (close) close.focus(); }
+  }
+  function bulkClosed() {
+    var back = $("#bulk-preview");
+    if (back) back.focus();
+  }
+
+  document.addEventListener("click", function (ev) {
+    var t = ev.target;
+    if (!t.closest) return;
+    if (t.closest("#density-toggle")) { toggleDensity(); return; }
+    if (t.closest(".pane-close")) { closeSheet(); return; }
+    if (t.closest(".bulk-cancel")) { bulkClosed(); }
+  });
+  document.addEventListener("change", function (ev) {
+    if (ev.target && ev.target.id === "bulk-outcome") syncBulkReasons();
+  });
+  document.addEventListener("keydown", function (ev) {
+    if (ev.key !== "Escape") return;
+    var box = $("#bulk-dialog");
+    if (box && box.contains(document.activeElement) && $(".bulk-confirm, .bulk-result", box)) {
+      box.textContent = "";
+      bulkClosed();
+      ev.preventDefault();
+    }
+  });
+  document.addEventListener("htmx:afterSwap", function (ev) {
+    var target = ev.detail.target;
+    if (!target) return;
+    if (target.id === "pane") syncSheet();
+    if (target.id === "bulk-dialog") bulkShown(target);
+  });
+  document.addEventListener("htmx:historyRestore", function () { applyDensity(); syncSheet(); syncBulkReasons(); });
+  window.addEventListener("popstate", function () { setTimeout(syncSheet, 0); });
+  document.addEventListener("DOMContentLoaded", function () { applyDensity(); syncSheet(); syncBulkReasons(); });
+
+  // ---- Issue 16: admin pages ----
+  // A button with data-dialog opens that <dialog> (a confirmation whose
+  // Cancel closes it by method="dialog"); the browser returns focus.
+  document.addEventListener("click", function (ev) {
+    var t = ev.target.closest ? ev.target.closest("[data-dialog]") : null;
+    if (!t) return;
+    var d = document.getElementById(t.getAttribute("data-dialog"));
+    if (d && d.showModal && !d.open) d.showModal();
+  });
+  // Saving a setting clears the messages of earlier attempts on other rows.
+  document.addEventListener("htmx:beforeRequest", function (ev) {
+    var elt = ev.detail.elt;
+    if (!elt || !elt.classList || !elt.classList.contains("setting-form")) return;
+    $all(".admin-table.settings .setting-error, .admin-table.settings .setting-saved").forEach(function (m) { m.remove(); });
+  });
+  // A revoked token's secret, if still on screen, goes.
+  document.addEventListener("htmx:afterRequest", function (ev) {
+    var cfg = ev.detail.requestConfig;
+    var m = cfg && ev.detail.successful && /^\/admin\/tokens\/(\d+)\/revoke$/.exec(cfg.path || "");
+    if (!m) return;
+    var shown = document.getElementById("token-created-" + m[1]);
+    if (shown) shown.remove();
+  });
 })();

@@ -14,7 +14,7 @@ import (
 	"io/fs"
 )
 
-//go:embed *.js *.css
+//go:embed *.js *.css *.svg
 var FS embed.FS
 
 // HTMX is the file name of the vendored htmx.

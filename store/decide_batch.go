@@ -582,11 +582,14 @@ func (c *decisionCounters) add(r *Review, status string, in *DecideInput, marks 
 		ActorID: actorID, ReasonCode: in.ReasonCode}, shard}
 	c.daily[d]++
 	c.names[d] = in.Actor.Name
-	wait, handle := decisionDurations(r, in.Actor.Type, actorID, marks, at)
+	wait, handle, claimed := decisionDurations(r, in.Actor.Type, actorID, marks, at)
 	for _, m := range []struct {
 		metric string
 		d      time.Duration
 	}{{MetricWait, wait}, {MetricHandle, handle}} {
+		if m.metric == MetricHandle && !claimed {
+			continue // no claim, no handle time (decisionDurations)
+		}
 		k := durationRow{durationKey{Day: day, Metric: m.metric, ActorType: in.Actor.Type, ActorID: actorID, LE: bucketLE(m.d)}, shard}
 		v := c.durations[k]
 		v.N++

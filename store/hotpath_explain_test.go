@@ -78,6 +78,23 @@ func TestHotQueriesReadBoundedRows(t *testing.T) {
 	// The pane's earlier reviews and the history API: the lead's reviews by
 	// the (lead_id, id) index, a page of them at most.
 	step("lead history", 21, func() error { _, _, err := st.LeadHistory(ctx, first[0].LeadID, 0, 20); return err })
+	// Recent decisions: everyone's, and one operator's by reviews_decided_by.
+	var decidedBy int64
+	step("recent decisions", page, func() error {
+		items, _, err := st.ListDecided(ctx, nil, 50)
+		for _, it := range items {
+			if it.DecidedByID != nil && it.DecidedByType != nil && *it.DecidedByType == store.ActorOperator {
+				decidedBy = *it.DecidedByID
+			}
+		}
+		return err
+	})
+	step("recent decisions, one operator's", page, func() error {
+		_, _, err := st.ListDecidedFiltered(ctx, store.DecidedFilter{ByOperator: max(decidedBy, 1)}, nil, 50)
+		return err
+	})
+	// Today's decisions per hour: a range of the decided_at index.
+	step("decisions per hour", decided, func() error { _, err := st.HourlyDecisions(ctx, store.Now()); return err })
 	runs = append(runs, run{"end", mark(), 0})
 	// The token lookup and the decision's reads are plain SQL, outside
 	// GORM's callbacks: the store hands out their text.

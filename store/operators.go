@@ -431,3 +431,26 @@ func (s *Store) ChangePassword(ctx context.Context, id int64, ip, current, passw
 	})
 	return err
 }
+
+// OperatorRoles returns the current role of each given operator id (a
+// primary-key lookup of at most a page's worth), for showing who acted.
+func (s *Store) OperatorRoles(ctx context.Context, ids []int64) (map[int64]string, error) {
+	out := map[int64]string{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	if len(ids) > 500 {
+		return nil, invalid("ids", "at most 500 at once")
+	}
+	var rows []struct {
+		ID   int64
+		Role string
+	}
+	if err := s.DB.WithContext(ctx).Table("operators").Select("id, role").Where("id IN ?", ids).Scan(&rows).Error; err != nil {
+		return nil, fmt.Errorf("operator roles: %w", err)
+	}
+	for _, r := range rows {
+		out[r.ID] = r.Role
+	}
+	return out, nil
+}

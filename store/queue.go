@@ -362,6 +362,8 @@ type ReviewState struct {
 	ClaimedByName  *string
 	ClaimExpiresAt *time.Time
 	LeadName       string
+	// FlaggedAt lets the refresh redraw the row's age and SLA badge.
+	FlaggedAt time.Time
 }
 
 // ReviewStates returns the current state of up to 500 reviews by id (a
@@ -376,7 +378,7 @@ func (s *Store) ReviewStates(ctx context.Context, ids []int64) ([]ReviewState, e
 	var out []ReviewState
 	if err := s.DB.WithContext(ctx).Table("reviews").
 		Select("reviews.id, reviews.status, reviews.version, reviews.decided_by_type, reviews.decided_by_id, reviews.decided_by_name, reviews.claimed_by, "+
-			"reviews.claimed_by_name, reviews.claim_expires_at, leads.name AS lead_name").
+			"reviews.claimed_by_name, reviews.claim_expires_at, reviews.flagged_at, leads.name AS lead_name").
 		Joins("JOIN leads ON leads.id = reviews.lead_id").Where("reviews.id IN ?", ids).Order("reviews.id").Scan(&out).Error; err != nil {
 		return nil, fmt.Errorf("review states: %w", err)
 	}
@@ -400,9 +402,44 @@ func (s *Store) QueueItemsByID(ctx context.Context, ids []int64) ([]QueueItem, e
 	return items, nil
 }
 
+// DecidedFilter narrows the recent decisions. Zero fields match anything.
+type DecidedFilter struct {
+	// ByOperator is the deciding operator's id ("mine" is the caller's).
+	ByOperator int64
+	// Status is a decided status (approved, rejected, skipped).
+	Status     string
+	ReviewType string
+	// Day, when not zero, keeps the decisions of that UTC day.
+	Day time.Time
+}
+
+// Validate refuses values the queue does not know.
+func (f DecidedFilter) Validate() error {
+	if f.Status != "" && !slices.Contains(DecidedStatuses(), f.Status) {
+		return invalid("outcome", "must be one of %s", strings.Join(DecidedStatuses(), ", "))
+	}
+	if f.ReviewType != "" && !slices.Contains(ReviewTypes, f.ReviewType) {
+		return invalid("type", "must be one of %s", strings.Join(ReviewTypes, ", "))
+	}
+	if f.ByOperator < 0 {
+		return invalid("by", "not an operator")
+	}
+	return nil
+}
+
 // ListDecided returns decided reviews, latest decision first, one keyset
 // page (on the decided_at index), and the cursor of the next page.
 func (s *Store) ListDecided(ctx context.Context, after *Cursor, limit int) ([]QueueItem, *Cursor, error) {
+	return s.ListDecidedFiltered(ctx, DecidedFilter{}, after, limit)
+}
+
+// ListDecidedFiltered is ListDecided narrowed by f. One operator's
+// decisions read the reviews_decided_by index (operator, decided_at, id) in
+// the same keyset order.
+func (s *Store) ListDecidedFiltered(ctx context.Context, f DecidedFilter, after *Cursor, limit int) ([]QueueItem, *Cursor, error) {
+	if err := f.Validate(); err != nil {
+		return nil, nil, err
+	}
 	if after != nil && !after.ByDecided {
 		return nil, nil, invalid("cursor", "belongs to another list; start from the first page")
 	}
@@ -412,6 +449,19 @@ func (s *Store) ListDecided(ctx context.Context, after *Cursor, limit int) ([]Qu
 	q := s.DB.WithContext(ctx).Table("reviews").
 		Select(queueItemColumns).
 		Joins("JOIN leads ON leads.id = reviews.lead_id").Where("reviews.decided_at IS NOT NULL")
+	if f.ByOperator != 0 {
+		q = q.Where("reviews.decided_by_type = ? AND reviews.decided_by_id = ?", ActorOperator, f.ByOperator)
+	}
+	if f.Status != "" {
+		q = q.Where("reviews.status = ?", f.Status)
+	}
+	if f.ReviewType != "" {
+		q = q.Where("reviews.review_type = ?", f.ReviewType)
+	}
+	if !f.Day.IsZero() {
+		start := time.Date(f.Day.Year(), f.Day.Month(), f.Day.Day(), 0, 0, 0, 0, time.UTC)
+		q = q.Where("reviews.decided_at >= ? AND reviews.decided_at < ?", start, start.AddDate(0, 0, 1))
+	}
 	if after != nil {
 		q = q.Where("(reviews.decided_at < ? OR (reviews.decided_at = ? AND reviews.id < ?))", after.FlaggedAt, after.FlaggedAt, after.ID)
 	}

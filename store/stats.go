@@ -7,6 +7,7 @@ import (
 	"math"
 	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -322,7 +323,8 @@ type OperatorStats struct {
 	ActorID   int64
 	Name      string
 	Outcomes
-	Handle Durations
+	// Handle covers the decisions this actor had claimed; Wait all of them.
+	Handle, Wait Durations
 }
 
 // RangeStats are the figures over a range of days.
@@ -333,8 +335,8 @@ type RangeStats struct {
 	Outcomes
 	ByType   []GroupOutcomes
 	BySource []GroupOutcomes
-	// Wait is flag (or reopen) → decision; Handle is claim → decision, or
-	// the wait when the decider had not claimed the review.
+	// Wait is flag (or reopen) → decision; Handle is claim → decision, over
+	// the decisions whose decider had claimed the review (Handle.N of them).
 	Wait, Handle Durations
 	// WithinSLA decisions came at most CriticalHours after the flag.
 	WithinSLA     int64
@@ -543,6 +545,7 @@ func (s *Store) rangeStats(ctx context.Context, r StatsRange) (*RangeStats, erro
 	}
 	overall := map[string]map[int64]*histBucket{MetricWait: {}, MetricHandle: {}}
 	perActor := map[actorKey]map[int64]*histBucket{}
+	perActorWait := map[actorKey]map[int64]*histBucket{}
 	addTo := func(m map[int64]*histBucket, le, n, ms int64) {
 		b := m[le]
 		if b == nil {
@@ -557,13 +560,14 @@ func (s *Store) rangeStats(ctx context.Context, r StatsRange) (*RangeStats, erro
 			continue
 		}
 		addTo(overall[row.Metric], row.LeSeconds, row.N, row.Ms)
-		if row.Metric == MetricHandle {
-			k := actorKey{row.ActorType, row.ActorID}
-			if perActor[k] == nil {
-				perActor[k] = map[int64]*histBucket{}
-			}
-			addTo(perActor[k], row.LeSeconds, row.N, row.Ms)
+		k, byMetric := actorKey{row.ActorType, row.ActorID}, perActor
+		if row.Metric == MetricWait {
+			byMetric = perActorWait
 		}
+		if byMetric[k] == nil {
+			byMetric[k] = map[int64]*histBucket{}
+		}
+		addTo(byMetric[k], row.LeSeconds, row.N, row.Ms)
 	}
 	sorted := func(m map[int64]*histBucket) []histBucket {
 		h := make([]histBucket, 0, len(m))
@@ -610,6 +614,9 @@ func (s *Store) rangeStats(ctx context.Context, r StatsRange) (*RangeStats, erro
 	for k, o := range byActor {
 		if m := perActor[k]; m != nil {
 			o.Handle = summarise(sorted(m))
+		}
+		if m := perActorWait[k]; m != nil {
+			o.Wait = summarise(sorted(m))
 		}
 		if o.Name == "" {
 			o.Name = o.ActorType
@@ -671,4 +678,30 @@ func (s *Store) PendingByType(ctx context.Context) (map[string]int64, error) {
 		m[t] += 0
 	}
 	return m, nil
+}
+
+// HourlyDecisions counts the decisions of one UTC day (day's date) per
+// hour, 0–23: the stats page's view of a single day. One range scan of the
+// reviews_decided index; the hours are summed in the same statement so it
+// reads the same on SQLite and MySQL. A decision later reopened is not
+// counted (its decided_at is gone), as in the queue's own history.
+func (s *Store) HourlyDecisions(ctx context.Context, day time.Time) ([24]int64, error) {
+	var out [24]int64
+	start := time.Date(day.Year(), day.Month(), day.Day(), 0, 0, 0, 0, time.UTC)
+	cols := make([]string, 24)
+	args := make([]any, 0, 48)
+	for h := 0; h < 24; h++ {
+		cols[h] = fmt.Sprintf("COALESCE(SUM(CASE WHEN decided_at >= ? AND decided_at < ? THEN 1 ELSE 0 END), 0) AS h%02d", h)
+		args = append(args, start.Add(time.Duration(h)*time.Hour), start.Add(time.Duration(h+1)*time.Hour))
+	}
+	args = append(args, start, start.Add(24*time.Hour))
+	row := s.DB.WithContext(ctx).Raw("SELECT "+strings.Join(cols, ", ")+" FROM reviews WHERE decided_at >= ? AND decided_at < ?", args...).Row()
+	ptrs := make([]any, 24)
+	for i := range out {
+		ptrs[i] = &out[i]
+	}
+	if err := row.Scan(ptrs...); err != nil {
+		return out, fmt.Errorf("hourly decisions: %w", err)
+	}
+	return out, nil
 }

@@ -166,9 +166,11 @@ type historyMark struct {
 }
 
 // decisionDurations works out how long a review waited (since it was flagged,
-// or last reopened) and how long its decider handled it (since the decider's
-// last claim, if no release or reopen came after it; else the wait).
-func decisionDurations(r *Review, actorType string, actorID int64, marks []historyMark, at time.Time) (wait, handle time.Duration) {
+// or last reopened) and how long its decider handled it: since the decider's
+// last claim, if no release or reopen came after it. A decision without such
+// a claim has no handle time (claimed is false): counting it from the flag
+// would make a quick decider of old reviews look slow.
+func decisionDurations(r *Review, actorType string, actorID int64, marks []historyMark, at time.Time) (wait, handle time.Duration, claimed bool) {
 	waitStart := r.FlaggedAt
 	var claimAt *time.Time
 	for _, m := range marks {
@@ -190,11 +192,10 @@ func decisionDurations(r *Review, actorType string, actorID int64, marks []histo
 		}
 	}
 	wait = max(at.Sub(waitStart), 0)
-	handle = wait
 	if claimAt != nil && !claimAt.Before(waitStart) {
-		handle = max(at.Sub(*claimAt), 0)
+		return wait, max(at.Sub(*claimAt), 0), true
 	}
-	return wait, handle
+	return wait, 0, false
 }
 
 func readMarks(tx *gorm.DB, reviewIDs []int64) (map[int64][]historyMark, error) {
@@ -272,8 +273,12 @@ func (s *Store) RebuildDailyStats(ctx context.Context) error {
 					ActorType: actorType, ActorID: actorID, ReasonCode: deref(r.ReasonCode)}
 				daily[k]++
 				names[k] = name
-				wait, handle := decisionDurations(&r, actorType, actorID, marks[r.ID], *r.DecidedAt)
-				for metric, d := range map[string]time.Duration{MetricWait: wait, MetricHandle: handle} {
+				wait, handle, claimed := decisionDurations(&r, actorType, actorID, marks[r.ID], *r.DecidedAt)
+				metrics := map[string]time.Duration{MetricWait: wait}
+				if claimed {
+					metrics[MetricHandle] = handle
+				}
+				for metric, d := range metrics {
 					dk := durationKey{Day: day, Metric: metric, ActorType: actorType, ActorID: actorID, LE: bucketLE(d)}
 					v := durations[dk]
 					v.N++

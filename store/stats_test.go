@@ -89,11 +89,11 @@ const (
 // rangeFixture is the fixed data set of the range tests. Decisions (day,
 // outcome, type/source, decider, code, wait, handle):
 //
-//	R1 d1 approved PROPOSAL/score        Ana            30m   30m (no claim)
+//	R1 d1 approved PROPOSAL/score        Ana            30m    – (no claim: no handle time)
 //	R2 d1 rejected PROPOSAL/score        Ana not_a_fit   2h   10m (Ana claimed 11:50)
-//	R3 d2 skipped  MESSAGE/quality_gate  Ben not_now     2h    2h (claim was Ana's)
-//	R4 d2 approved MESSAGE/quality_gate  Ben            26h   26h (Ben claimed, released)
-//	R5 d3 rejected PRICING/manual        Ana duplicate  24h   24h
+//	R3 d2 skipped  MESSAGE/quality_gate  Ben not_now     2h    – (claim was Ana's)
+//	R4 d2 approved MESSAGE/quality_gate  Ben            26h    – (Ben claimed, released)
+//	R5 d3 rejected PRICING/manual        Ana duplicate  24h    –
 //	R7 d3 approved RETRY/api             Ana             1h   30m (reopened 10:00, claimed 10:30)
 //
 // R6 (ACTION/api, d3) is pending. Flagged: d0 R7; d1 R1-R4; d2 R5; d3 R6.
@@ -177,12 +177,12 @@ func TestStatsRangeFigures(t *testing.T) {
 		if p := bySource[store.SourceScore].ApprovalRate(); p != 0.5 {
 			t.Errorf("precision of the score rule = %v", p)
 		}
-		// Waits 30m 1h 2h 2h 24h 26h; handles 10m 30m 30m 2h 24h 26h.
+		// Waits 30m 1h 2h 2h 24h 26h; handles (claimed decisions only) 10m 30m.
 		wantWait := store.Durations{N: 6, Mean: 9*time.Hour + 15*time.Minute, Median: 2 * time.Hour, P90: 26 * time.Hour}
 		if rs.Wait != wantWait {
 			t.Errorf("wait %+v, want %+v", rs.Wait, wantWait)
 		}
-		wantHandle := store.Durations{N: 6, Mean: 8*time.Hour + 51*time.Minute + 40*time.Second, Median: 30 * time.Minute, P90: 26 * time.Hour}
+		wantHandle := store.Durations{N: 2, Mean: 20 * time.Minute, Median: 10 * time.Minute, P90: 30 * time.Minute}
 		if rs.Handle != wantHandle {
 			t.Errorf("handle %+v, want %+v", rs.Handle, wantHandle)
 		}
@@ -195,10 +195,10 @@ func TestStatsRangeFigures(t *testing.T) {
 		}
 		ana, ben := rs.Operators[0], rs.Operators[1]
 		if ana.Name != "Ana" || ana.ActorID != 101 || !maps.Equal(ana.Outcomes, store.Outcomes{store.StatusApproved: 2, store.StatusRejected: 2}) ||
-			ana.Handle.Median != 30*time.Minute || ana.Handle.N != 4 {
+			ana.Handle.Median != 10*time.Minute || ana.Handle.N != 2 || ana.Wait.N != 4 {
 			t.Errorf("Ana %+v", ana)
 		}
-		if ben.Name != "Ben" || !maps.Equal(ben.Outcomes, store.Outcomes{store.StatusApproved: 1, store.StatusSkipped: 1}) || ben.Handle.Median != 2*time.Hour {
+		if ben.Name != "Ben" || !maps.Equal(ben.Outcomes, store.Outcomes{store.StatusApproved: 1, store.StatusSkipped: 1}) || ben.Handle != (store.Durations{}) || ben.Wait.Median != 2*time.Hour {
 			t.Errorf("Ben %+v", ben)
 		}
 		wantRej := []store.NamedCount{{Name: "duplicate", N: 1}, {Name: "not_a_fit", N: 1}}
@@ -259,7 +259,8 @@ func TestStatsEmptyAndSingleDecision(t *testing.T) {
 			t.Fatal(err)
 		}
 		want := store.Durations{N: 1, Mean: 7 * time.Minute, Median: 7 * time.Minute, P90: 7 * time.Minute}
-		if rs.Total() != 1 || rs.Of(store.StatusApproved) != 1 || rs.ApprovalRate() != 1 || rs.Wait != want || rs.Handle != want ||
+		// Decided without a claim: a wait, no handle time.
+		if rs.Total() != 1 || rs.Of(store.StatusApproved) != 1 || rs.ApprovalRate() != 1 || rs.Wait != want || rs.Handle != (store.Durations{}) ||
 			rs.SLACompliance() != 1 || len(rs.Operators) != 1 || rs.Operators[0].Name != "Ben" {
 			t.Errorf("single decision: %+v", rs)
 		}
@@ -512,4 +513,23 @@ func TestStatsQueriesUseIndexes(t *testing.T) {
 	if checked < 10 {
 		t.Fatalf("only %d plans checked: %v", checked, *stmts)
 	}
+}
+
+func TestHourlyDecisions(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		rangeFixture(t, st)
+		// d2: R3 decided at 01:00 (the hour 01:00–02:00), R4 at 10:00.
+		hours, err := st.HourlyDecisions(context.Background(), at(d2, "15:00"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var want [24]int64
+		want[1], want[10] = 1, 1
+		if hours != want {
+			t.Errorf("d2 per hour %v, want %v", hours, want)
+		}
+		if hours, _ := st.HourlyDecisions(context.Background(), at("2026-02-01", "00:00")); hours != ([24]int64{}) {
+			t.Errorf("an empty day: %v", hours)
+		}
+	})
 }

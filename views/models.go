@@ -22,6 +22,7 @@ type Assets struct {
 	CSS  string
 	JS   string
 	HTMX string
+	Icon string
 }
 
 // Page is what every full page needs: title, user, CSRF token, assets and

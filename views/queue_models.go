@@ -106,6 +106,23 @@ type QueueRow struct {
 	State     RowState
 }
 
+// ResultsCount is "N matching (of M pending)"; OOB when the live refresh
+// redraws it.
+type ResultsCount struct {
+	Matching, Total int64
+	OOB             bool
+}
+
+// RowAge is the other live part of a row: how long it has waited and its
+// SLA badge, redrawn by the live refresh.
+type RowAge struct {
+	ID        int64
+	Age       string
+	FlaggedAt string
+	SLA       string // "", "warning" or "critical"
+	OOB       bool
+}
+
 // RowState is the live part of a row: who holds a claim on it.
 type RowState struct {
 	ID        int64
@@ -130,11 +147,14 @@ type DecidedRow struct {
 // QueueLive is the answer of the live refresh: counts, row states,
 // decided rows and new arrivals, all out of band.
 type QueueLive struct {
-	Total   int64
-	Types   []TypeChip
-	States  []RowState
-	Decided []DecidedRow
-	New     QueueRows
+	Total int64
+	// Matching is the filter's pending count ("N matching").
+	Matching int64
+	Types    []TypeChip
+	Ages     []RowAge
+	States   []RowState
+	Decided  []DecidedRow
+	New      QueueRows
 }
 
 // ReviewPane is the context pane of one review.
@@ -294,7 +314,8 @@ type BulkRefusal struct {
 // DecisionsPage is the list of recent decisions (where leads reopen them).
 type DecisionsPage struct {
 	Page
-	Rows DecisionRows
+	Rows   DecisionRows
+	Filter DecisionsFilter
 	// Outcomes are listed in the shortcut help.
 	Outcomes []DecisionChoice
 }
@@ -303,6 +324,18 @@ type DecisionsPage struct {
 type DecisionRows struct {
 	Items   []DecisionRow
 	NextURL string
+	// Empty says why the first page has no rows.
+	Empty string
+}
+
+// DecisionsFilter is the filter form of "Recent decisions".
+type DecisionsFilter struct {
+	By, Outcome, Type, Day string
+	// Operators are the other operators (value: id) for "by".
+	Operators []Option
+	Types     []string
+	Statuses  []string
+	MaxDay    string
 }
 
 // DecisionRow is one decided review.

@@ -16,21 +16,25 @@ type FlowDay struct {
 	Outcomes string // tooltip detail of the outflow
 }
 
-// niceCeil rounds a maximum up to 1, 2 or 5 times a power of ten.
-func niceCeil(v int64) int64 {
-	if v <= 4 {
-		return 4
+// niceScale picks the axis for a peak: the smallest step of 1, 2, 2.5 or 5
+// times a power of ten that reaches the peak in at most five steps, and the
+// top as the first multiple of it at or above the peak (209 → 250 in steps
+// of 50, not 500), so the bars fill most of the height.
+func niceScale(peak int64) (top, step int64) {
+	if peak <= 4 {
+		return 4, 1
 	}
-	p := int64(1)
-	for p*10 <= v {
-		p *= 10
-	}
-	for _, m := range []int64{1, 2, 5, 10} {
-		if m*p >= v {
-			return m * p
+	for p := int64(1); ; p *= 10 {
+		steps := []int64{p, 2 * p, 5 * p}
+		if p >= 10 {
+			steps = []int64{p, 2 * p, 5 * p / 2, 5 * p} // 2.5 where it is a whole number
+		}
+		for _, s := range steps {
+			if n := (peak + s - 1) / s; n <= 5 {
+				return n * s, s
+			}
 		}
 	}
-	return 10 * p
 }
 
 // NewFlowChart lays out flagged (in) and decided (out) bars per day.
@@ -43,11 +47,10 @@ func NewFlowChart(days []FlowDay) FlowChart {
 		in += d.In
 		out += d.Out
 	}
-	yMax := niceCeil(peak)
+	yMax, step := niceScale(peak)
 	plotH := h - top - bottom
 	y := func(v int64) int { return h - bottom - int(v*int64(plotH)/yMax) }
-	for i := int64(0); i <= 4; i++ {
-		v := yMax * i / 4
+	for v := int64(0); v <= yMax; v += step {
 		c.Gridlines = append(c.Gridlines, ChartTick{Y: y(v), Label: strconv.FormatInt(v, 10)})
 	}
 	n := len(days)
@@ -115,3 +118,35 @@ func NewHBarChart(items []StatsCount, classes []string) HBarChart {
 }
 
 func viewBox(w, h int) string { return "0 0 " + strconv.Itoa(w) + " " + strconv.Itoa(h) }
+
+// NewHourChart lays out one day's decisions per hour (UTC), one bar each.
+func NewHourChart(hours [24]int64) FlowChart {
+	const w, h, left, right, top, bottom = 1200, 220, 48, 12, 14, 36
+	c := FlowChart{Width: w, Height: h, PlotLeft: left, PlotRight: w - right, Baseline: h - bottom}
+	var peak, total int64
+	for _, n := range hours {
+		peak = max(peak, n)
+		total += n
+	}
+	yMax, step := niceScale(peak)
+	plotH := h - top - bottom
+	y := func(v int64) int { return h - bottom - int(v*int64(plotH)/yMax) }
+	for v := int64(0); v <= yMax; v += step {
+		c.Gridlines = append(c.Gridlines, ChartTick{Y: y(v), Label: strconv.FormatInt(v, 10)})
+	}
+	groupW := float64(w-left-right) / 24
+	barW := int(groupW * 0.6)
+	for hr, n := range hours {
+		x := left + int(groupW*float64(hr)+groupW*0.2)
+		top := y(n)
+		c.Bars = append(c.Bars, ChartBar{X: x, Y: top, W: barW, H: h - bottom - top, Class: "bar-out",
+			Title: fmt.Sprintf("%02d:00–%02d:00: %d decided", hr, hr+1, n)})
+		if hr%3 == 0 {
+			c.XLabels = append(c.XLabels, ChartLabel{X: x + barW/2, Y: h - bottom + 16, Text: fmt.Sprintf("%02d:00", hr)})
+		}
+	}
+	c.Summary = fmt.Sprintf("Bar chart of decisions per hour (UTC): %d in total.", total)
+	return c
+}
+
+func hourLabel(hr int) string { return fmt.Sprintf("%02d:00–%02d:00", hr, hr+1) }

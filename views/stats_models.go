@@ -9,6 +9,14 @@ type StatsPage struct {
 	CSVURL string
 	Now    StatsNow
 	Over   StatsOver
+	// Hourly is set for a one-day range: that day's decisions per hour.
+	Hourly *HourlyView
+}
+
+// HourlyView is one day's decisions per hour (UTC), charted and listed.
+type HourlyView struct {
+	Chart FlowChart
+	Hours [24]int64
 }
 
 // StatsRangeForm is the selected range as the custom-range form shows it.
@@ -114,7 +122,11 @@ type StatsOperatorRow struct {
 	Decisions    int64
 	Counts       []int64 // per outcome, as StatsOver.OutcomeHeaders
 	ApprovalRate string
+	// MedianWait is flag → decision; MedianHandle claim → decision over the
+	// Claimed decisions the operator had claimed ("–" when none).
+	MedianWait   string
 	MedianHandle string
+	Claimed      int64
 }
 
 // FlowChart is the inflow/outflow bar chart, laid out in SVG user units.

@@ -44,7 +44,7 @@ func TestTokenSharingAnOperatorsIDIsNotThem(t *testing.T) {
 			live := ann.HTMX(http.MethodGet, fmt.Sprintf("/dashboard/review-queue/live?ids=%d", decided.ID), nil).Body
 			mustContain(t, "pane", pane, byToken)
 			mustContain(t, "live refresh", live, byToken, `class="review-row decided stale"`)
-			list := ann.Get("/dashboard/review-queue/decided").Body
+			list := ann.Get("/dashboard/review-queue/decided?by=all").Body
 			mustContain(t, "decisions list", list, "<td>token:engine</td>")
 			for what, body := range map[string]string{"pane": pane, "live refresh": live, "decisions list": list} {
 				if strings.Contains(body, "by you") || strings.Contains(body, "<td>you</td>") {

@@ -91,10 +91,26 @@ func (s *Server) auditPage(c echo.Context) error {
 	}
 	v := views.AuditPage{Page: s.page(c, "Audit log", "audit"), Actions: withCategories(actions),
 		Filter: views.AuditFilter{Action: q.Action, Actor: q.Actor, From: q.From, To: q.To}}
+	// An operator's entry shows their role (admin, lead, operator) as it
+	// is now, rather than the actor type "operator" every account shares.
+	var opIDs []int64
 	for _, e := range entries {
+		if e.ActorType == store.ActorOperator && e.ActorID != nil {
+			opIDs = append(opIDs, *e.ActorID)
+		}
+	}
+	roles, err := s.store.OperatorRoles(ctx, opIDs)
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		kind := e.ActorType
+		if e.ActorType == store.ActorOperator && e.ActorID != nil && roles[*e.ActorID] != "" {
+			kind = roles[*e.ActorID]
+		}
 		v.Rows = append(v.Rows, views.AuditRow{
 			ID: e.ID, Time: e.CreatedAt.UTC().Format("2006-01-02 15:04:05"), TimeISO: e.CreatedAt.UTC().Format(time.RFC3339),
-			ActorType: e.ActorType, Actor: e.ActorName, Action: e.Action, Target: e.Target,
+			ActorType: kind, Actor: e.ActorName, Action: e.Action, Target: e.Target,
 			Old: deref(e.OldValue), New: deref(e.NewValue), IP: e.IP,
 		})
 	}

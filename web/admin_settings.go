@@ -77,6 +77,11 @@ func (s *Server) setSetting(c echo.Context) error {
 		if sv.Key == key {
 			r := s.settingRow(c, sv)
 			r.Saved, r.Error = saved, refused
+			if refused != "" {
+				// The refused value stays in the field, next to why, to correct.
+				r.Error += " The setting stays " + sv.Value + "."
+				r.Value = c.FormValue("value")
+			}
 			return s.renderComponent(c, status, views.SettingRowView(r))
 		}
 	}

@@ -34,7 +34,9 @@ func TestAdminSettings(t *testing.T) {
 				t.Fatalf("set threshold: %d %s", r.Status, r.Body)
 			}
 			bad := admin.HTMX(http.MethodPost, "/admin/settings/autoflag.score.threshold", webtest.Form("value", "150"))
-			if bad.Status != http.StatusBadRequest || !strings.Contains(bad.Body, "from 0 to 100") || !strings.Contains(bad.Body, `value="85"`) {
+			// The refused value stays in the field to correct; the setting keeps 85.
+			if bad.Status != http.StatusBadRequest || !strings.Contains(bad.Body, "from 0 to 100") || !strings.Contains(bad.Body, `value="150"`) ||
+				!strings.Contains(bad.Body, "The setting stays 85.") {
 				t.Fatalf("bad threshold: %d %s", bad.Status, bad.Body)
 			}
 			inverted := admin.HTMX(http.MethodPost, "/admin/settings/sla.warning_hours", webtest.Form("value", "48"))

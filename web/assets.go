@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -9,6 +10,19 @@ import (
 )
 
 const htmxFile = static.HTMX
+
+// faviconFile is the icon; /favicon.ico answers with it too, for the
+// browsers (and tools) that ask for that path whatever the page says.
+const faviconFile = "favicon.svg"
+
+func (s *Server) favicon(c echo.Context) error {
+	b, err := static.FS.ReadFile(faviconFile)
+	if err != nil {
+		return errNotFound
+	}
+	c.Response().Header().Set("Cache-Control", "public, max-age=86400")
+	return c.Blob(http.StatusOK, "image/svg+xml", b)
+}
 
 // assetURL is the content-hashed URL of a static file: it changes whenever
 // the file does, so it can be cached for a year.
@@ -34,8 +48,11 @@ func (s *Server) staticFile(c echo.Context) error {
 		h.Set("Cache-Control", "no-cache")
 	}
 	ct := "text/css; charset=utf-8"
-	if len(name) > 3 && name[len(name)-3:] == ".js" {
+	switch {
+	case strings.HasSuffix(name, ".js"):
 		ct = "text/javascript; charset=utf-8"
+	case strings.HasSuffix(name, ".svg"):
+		ct = "image/svg+xml"
 	}
 	return c.Blob(http.StatusOK, ct, b)
 }

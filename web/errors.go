@@ -100,6 +100,11 @@ func (s *Server) classify(c echo.Context, err error) *HTTPError {
 // (refusalQueueDisabled), for the access log and the HTTP metrics.
 const ctxRefusal = "refusal"
 
+// ctxErrorTarget, when a handler sets it, is the element an htmx request's
+// error message goes to instead of the page's flash area (the bulk bar's
+// errors show next to the bar rather than pushing the page down).
+const ctxErrorTarget = "error_target"
+
 // refusalQueueDisabled: the queue.enabled setting is off, the documented
 // rollback. Its 503s are logged at WARN and counted under their own label,
 // so that switching the queue off does not page anyone as an outage.
@@ -177,8 +182,13 @@ func (s *Server) handleError(err error, c echo.Context) {
 	case he.Status == http.StatusUnauthorized:
 		werr = c.Redirect(http.StatusSeeOther, "/login")
 	case isHTMX(c):
-		// Errors land in the flash area, whatever the request's target was.
-		c.Response().Header().Set("HX-Retarget", "#flash")
+		// Errors land in the flash area, whatever the request's target was,
+		// unless the handler named a place next to its form.
+		target := "#flash"
+		if t, ok := c.Get(ctxErrorTarget).(string); ok && t != "" {
+			target = t
+		}
+		c.Response().Header().Set("HX-Retarget", target)
 		c.Response().Header().Set("HX-Reswap", "innerHTML")
 		werr = s.renderComponent(c, he.Status, views.FlashMessage(views.Flash{Kind: "error", Message: he.Message}))
 	default:

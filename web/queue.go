@@ -140,6 +140,15 @@ func (s *Server) queueRowsVM(c echo.Context, items []store.QueueItem, next *stor
 	return rows
 }
 
+// matchingCount is the number of pending reviews the filter shows: the
+// chosen type's count, or all of them.
+func matchingCount(q queueQuery, counts store.PendingCounts) int64 {
+	if q.Type != "" {
+		return counts.ByType[q.Type]
+	}
+	return counts.Total
+}
+
 func typeChips(q queueQuery, counts store.PendingCounts) []views.TypeChip {
 	chips := []views.TypeChip{{Value: "", Label: "All", Count: counts.Total, Active: q.Type == ""}}
 	for _, t := range store.ReviewTypes {
@@ -164,10 +173,7 @@ func (s *Server) queueResults(c echo.Context, q queueQuery, f store.QueueFilter,
 		return views.QueueResults{}, err
 	}
 	res := views.QueueResults{Rows: s.queueRowsVM(c, items, next, q, set), Total: total.Total, Types: typeChips(q, matching),
-		Matching: matching.Total}
-	if q.Type != "" {
-		res.Matching = matching.ByType[q.Type]
-	}
+		Matching: matchingCount(q, matching)}
 	if f.After == nil {
 		if total.Total == 0 {
 			res.Rows.Empty = "Nothing waiting for review. Well done."

@@ -11,6 +11,8 @@ import (
 	"reviewq/views"
 )
 
+const errSelectReviews = "Select at least one review (x or the row's checkbox), or choose \"all matching\"."
+
 // bulkForm is the bulk bar (with the queue's filter) and its confirmation.
 type bulkForm struct {
 	Outcome    string   `form:"outcome"`
@@ -38,6 +40,7 @@ func (f bulkForm) ids() ([]int64, error) {
 // bulkPreview shows what a bulk action will do before it runs: how many,
 // which, and what happens to the leads.
 func (s *Server) bulkPreview(c echo.Context) error {
+	c.Set(ctxErrorTarget, "#bulk-dialog")
 	var f bulkForm
 	if err := c.Bind(&f); err != nil {
 		return badRequest("the bulk form could not be read")
@@ -45,6 +48,10 @@ func (s *Server) bulkPreview(c echo.Context) error {
 	o, ok := store.OutcomeNamed(f.Outcome)
 	if !ok {
 		return badRequest("outcome: must be " + store.OutcomeNames())
+	}
+	// Nothing to act on is the first thing to say, before any reason.
+	if f.Scope != "all" && len(f.IDs) == 0 {
+		return badRequest(errSelectReviews)
 	}
 	ctx := c.Request().Context()
 	set, err := s.store.Settings(ctx)
@@ -82,7 +89,7 @@ func (s *Server) bulkPreview(c echo.Context) error {
 			return err
 		}
 		if len(ids) == 0 {
-			return badRequest("select at least one review (x or the row's checkbox), or choose \"all matching the filter\"")
+			return badRequest(errSelectReviews)
 		}
 		all, err := s.store.QueueItemsByID(ctx, ids)
 		if err != nil {
@@ -109,6 +116,7 @@ func (s *Server) bulkPreview(c echo.Context) error {
 
 // bulkDecide runs a confirmed bulk action.
 func (s *Server) bulkDecide(c echo.Context) error {
+	c.Set(ctxErrorTarget, "#bulk-dialog")
 	var f bulkForm
 	if err := c.Bind(&f); err != nil {
 		return badRequest("the bulk form could not be read")
@@ -116,6 +124,9 @@ func (s *Server) bulkDecide(c echo.Context) error {
 	ids, err := f.ids()
 	if err != nil {
 		return err
+	}
+	if len(ids) == 0 {
+		return badRequest(errSelectReviews)
 	}
 	ctx := c.Request().Context()
 	items, err := s.store.QueueItemsByID(ctx, ids)

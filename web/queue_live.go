@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -39,7 +40,7 @@ func parseIDList(s string) ([]int64, error) {
 }
 
 // queueLive refreshes the queue on screen (polled every few seconds): the
-// counts, who holds a claim on each row, rows someone else decided (marked
+// counts (the header's and "N matching"), each row's age and SLA badge, who holds a claim on each row, rows someone else decided (marked
 // "approved by NAME" rather than removed under the operator's cursor) and
 // new reviews at the end of a fully loaded list.
 func (s *Server) queueLive(c echo.Context) error {
@@ -68,7 +69,7 @@ func (s *Server) queueLive(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	v := views.QueueLive{Total: total.Total, Types: typeChips(q, matching)}
+	v := views.QueueLive{Total: total.Total, Matching: matchingCount(q, matching), Types: typeChips(q, matching)}
 	states, err := s.store.ReviewStates(ctx, ids)
 	if err != nil {
 		return err
@@ -82,6 +83,9 @@ func (s *Server) queueLive(c echo.Context) error {
 				Stale: !me.Is(st.DecidedByType, st.DecidedByID), OOB: true})
 			continue
 		}
+		age := now.Sub(st.FlaggedAt)
+		v.Ages = append(v.Ages, views.RowAge{ID: st.ID, Age: humanAge(age), FlaggedAt: st.FlaggedAt.Format(time.RFC3339),
+			SLA: slaLevel(age, set), OOB: true})
 		rs := rowState(st.ID, st.ClaimedBy, st.ClaimedByName, st.ClaimExpiresAt, me, now)
 		rs.OOB = true
 		v.States = append(v.States, rs)

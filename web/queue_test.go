@@ -204,7 +204,11 @@ func TestQueueReopenReflagAndNotesOverHTTP(t *testing.T) {
 			opC.HTMX(http.MethodPost, reviewPath(r.ID, "reject"), webtest.Form("reason_code", "duplicate", "version", "2"))
 
 			// The decision is listed under recent decisions.
-			mustContain(t, "recent decisions", leadC.Get("/dashboard/review-queue/decided").Body, "Lead R", "rejected", "duplicate", reviewPath(r.ID, ""))
+			// The decision is the operator's, not the lead's: "mine" (the default) leaves it out.
+			if strings.Contains(leadC.Get("/dashboard/review-queue/decided").Body, reviewPath(r.ID, "")) {
+				t.Fatal("the lead's own decisions list someone else's")
+			}
+			mustContain(t, "recent decisions", leadC.Get("/dashboard/review-queue/decided?by=all").Body, "Lead R", "rejected", "duplicate", reviewPath(r.ID, ""))
 			if res := leadC.Get("/dashboard/review-queue/decided?cursor=bogus"); res.Status != 400 {
 				t.Fatalf("bad cursor: %d", res.Status)
 			}
@@ -273,9 +277,20 @@ func TestQueueBulkOverHTTP(t *testing.T) {
 				{"outcome": {"reject"}, "reason_code": {"duplicate"}, "scope": {"selected"}},                           // nothing selected
 				{"outcome": {"reject"}, "reason_code": {"duplicate"}, "scope": {"selected"}, "ids": {"1; DROP TABLE"}}, // junk id
 			} {
-				if r := c.HTMX(http.MethodPost, "/dashboard/review-queue/bulk/preview", bad); r.Status != 400 {
+				r := c.HTMX(http.MethodPost, "/dashboard/review-queue/bulk/preview", bad)
+				if r.Status != 400 {
 					t.Fatalf("bad bulk %v: %d", bad, r.Status)
 				}
+				// The message shows next to the bulk bar, not at the top of the page.
+				if got := r.Header.Get("HX-Retarget"); got != "#bulk-dialog" {
+					t.Fatalf("bad bulk %v: error goes to %q", bad, got)
+				}
+			}
+			// Nothing selected (and no reason either): say what is missing first.
+			none := c.HTMX(http.MethodPost, "/dashboard/review-queue/bulk/preview", url.Values{"outcome": {"reject"}, "scope": {"selected"}})
+			mustContain(t, "bulk with nothing selected", none.Body, "Select at least one review")
+			if strings.Contains(none.Body, "reason_code") {
+				t.Fatalf("nothing selected talks about the reason: %s", none.Body)
 			}
 		})
 	}
@@ -395,6 +410,12 @@ func TestQueueLiveMarksRowsDecidedElsewhere(t *testing.T) {
 			live := ann.HTMX(http.MethodGet, fmt.Sprintf("/dashboard/review-queue/live?ids=%d,%d&after=%s", r1.ID, r2.ID, last[len(last)-1][1]), nil)
 			mustContain(t, "live refresh", live.Body, "Approved by "+bobOp.Name, `class="review-row decided stale"`,
 				`id="pending-count" hx-swap-oob="true" aria-label="pending reviews">2<`, fmt.Sprintf(`id="review-%d"`, r3.ID), "beforeend:#queue-rows")
+			// Ages, SLA badges and "N matching" move with the refresh too.
+			mustContain(t, "live refresh", live.Body, fmt.Sprintf(`id="review-%d-age" hx-swap-oob="true"`, r2.ID),
+				`id="results-summary" hx-swap-oob="true"`, "2 matching")
+			if strings.Contains(live.Body, fmt.Sprintf(`id="review-%d-age"`, r1.ID)) {
+				t.Fatal("a decided row got an age update")
+			}
 			if strings.Contains(live.Body, fmt.Sprintf(`id="review-%d" class="review-row"`, r2.ID)) {
 				t.Fatal("a row nobody touched was re-sent whole")
 			}
@@ -509,5 +530,57 @@ func TestHTMLAndSQLInLeadFieldsRenderEscaped(t *testing.T) {
 	stored, _ := env.Store.GetLead(ctx, lead.ID)
 	if stored.Name != name || stored.Company != company {
 		t.Fatal("not stored verbatim")
+	}
+}
+
+// TestRecentDecisionsFilters: mine by default, then by operator, outcome,
+// type and day; bad values are 400.
+func TestRecentDecisionsFilters(t *testing.T) {
+	for _, d := range storetest.Dialects {
+		t.Run(string(d), func(t *testing.T) {
+			env := webtest.Start(t, d)
+			ann, annOp := env.LoggedIn(t, store.RoleOperator)
+			bob, bobOp := env.LoggedIn(t, store.RoleOperator)
+			var annIDs []int64
+			for i := 0; i < 3; i++ {
+				r := storetest.FlaggedLead(t, env.Store, fmt.Sprintf("A%d", i), store.TypeMessage)
+				ann.HTMX(http.MethodPost, reviewPath(r.ID, "approve"), nil)
+				annIDs = append(annIDs, r.ID)
+			}
+			rb := storetest.FlaggedLead(t, env.Store, "B0", store.TypeRetry)
+			bob.HTMX(http.MethodPost, reviewPath(rb.ID, "reject"), webtest.Form("reason_code", "duplicate"))
+			has := func(body string, id int64) bool { return strings.Contains(body, fmt.Sprintf(`id="review-%d"`, id)) }
+
+			mine := ann.Get("/dashboard/review-queue/decided").Body
+			if !has(mine, annIDs[0]) || has(mine, rb.ID) {
+				t.Fatal("the default is not the operator's own decisions")
+			}
+			mustContain(t, "filter form", mine, `<option value="mine" selected>me</option>`, fmt.Sprintf(`<option value="%d">%s</option>`, bobOp.ID, bobOp.Name))
+			if body := ann.Get(fmt.Sprintf("/dashboard/review-queue/decided?by=%d", bobOp.ID)).Body; !has(body, rb.ID) || has(body, annIDs[0]) {
+				t.Fatal("by another operator")
+			}
+			if body := ann.Get("/dashboard/review-queue/decided?by=all&outcome=rejected").Body; !has(body, rb.ID) || has(body, annIDs[0]) {
+				t.Fatal("by outcome")
+			}
+			if body := ann.Get("/dashboard/review-queue/decided?by=all&type=MESSAGE").Body; has(body, rb.ID) || !has(body, annIDs[2]) {
+				t.Fatal("by type")
+			}
+			today := store.Day(store.Now())
+			if body := ann.Get("/dashboard/review-queue/decided?by=all&day=" + today).Body; !has(body, rb.ID) {
+				t.Fatal("by day (today)")
+			}
+			if body := ann.Get("/dashboard/review-queue/decided?by=all&day=2020-01-01").Body; has(body, rb.ID) || !strings.Contains(body, "No decision matches this filter.") {
+				t.Fatal("by day (long ago)")
+			}
+			// Anyone may look at another operator's decisions.
+			if body := bob.Get(fmt.Sprintf("/dashboard/review-queue/decided?by=%d", annOp.ID)).Body; !has(body, annIDs[1]) || has(body, rb.ID) {
+				t.Fatal("another operator's list, seen by Bob")
+			}
+			for _, bad := range []string{"by=nobody", "by=-1", "outcome=exploded", "type=BOGUS", "day=yesterday"} {
+				if r := ann.Get("/dashboard/review-queue/decided?" + bad); r.Status != http.StatusBadRequest {
+					t.Fatalf("%s: %d", bad, r.Status)
+				}
+			}
+		})
 	}
 }

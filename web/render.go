@@ -39,7 +39,10 @@ func (s *Server) render(c echo.Context, status int, page, partial templ.Componen
 // htmxConfig keeps htmx inside the CSP: no eval, no script tags from
 // responses, no injected indicator styles, requests to this origin only.
 // Error statuses are swapped too: the server sends a fragment for them.
+// attributesToSettle leaves out "style": settling it (after a resized
+// textarea, say) sets an inline style, which the CSP refuses.
 const htmxConfig = `{"selfRequestsOnly":true,"allowEval":false,"allowScriptTags":false,"includeIndicatorStyles":false,` +
+	`"attributesToSettle":["class","width","height"],` +
 	`"historyCacheSize":0,"defaultSwapStyle":"innerHTML","responseHandling":[{"code":"204","swap":false},` +
 	`{"code":"[23]..","swap":true},{"code":"[45]..","swap":true,"error":true}]}`
 
@@ -47,7 +50,7 @@ const htmxConfig = `{"selfRequestsOnly":true,"allowEval":false,"allowScriptTags"
 func (s *Server) page(c echo.Context, title, nav string) views.Page {
 	p := views.Page{
 		Title: title, Nav: nav, CSRF: s.csrfToken(c), HTMXConfig: htmxConfig,
-		Assets: views.Assets{CSS: s.assetURL("app.css"), JS: s.assetURL("app.js"), HTMX: s.assetURL(htmxFile)},
+		Assets: views.Assets{CSS: s.assetURL("app.css"), JS: s.assetURL("app.js"), HTMX: s.assetURL(htmxFile), Icon: s.assetURL(faviconFile)},
 	}
 	if op := currentOperator(c); op != nil {
 		p.User = &views.User{ID: op.ID, Name: op.Name, Email: op.Email, Role: op.Role}

@@ -30,6 +30,7 @@ func (s *Server) routes() {
 		e.GET("/readyz", s.readyz, s.requireMetricsToken)
 	}
 	e.GET("/static/:version/:name", s.staticFile)
+	e.GET("/favicon.ico", s.favicon)
 	if s.cfg.MetricsAddr == "" && s.ProbesHere() {
 		e.GET("/metrics", s.metricsPage)
 	}

@@ -82,6 +82,7 @@ var guardTable = map[string]guardRow{
 	"GET /healthz":               {want: public(http.StatusOK)},
 	"GET /readyz":                {want: public(http.StatusOK)},
 	"GET /static/:version/:name": {want: public(http.StatusNotFound)},
+	"GET /favicon.ico":           {want: public(http.StatusOK)},
 	"GET /login":                 {want: expect{200, 303, 303, 303, 200, 200, 200, 200}},
 	"POST /login":                {want: public(http.StatusUnauthorized)},
 	"POST /logout":               {want: page(store.RoleOperator, http.StatusSeeOther), fresh: true},

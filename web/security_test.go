@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -365,7 +366,7 @@ func getRoutes(env *webtest.Env, fill map[string]string) []string {
 	var out []string
 	seen := map[string]bool{}
 	for _, rt := range env.Server.Echo.Routes() {
-		if rt.Method != http.MethodGet || strings.HasPrefix(rt.Path, "/static/") || seen[rt.Path] {
+		if rt.Method != http.MethodGet || strings.HasPrefix(rt.Path, "/static/") || rt.Path == "/favicon.ico" || seen[rt.Path] { // assets, not pages
 			continue
 		}
 		seen[rt.Path] = true
@@ -827,10 +828,11 @@ func TestHTMXConfiguredDefensively(t *testing.T) {
 		t.Fatal("no htmx-config meta tag")
 	}
 	var cfg struct {
-		SelfRequestsOnly       *bool `json:"selfRequestsOnly"`
-		AllowEval              *bool `json:"allowEval"`
-		AllowScriptTags        *bool `json:"allowScriptTags"`
-		IncludeIndicatorStyles *bool `json:"includeIndicatorStyles"`
+		SelfRequestsOnly       *bool    `json:"selfRequestsOnly"`
+		AllowEval              *bool    `json:"allowEval"`
+		AllowScriptTags        *bool    `json:"allowScriptTags"`
+		IncludeIndicatorStyles *bool    `json:"includeIndicatorStyles"`
+		AttributesToSettle     []string `json:"attributesToSettle"`
 		ResponseHandling       []struct {
 			Code  string `json:"code"`
 			Swap  bool   `json:"swap"`
@@ -843,6 +845,10 @@ func TestHTMXConfiguredDefensively(t *testing.T) {
 	if cfg.SelfRequestsOnly == nil || !*cfg.SelfRequestsOnly || cfg.AllowEval == nil || *cfg.AllowEval ||
 		cfg.AllowScriptTags == nil || *cfg.AllowScriptTags || cfg.IncludeIndicatorStyles == nil || *cfg.IncludeIndicatorStyles {
 		t.Fatalf("htmx config: %s", m[1])
+	}
+	// Settling "style" writes an inline style the CSP refuses.
+	if cfg.AttributesToSettle == nil || slices.Contains(cfg.AttributesToSettle, "style") {
+		t.Fatalf("attributesToSettle must be set, without style: %s", m[1])
 	}
 	swapsErrors := false
 	for _, h := range cfg.ResponseHandling {

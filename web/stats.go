@@ -99,6 +99,11 @@ func (s *Server) statsPage(c echo.Context) error {
 		Label: fmt.Sprintf("%s – %s (%d days, UTC)", store.Day(rng.From), store.Day(rng.To), rng.Days())}
 	if rng.Days() == 1 {
 		v.Range.Label = store.Day(rng.From) + " (UTC)"
+		hours, err := s.store.HourlyDecisions(ctx, rng.From)
+		if err != nil {
+			return err
+		}
+		v.Hourly = &views.HourlyView{Chart: views.NewHourChart(hours), Hours: hours}
 	}
 	for _, p := range statsPresets {
 		v.Presets = append(v.Presets, views.StatsPreset{Label: p.label, URL: "/dashboard/stats?range=" + p.key, Active: p.key == preset})
@@ -255,7 +260,8 @@ func statsOverView(rs *store.RangeStats) views.StatsOver {
 			name += " (API token)"
 		}
 		v.Operators = append(v.Operators, views.StatsOperatorRow{Name: name, Decisions: o.Total(), Counts: outcomeCounts(o.Outcomes),
-			ApprovalRate: rateOrDash(o.ApprovalRate(), o.Total()), MedianHandle: durationOrDash(o.Handle, o.Handle.Median)})
+			ApprovalRate: rateOrDash(o.ApprovalRate(), o.Total()), MedianHandle: durationOrDash(o.Handle, o.Handle.Median),
+			MedianWait: durationOrDash(o.Wait, o.Wait.Median), Claimed: o.Handle.N})
 	}
 	return v
 }

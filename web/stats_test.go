@@ -3,6 +3,7 @@ package web_test
 import (
 	"context"
 	"encoding/csv"
+	"fmt"
 	"net/http"
 	"regexp"
 	"strconv"
@@ -101,6 +102,22 @@ func TestStatsPageFigures(t *testing.T) {
 				// The ageing chart's numbers are in its table too: the one pending review is new.
 				if !regexp.MustCompile(`<th scope="row">&lt; 1 h</th>\s*<td class="num">1</td>`).MatchString(r.Body) {
 					t.Errorf("%s: ageing table lacks the pending review", rng)
+				}
+				// Today (one day) has the hourly view: three decisions this hour.
+				hourly := strings.Contains(r.Body, `id="stats-hourly"`)
+				if hourly != (rng == "?range=today") {
+					t.Errorf("%s: hourly view shown %v", rng, hourly)
+				}
+				if hourly {
+					hr := store.Now().UTC().Hour()
+					row := fmt.Sprintf(`<th scope="row">%02d:00–%02d:00</th>\s*<td class="num">3</td>`, hr, hr+1)
+					if !regexp.MustCompile(row).MatchString(r.Body) {
+						t.Errorf("today: the hour's row lacks the 3 decisions")
+					}
+				}
+				// Decided without a claim: no handle time, the wait is shown.
+				if !strings.Contains(r.Body, "Median handle <span class=\"muted\">(claimed)</span>") {
+					t.Errorf("%s: per-operator handle column unlabelled", rng)
 				}
 				// The operator's name is shown as text, never as markup.
 				if !strings.Contains(r.Body, "=HYPERLINK(&#34;http://x&#34;)") {
