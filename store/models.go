@@ -75,6 +75,7 @@ const (
 	EventRejected  = "rejected"
 	EventSkipped   = "skipped"
 	EventReopened  = "reopened"
+	EventUndone    = "undone"
 	EventNote      = "note"
 	// EventChanged: the message of a lead under review changed (the review's
 	// version goes up, so a decision prepared on the old text is refused).

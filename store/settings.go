@@ -76,6 +76,7 @@ const (
 	KeyReasonsReject    = "reasons.reject"
 	KeyReasonsSkip      = "reasons.skip"
 	KeyReasonsRequired  = "reasons.required"
+	KeyUndoSeconds      = "decisions.undo_seconds"
 )
 
 // SettingDefs lists every runtime setting with its default.
@@ -90,6 +91,7 @@ var SettingDefs = []SettingDef{
 	{KeyReasonsReject, "not_a_fit,bad_data,do_not_contact,duplicate,other", "reject reason codes", codeListSetting},
 	{KeyReasonsSkip, "needs_info,not_now,other", "skip reason codes", codeListSetting},
 	{KeyReasonsRequired, "true", "reject and skip must carry a reason code", boolSetting},
+	{KeyUndoSeconds, "10", "seconds after a decision in which the person who made it can undo it (0: off)", intSetting(0, 3600)},
 }
 
 func settingDef(key string) (SettingDef, bool) {
@@ -143,6 +145,9 @@ func (s Settings) QueueEnabled() bool    { return s.Bool(KeyQueueEnabled) }
 func (s Settings) ReasonsRequired() bool { return s.Bool(KeyReasonsRequired) }
 func (s Settings) SLAWarning() time.Duration {
 	return time.Duration(s.Int(KeySLAWarningHours)) * time.Hour
+}
+func (s Settings) UndoWindow() time.Duration {
+	return time.Duration(s.Int(KeyUndoSeconds)) * time.Second
 }
 func (s Settings) SLACritical() time.Duration {
 	return time.Duration(s.Int(KeySLACriticalHours)) * time.Hour
