@@ -230,7 +230,6 @@ func TestUndoIsExactlyOnceUnderConcurrency(t *testing.T) {
 	})
 }
 
-
 // flat is a review's fields with the times in UTC, comparable as text.
 func flat(r store.Review) []string {
 	tm := func(t *time.Time) string {
