@@ -130,6 +130,9 @@ type Operator struct {
 	Role         string
 	PasswordHash string
 	Active       bool
+	// ShortcutsOff: the queue's single-key shortcuts are off for this
+	// operator (their choice, on the account page).
+	ShortcutsOff bool
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
 }

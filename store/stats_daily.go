@@ -22,9 +22,12 @@ package store
 // exact. A decision counts on the day it was made; reopening it later does
 // not un-count it (reopened decisions are counted separately from the
 // history's indexed 'reopened' events), and the new decision counts again.
+// An undone decision (Undo, moments after it was made) is taken out again:
+// it counts nowhere.
 //
 // Writers: Flag (recordFlagStats, when it opens a review) and Decide
-// (decisionCounters, in its batch transaction). Any other code path that opens or decides a review
+// (decisionCounters, in its batch transaction); Undo subtracts
+// (uncountDecision). Any other code path that opens or decides a review
 // (bulk decisions, reopen-and-decide) must call the same helpers inside its
 // transaction. Seed writes rows in bulk and then calls RebuildDailyStats,
 // which recomputes everything from the reviews table.

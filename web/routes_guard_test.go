@@ -89,6 +89,7 @@ var guardTable = map[string]guardRow{
 	"POST /set-password/:token":  {want: public(http.StatusNotFound)},
 	"GET /account/password":      {want: page(store.RoleOperator, http.StatusOK)},
 	"POST /account/password":     {want: page(store.RoleOperator, http.StatusBadRequest)},
+	"POST /account/shortcuts":    {want: page(store.RoleOperator, http.StatusBadRequest)},
 
 	"GET /admin/operators":                      {want: page(store.RoleAdmin, http.StatusOK)},
 	"POST /admin/operators":                     {want: page(store.RoleAdmin, http.StatusBadRequest)},
@@ -120,6 +121,7 @@ var guardTable = map[string]guardRow{
 	"POST /dashboard/review-queue/:id/reflag":      {want: page(store.RoleOperator, http.StatusBadRequest)},
 	"POST /dashboard/review-queue/:id/notes":       {want: page(store.RoleOperator, http.StatusBadRequest)},
 	"POST /dashboard/review-queue/:id/reopen":      {want: page(store.RoleLead, http.StatusNotFound)},
+	"POST /dashboard/review-queue/:id/undo":        {want: page(store.RoleOperator, http.StatusNotFound)},
 
 	"GET /dashboard/stats":            {want: page(store.RoleLead, http.StatusOK)},
 	"GET /dashboard/stats/report.csv": {want: page(store.RoleLead, http.StatusOK)},
@@ -130,6 +132,7 @@ var guardTable = map[string]guardRow{
 	"GET /api/v1/review-queue/stats":        {want: api(http.StatusOK, store.ScopeQueueRead)},
 	"GET /api/v1/review-queue/tasks":        {want: api(http.StatusOK, store.ScopeQueueRead)},
 	"GET /api/v1/review-queue/tasks/:id":    {want: api(http.StatusNotFound, store.ScopeQueueRead)},
+	"POST /api/v1/review-queue/tasks/:id/undo": {want: api(http.StatusNotFound, store.ScopeQueueWrite)},
 	"POST /api/v1/leads":                    {want: api(http.StatusBadRequest, store.ScopeLeadsWrite)},
 	"GET /api/v1/leads/:id":                 {want: api(http.StatusNotFound, store.ScopeLeadsWrite, store.ScopeQueueRead, store.ScopeOutreachRead)},
 	"GET /api/v1/leads/:id/history":         {want: api(http.StatusNotFound, store.ScopeQueueRead)},
