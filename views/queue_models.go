@@ -187,8 +187,8 @@ type ReviewPane struct {
 	RowBack *QueueRow
 	// Undo fills the undo toast out of band (after a decision; emptied
 	// after an undo).
-	Undo *UndoToast
-	Count     *int64
+	Undo  *UndoToast
+	Count *int64
 	// TypeCounts refreshes the type choices' counts out of band.
 	TypeCounts []TypeChip
 }

@@ -112,4 +112,3 @@ func (s *Server) setAccountShortcuts(c echo.Context) error {
 	v := views.PasswordPage{Page: s.page(c, "Change password", ""), ShortcutsSaved: true}
 	return s.render(c, http.StatusOK, views.AccountPassword(v), nil)
 }
-
