@@ -127,20 +127,19 @@ var guardTable = map[string]guardRow{
 	"GET /dashboard/stats/report.csv": {want: page(store.RoleLead, http.StatusOK)},
 	"GET /metrics":                    {want: public(http.StatusOK)},
 
-	"GET /api/v1/openapi.json":                 {want: public(http.StatusOK)},
-	"GET /api/v1/review-queue/reason-codes":    {want: api(http.StatusOK, store.ScopeQueueRead)},
-	"GET /api/v1/review-queue/stats":           {want: api(http.StatusOK, store.ScopeQueueRead)},
-	"GET /api/v1/review-queue/tasks":           {want: api(http.StatusOK, store.ScopeQueueRead)},
-	"GET /api/v1/review-queue/tasks/:id":       {want: api(http.StatusNotFound, store.ScopeQueueRead)},
-	"POST /api/v1/review-queue/tasks/:id/undo": {want: api(http.StatusNotFound, store.ScopeQueueWrite)},
-	"POST /api/v1/leads":                       {want: api(http.StatusBadRequest, store.ScopeLeadsWrite)},
-	"GET /api/v1/leads/:id":                    {want: api(http.StatusNotFound, store.ScopeLeadsWrite, store.ScopeQueueRead, store.ScopeOutreachRead)},
-	"GET /api/v1/leads/:id/history":            {want: api(http.StatusNotFound, store.ScopeQueueRead)},
-	"POST /api/v1/leads/:id/flag":              {want: api(http.StatusBadRequest, store.ScopeLeadsWrite)},
-	"POST /api/v1/leads/:id/score":             {want: api(http.StatusBadRequest, store.ScopeLeadsWrite)},
-	"POST /api/v1/leads/:id/quality":           {want: api(http.StatusBadRequest, store.ScopeLeadsWrite)},
-	"GET /api/v1/leads/:id/eligibility":        {want: api(http.StatusNotFound, store.ScopeOutreachRead)},
-	"POST /api/v1/outreach/eligibility":        {want: api(http.StatusBadRequest, store.ScopeOutreachRead)},
+	"GET /api/v1/openapi.json":              {want: public(http.StatusOK)},
+	"GET /api/v1/review-queue/reason-codes": {want: api(http.StatusOK, store.ScopeQueueRead)},
+	"GET /api/v1/review-queue/stats":        {want: api(http.StatusOK, store.ScopeQueueRead)},
+	"GET /api/v1/review-queue/tasks":        {want: api(http.StatusOK, store.ScopeQueueRead)},
+	"GET /api/v1/review-queue/tasks/:id":    {want: api(http.StatusNotFound, store.ScopeQueueRead)},
+	"POST /api/v1/leads":                    {want: api(http.StatusBadRequest, store.ScopeLeadsWrite)},
+	"GET /api/v1/leads/:id":                 {want: api(http.StatusNotFound, store.ScopeLeadsWrite, store.ScopeQueueRead, store.ScopeOutreachRead)},
+	"GET /api/v1/leads/:id/history":         {want: api(http.StatusNotFound, store.ScopeQueueRead)},
+	"POST /api/v1/leads/:id/flag":           {want: api(http.StatusBadRequest, store.ScopeLeadsWrite)},
+	"POST /api/v1/leads/:id/score":          {want: api(http.StatusBadRequest, store.ScopeLeadsWrite)},
+	"POST /api/v1/leads/:id/quality":        {want: api(http.StatusBadRequest, store.ScopeLeadsWrite)},
+	"GET /api/v1/leads/:id/eligibility":     {want: api(http.StatusNotFound, store.ScopeOutreachRead)},
+	"POST /api/v1/outreach/eligibility":     {want: api(http.StatusBadRequest, store.ScopeOutreachRead)},
 }
 
 // The decision routes, one pair per outcome: a decision with no reason code
@@ -155,6 +154,7 @@ func init() {
 		guardTable["POST /dashboard/review-queue/:id/"+o.Name] = guardRow{want: page(store.RoleOperator, ok)}
 		guardTable["POST /api/v1/review-queue/tasks/:id/"+o.Name] = guardRow{want: api(ok, store.ScopeQueueWrite)}
 	}
+	guardTable["POST /api/v1/review-queue/tasks/:id/undo"] = guardRow{want: api(http.StatusNotFound, store.ScopeQueueWrite)}
 }
 
 // guardPath fills a registered path's parameters with values that name
