@@ -77,7 +77,12 @@ func (s *Store) Undo(ctx context.Context, reviewID int64, actor Actor) (*Review,
 		}
 		now := Now()
 		if now.Sub(*r.DecidedAt) > window {
-			return &ConflictError{Message: fmt.Sprintf("too late to undo: a decision can be undone for %d seconds; ask a lead to reopen it", int(window/time.Second))}
+			secs := int(window / time.Second)
+			unit := "seconds"
+			if secs == 1 {
+				unit = "second"
+			}
+			return &ConflictError{Message: fmt.Sprintf("too late to undo: a decision can be undone for %d %s; ask a lead to reopen it", secs, unit)}
 		}
 		var ev ReviewEvent
 		err = tx.Where("review_id = ? AND kind = ?", r.ID, o.Event).Order("id DESC").Take(&ev).Error
