@@ -44,6 +44,9 @@ func (s *Store) Undo(ctx context.Context, reviewID int64, actor Actor) (*Review,
 	if err != nil {
 		return nil, err
 	}
+	if !set.QueueEnabled() {
+		return nil, ErrQueueDisabled
+	}
 	window := set.UndoWindow()
 	if window <= 0 {
 		return nil, &ConflictError{Message: "undo is turned off (decisions.undo_seconds is 0); ask a lead to reopen the review"}
