@@ -9,7 +9,8 @@ package store
 // with any number of instances):
 //
 //   - stats_daily: n per (UTC day, kind, review_type, source, actor,
-//     reason_code), kind = flagged | approved | rejected | skipped;
+//     reason_code), kind = flagged | approved | rejected | skipped, and
+//     undone_<status> for decisions taken back (UndoneKind);
 //   - stats_daily_durations: per (UTC day, metric, actor) a histogram of
 //     decision times, metric = wait (flag → decision) or handle (claim →
 //     decision), with exact sums for averages.

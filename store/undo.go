@@ -156,6 +156,12 @@ func (s *Store) Undo(ctx context.Context, reviewID int64, actor Actor) (*Review,
 	return &out, nil
 }
 
+// UndoneKind is the stats_daily kind counting undone decisions of status
+// ("undone_approved"). The stats page reads only the decided kinds, so an
+// undone decision counts nowhere there; /metrics adds these back to keep its
+// decision counters from going down.
+func UndoneKind(status string) string { return "undone_" + status }
+
 // undoneLead is the lead's columns as they were before the decision.
 func undoneLead(lead *Lead, o Outcome, snap *undoSnapshot, raw map[string]json.RawMessage, now time.Time) map[string]any {
 	upd := map[string]any{"updated_at": now}
@@ -196,6 +202,13 @@ func (s *Store) uncountDecision(tx *gorm.DB, r *Review, marks []historyMark) err
 	day, shard := Day(at), s.statShard(r.ID)
 	k := dailyKey{Day: day, Kind: r.Status, ReviewType: r.ReviewType, Source: r.Source, ActorType: actorType, ActorID: actorID, ReasonCode: deref(r.ReasonCode)}
 	if err := upsertDaily(tx, k, shard, deref(r.DecidedByName), -1); err != nil {
+		return err
+	}
+	// Counted apart as undone, so that decided + undone never goes down:
+	// /metrics exports it as a Prometheus counter, which must not.
+	undone := k
+	undone.Kind = UndoneKind(r.Status)
+	if err := upsertDaily(tx, undone, shard, deref(r.DecidedByName), 1); err != nil {
 		return err
 	}
 	if err := tx.Exec(`DELETE FROM stats_daily WHERE day = ? AND kind = ? AND review_type = ? AND source = ? AND actor_type = ?

@@ -34,6 +34,12 @@ func TestAPIUndo(t *testing.T) {
 			if task.Status != store.StatusPending || task.Version != 3 {
 				t.Fatalf("undone task: %+v", task)
 			}
+			// /metrics: the decision was made all the same; its counter
+			// does not go down (Prometheus would read a reset).
+			fams := scrape(t, env.NewClient(t))
+			if v, ok := value(fams, "reviewq_decisions_total", map[string]string{"outcome": "rejected", "review_type": store.TypeRetry}); !ok || v != 1 {
+				t.Fatalf("decisions_total after the undo = %v (%v), want 1", v, ok)
+			}
 			if e := checkErrorShape(t, bot.expect(http.MethodPost, path+"/undo", nil, http.StatusConflict, nil)); !strings.Contains(e.Error.Message, "nothing to undo") {
 				t.Fatalf("second undo: %q", e.Error.Message)
 			}
