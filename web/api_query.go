@@ -21,6 +21,7 @@ var apiQueryParams = map[string][]string{
 	"/api/v1/leads/:id/score":       {"by"},
 	"/api/v1/leads/:id/quality":     {"by"},
 	"/api/v1/leads/:id/eligibility": {"by"},
+	"/api/v1/leads/:id/history":     {"by", "limit", "cursor"},
 }
 
 // rejectUnknownQuery answers 400 to a query parameter the route does not
