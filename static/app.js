@@ -272,6 +272,19 @@
     if (id !== openedID) { openedID = id; openedAt = Date.now(); }
   }
   function openedRecently() { return Date.now() - openedAt < DECISION_KEY_DELAY_MS; }
+  // While a decision is on its way, further decision keys wait too: the
+  // second a of a quick double press must not send the same decision again
+  // (a 409 over the next review) nor, once the next review is in, decide it.
+  var deciding = false;
+  document.addEventListener("htmx:beforeRequest", function (ev) {
+    var elt = ev.detail.requestConfig && ev.detail.requestConfig.elt;
+    var xhr = ev.detail.xhr;
+    if (!elt || !elt.matches || !elt.matches("#pane form[class*='decide-']") || !xhr) return;
+    deciding = true;
+    // loadend comes after htmx's own load handler has swapped the next
+    // review in (and noted when it opened).
+    xhr.addEventListener("loadend", function () { deciding = false; });
+  });
   function isDecisionKey(key) {
     return /^[a-z]$/.test(key) && !!$('#shortcuts tr[data-decide-key="' + key + '"]');
   }
@@ -300,7 +313,7 @@
       ev.stopPropagation();
       return;
     }
-    if (isDecisionKey(ev.key) && openedRecently()) { ev.preventDefault(); ev.stopPropagation(); }
+    if (isDecisionKey(ev.key) && (deciding || openedRecently())) { ev.preventDefault(); ev.stopPropagation(); }
   }, true);
 
   // -- The undo toast empties itself when its time is up.

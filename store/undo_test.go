@@ -159,6 +159,18 @@ func TestUndoRefusals(t *testing.T) {
 			t.Fatal(err)
 		}
 		refused("after a reopen", id, ann, "not decided")
+		// ... and decided again by someone else: that decision is Bob's.
+		if _, err := st.Decide(ctx, store.DecideInput{ReviewID: id, Outcome: store.OutcomeApprove, Actor: opActor(102, "Bob")}); err != nil {
+			t.Fatal(err)
+		}
+		refused("after a reopen and Bob's decision", id, ann, "only Bob")
+
+		// A new flag on the lead opened another review meanwhile.
+		id = decide("N7")
+		if _, err := st.Flag(ctx, reviewLead(t, st, id), store.FlagInput{ReviewType: store.TypeAction, Reason: "again", Source: store.SourceAPI}, store.SystemActor); err != nil {
+			t.Fatal(err)
+		}
+		refused("after a new flag", id, ann, "changed since the decision")
 		if _, err := st.Undo(ctx, 999999, ann); !errors.Is(err, store.ErrNotFound) {
 			t.Fatalf("unknown: %v", err)
 		}
@@ -237,6 +249,12 @@ func TestUndoIsExactlyOnceUnderConcurrency(t *testing.T) {
 			t.Fatalf("live %v\nrebuilt %v", live, rebuilt)
 		}
 	})
+}
+
+func reviewLead(t *testing.T, st *store.Store, id int64) int64 {
+	t.Helper()
+	r, _ := reviewAndLead(t, st, id)
+	return r.LeadID
 }
 
 // standing leaves out the undone_* counters: what the stats page counts.
