@@ -378,3 +378,254 @@
     if (shown) shown.remove();
   });
 })();
+
+// ---- Never lose work, never decide unread (issue 16) ----------------------
+// Kept apart from the queue's own keys above: a capture listener on window
+// runs before them and can hold a key back.
+(function () {
+  "use strict";
+
+  function $(sel, root) { return (root || document).querySelector(sel); }
+  function $all(sel, root) { return Array.prototype.slice.call((root || document).querySelectorAll(sel)); }
+  function pane() { return document.getElementById("review-pane"); }
+  function paneReviewID() { var p = pane(); return p ? p.getAttribute("data-review-id") || "" : ""; }
+
+  function typingIn(el) {
+    if (!el) return false;
+    var tag = el.tagName;
+    return tag === "TEXTAREA" || tag === "SELECT" || el.isContentEditable ||
+      (tag === "INPUT" && el.type !== "checkbox" && el.type !== "radio");
+  }
+
+  // -- Decision keys wait a moment after a new review opens, so a double
+  // press does not decide the next review unread.
+  var DECISION_KEY_DELAY_MS = 500;
+  var openedID = "", openedAt = 0;
+  function noteOpened() {
+    var id = paneReviewID();
+    if (id !== openedID) { openedID = id; openedAt = Date.now(); }
+  }
+  function openedRecently() { return Date.now() - openedAt < DECISION_KEY_DELAY_MS; }
+  // While a decision is on its way, further decision keys wait too: the
+  // second a of a quick double press must not send the same decision again
+  // (a 409 over the next review) nor, once the next review is in, decide it.
+  var deciding = false;
+  document.addEventListener("htmx:beforeRequest", function (ev) {
+    var elt = ev.detail.requestConfig && ev.detail.requestConfig.elt;
+    var xhr = ev.detail.xhr;
+    if (!elt || !elt.matches || !elt.matches("#pane form[class*='decide-']") || !xhr) return;
+    deciding = true;
+    // loadend comes after htmx's own load handler has swapped the next
+    // review in (and noted when it opened).
+    xhr.addEventListener("loadend", function () { deciding = false; });
+  });
+  function isDecisionKey(key) {
+    return /^[a-z]$/.test(key) && !!$('#shortcuts tr[data-decide-key="' + key + '"]');
+  }
+
+  // -- Single-key shortcuts can be off (account page; WCAG 2.1.4).
+  function shortcutsOff() { return document.body && document.body.getAttribute("data-shortcuts") === "off"; }
+
+  function undoLast() {
+    var b = $("#undo-toast .undo-button");
+    if (b && !b.disabled) { b.click(); return true; }
+    return false;
+  }
+
+  window.addEventListener("keydown", function (ev) {
+    if (!$("#queue") || ev.ctrlKey || ev.metaKey || ev.altKey) return;
+    var t = ev.target;
+    if (typingIn(t) || !ev.key || ev.key.length !== 1 || ev.key === " ") return;
+    // Digits in a focused reason list act on that list only: not a
+    // page-wide shortcut.
+    if (t && t.type === "radio" && t.closest && t.closest("form.reason-form")) return;
+    var help = $("#shortcuts");
+    if (help && help.open) return;
+    if (shortcutsOff()) { ev.stopPropagation(); return; }
+    if (ev.key === "z") {
+      if (undoLast()) ev.preventDefault();
+      ev.stopPropagation();
+      return;
+    }
+    if (isDecisionKey(ev.key) && (deciding || openedRecently())) { ev.preventDefault(); ev.stopPropagation(); }
+  }, true);
+
+  // -- The undo toast empties itself when its time is up.
+  var toastTimer = null;
+  function armToast() {
+    var body = $("#undo-toast .undo-toast-body");
+    if (toastTimer) { clearTimeout(toastTimer); toastTimer = null; }
+    if (!body) return;
+    var secs = parseInt(body.getAttribute("data-seconds") || "0", 10) || 8;
+    toastTimer = setTimeout(function () {
+      var toast = document.getElementById("undo-toast");
+      if (toast) toast.textContent = "";
+      toastTimer = null;
+    }, secs * 1000);
+  }
+  function isToast(ev) { var t = ev.detail && ev.detail.target; return t && t.id === "undo-toast"; }
+  document.addEventListener("htmx:oobAfterSwap", function (ev) { if (isToast(ev)) armToast(); });
+  document.addEventListener("htmx:afterSwap", function (ev) { if (isToast(ev)) armToast(); });
+
+  // -- Drafts: what the operator typed or chose in the pane, kept in the
+  // browser per review and version until the review is decided, and put
+  // back when it opens again (a re-render, a reload, after signing in).
+  var DRAFT_PREFIX = "reviewq-draft:";
+  var DRAFT_MAX_AGE_MS = 14 * 24 * 3600 * 1000;
+  function storage() { try { return window.localStorage; } catch (e) { return null; } }
+  function draftKey() {
+    var p = pane();
+    var version = p && $("input[name=version]", p);
+    if (!p || !version || p.getAttribute("data-pending") !== "true") return null;
+    return DRAFT_PREFIX + p.getAttribute("data-review-id") + ":" + version.value;
+  }
+  // A field's name in a draft: its form (decide-approve, note-form) and name.
+  function fieldKey(el) {
+    var form = el.form;
+    if (!form || !el.name || el.type === "hidden" || el.type === "checkbox") return null;
+    var m = /\bdecide-([a-z]+)\b/.exec(form.className);
+    if (m) return m[1] + "." + el.name;
+    if (form.classList.contains("note-form")) return "note." + el.name;
+    return null;
+  }
+  function draftFields() { var p = pane(); return p ? $all("form input, form textarea", p) : []; }
+
+  function saveDraft() {
+    var key = draftKey(), store = storage();
+    if (!key || !store) return;
+    var fields = {}, any = false;
+    draftFields().forEach(function (el) {
+      var k = fieldKey(el);
+      if (!k) return;
+      if (el.type === "radio") {
+        if (el.checked && !el.defaultChecked) { fields[k] = el.value; any = true; }
+      } else if (el.type !== "checkbox" && el.value !== el.defaultValue) {
+        fields[k] = el.value; any = true;
+      }
+    });
+    try {
+      if (any) store.setItem(key, JSON.stringify({ at: Date.now(), fields: fields }));
+      else store.removeItem(key);
+    } catch (e) { /* full or refused: the page still works */ }
+  }
+
+  function restoreDraft() {
+    var key = draftKey(), store = storage();
+    if (!key || !store) return;
+    var draft;
+    try { draft = JSON.parse(store.getItem(key) || "null"); } catch (e) { draft = null; }
+    if (!draft || !draft.fields) return;
+    var restored = 0;
+    draftFields().forEach(function (el) {
+      var k = fieldKey(el);
+      if (!k || !Object.prototype.hasOwnProperty.call(draft.fields, k)) return;
+      if (el.type === "radio") {
+        if (el.value === draft.fields[k]) { el.checked = true; restored++; }
+      } else { el.value = draft.fields[k]; restored++; }
+    });
+    if (restored && !$(".draft-restored", pane())) {
+      var note = document.createElement("p");
+      note.className = "flash flash-info draft-restored";
+      note.setAttribute("role", "status");
+      note.textContent = "Your unsaved edits to this review were restored.";
+      var head = $(".pane-head", pane());
+      pane().insertBefore(note, head || pane().firstChild);
+    }
+  }
+
+  function clearDrafts(reviewID) {
+    var store = storage();
+    if (!store || !reviewID) return;
+    var prefix = DRAFT_PREFIX + reviewID + ":";
+    try {
+      for (var i = store.length - 1; i >= 0; i--) {
+        var k = store.key(i);
+        if (k && k.indexOf(prefix) === 0) store.removeItem(k);
+      }
+    } catch (e) { /* nothing to clear */ }
+  }
+
+  function pruneDrafts() {
+    var store = storage();
+    if (!store) return;
+    try {
+      for (var i = store.length - 1; i >= 0; i--) {
+        var k = store.key(i);
+        if (!k || k.indexOf(DRAFT_PREFIX) !== 0) continue;
+        var d = null;
+        try { d = JSON.parse(store.getItem(k)); } catch (e) { d = null; }
+        if (!d || !d.at || Date.now() - d.at > DRAFT_MAX_AGE_MS) store.removeItem(k);
+      }
+    } catch (e) { /* nothing to prune */ }
+  }
+
+  function inPaneForm(ev) { var t = ev.target; return t && t.form && t.closest && t.closest("#review-pane"); }
+  document.addEventListener("input", function (ev) { if (inPaneForm(ev)) saveDraft(); });
+  document.addEventListener("change", function (ev) { if (inPaneForm(ev)) saveDraft(); });
+
+  // A decision that went through ends the review's drafts; an added note
+  // leaves the draft without it. (Before the swap: the pane that follows
+  // must not get them back.)
+  document.addEventListener("htmx:beforeSwap", function (ev) {
+    var elt = ev.detail.requestConfig && ev.detail.requestConfig.elt;
+    var xhr = ev.detail.xhr;
+    if (!elt || !elt.matches || !xhr || xhr.status < 200 || xhr.status >= 300) return;
+    var m = /\/dashboard\/review-queue\/(\d+)\/([a-z]+)$/.exec(elt.getAttribute("hx-post") || "");
+    if (!m) return;
+    if (elt.matches("form[class*='decide-']")) { clearDrafts(m[1]); return; }
+    if (elt.matches("form.note-form")) {
+      var text = $("textarea[name=note]", elt);
+      if (text) text.value = text.defaultValue;
+      saveDraft();
+    }
+  });
+
+  document.addEventListener("htmx:afterSwap", function (ev) {
+    var t = ev.detail.target;
+    if (!t || t.id !== "pane") return;
+    noteOpened();
+    restoreDraft();
+  });
+
+  // -- A lasting banner while the server cannot be reached (a send error,
+  // or a 5xx); any request that gets through again (the live refresh
+  // every few seconds) takes it away. 4xx answers are the form's own.
+  function banner() {
+    var b = document.getElementById("net-banner");
+    if (!b) {
+      b = document.createElement("div");
+      b.id = "net-banner";
+      b.className = "net-banner";
+      b.setAttribute("role", "alert");
+      b.hidden = true;
+      document.body.insertBefore(b, document.body.firstChild);
+    }
+    return b;
+  }
+  function showBanner() {
+    var b = banner();
+    if (!b.hidden) return;
+    b.textContent = "Not saved — connection lost, retrying…";
+    b.hidden = false;
+  }
+  function hideBanner() {
+    var b = document.getElementById("net-banner");
+    if (b && !b.hidden) { b.hidden = true; b.textContent = ""; }
+  }
+  document.addEventListener("htmx:sendError", showBanner);
+  document.addEventListener("htmx:responseError", function (ev) {
+    var status = ev.detail.xhr ? ev.detail.xhr.status : 0;
+    if (status === 0 || status >= 500) showBanner();
+  });
+  document.addEventListener("htmx:afterRequest", function (ev) {
+    var status = ev.detail.xhr ? ev.detail.xhr.status : 0;
+    if (status > 0 && status < 500) hideBanner();
+  });
+
+  document.addEventListener("DOMContentLoaded", function () {
+    pruneDrafts();
+    if (!pane()) return;
+    noteOpened();
+    restoreDraft();
+  });
+})();

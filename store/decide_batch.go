@@ -274,7 +274,7 @@ func decideLockSQL(d Dialect, leads, reviews int) string {
 	if d == MySQL {
 		join = "STRAIGHT_JOIN"
 	}
-	q := "SELECT " + reviewColumns + ", leads.score, leads.status, leads.tags, leads.name, leads.message_subject, leads.message_body FROM leads " +
+	q := "SELECT " + reviewColumns + ", leads.score, leads.status, leads.tags, leads.name, leads.message_subject, leads.message_body, leads.last_decision FROM leads " +
 		join + " reviews WHERE reviews.lead_id = leads.id AND leads.id IN (" + placeholders(leads) + ") AND reviews.id IN (" +
 		placeholders(reviews) + ") ORDER BY leads.id, reviews.id"
 	if d == MySQL {
@@ -334,12 +334,12 @@ func (s *Store) lockForDecision(ctx context.Context, conn gorm.ConnPool, reviewI
 	for rows.Next() {
 		var rs reviewScan
 		var l lockedReview
-		var messageBody sql.NullString
-		if err := rows.Scan(rs.dest(&l.lead.Score, &l.lead.Status, &l.lead.Tags, &l.lead.Name, &l.lead.MessageSubject, &messageBody)...); err != nil {
+		var messageBody, lastDecision sql.NullString
+		if err := rows.Scan(rs.dest(&l.lead.Score, &l.lead.Status, &l.lead.Tags, &l.lead.Name, &l.lead.MessageSubject, &messageBody, &lastDecision)...); err != nil {
 			return nil, fmt.Errorf("lock reviews: %w", err)
 		}
 		l.review = rs.review()
-		l.lead.ID, l.lead.MessageBody = l.review.LeadID, nullStr(messageBody)
+		l.lead.ID, l.lead.MessageBody, l.lead.LastDecision = l.review.LeadID, nullStr(messageBody), nullStr(lastDecision)
 		out[l.review.ID] = &l
 	}
 	if err := rows.Err(); err != nil {
@@ -533,12 +533,18 @@ func updateDecidedLead(ctx context.Context, conn gorm.ConnPool, lead *Lead, o Ou
 	return nil
 }
 
-// decisionDetail is the history's snapshot of what a decision was based on.
+// decisionDetail is the history's snapshot of what a decision was based on,
+// and of everything it changes: Undo puts the review and the lead back from
+// it (no extra write on the decision's path; see undo.go).
 func decisionDetail(r *Review, lead *Lead, in *DecideInput) map[string]any {
 	detail := map[string]any{
 		"review_type": r.ReviewType, "reason": r.Reason, "source": r.Source, "score_at_flag": r.ScoreAtFlag,
 		"lead_score": lead.Score, "lead_status": lead.Status, "version": r.Version,
 		"message_subject": lead.MessageSubject, "message_body": deref(lead.MessageBody),
+		"lead_tags": lead.Tags, "last_decision": lead.LastDecision,
+	}
+	if r.ClaimedBy != nil {
+		detail["claimed_by"], detail["claimed_by_name"], detail["claim_expires_at"] = *r.ClaimedBy, deref(r.ClaimedByName), r.ClaimExpiresAt
 	}
 	if in.ReasonCode != "" {
 		detail["reason_code"] = in.ReasonCode

@@ -75,6 +75,7 @@ const (
 	EventRejected  = "rejected"
 	EventSkipped   = "skipped"
 	EventReopened  = "reopened"
+	EventUndone    = "undone"
 	EventNote      = "note"
 	// EventChanged: the message of a lead under review changed (the review's
 	// version goes up, so a decision prepared on the old text is refused).
@@ -129,6 +130,9 @@ type Operator struct {
 	Role         string
 	PasswordHash string
 	Active       bool
+	// ShortcutsOff: the queue's single-key shortcuts are off for this
+	// operator (their choice, on the account page).
+	ShortcutsOff bool
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
 }

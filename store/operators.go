@@ -454,3 +454,16 @@ func (s *Store) OperatorRoles(ctx context.Context, ids []int64) (map[int64]strin
 	}
 	return out, nil
 }
+
+// SetShortcutsOff records an operator's own choice to turn the queue's
+// single-key shortcuts off (or back on). A personal preference: no audit.
+func (s *Store) SetShortcutsOff(ctx context.Context, id int64, off bool) error {
+	res := s.DB.WithContext(ctx).Model(&Operator{}).Where("id = ?", id).Updates(map[string]any{"shortcuts_off": off, "updated_at": Now()})
+	if res.Error != nil {
+		return fmt.Errorf("update operator: %w", res.Error)
+	}
+	if res.RowsAffected != 1 {
+		return ErrNotFound
+	}
+	return nil
+}

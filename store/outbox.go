@@ -36,6 +36,7 @@ const (
 	WebhookReviewReleased     = "review.released"
 	WebhookReviewDecided      = "review.decided"
 	WebhookReviewReopened     = "review.reopened"
+	WebhookReviewUndone       = "review.undone"
 	WebhookEligibilityChanged = "lead.eligibility_changed"
 	WebhookSLAWarning         = "sla.warning"
 	WebhookSLABreached        = "sla.breached"
@@ -51,7 +52,7 @@ const (
 // WebhookEventTypes lists the types an endpoint may subscribe to.
 var WebhookEventTypes = []string{
 	WebhookReviewFlagged, WebhookReviewReflagged, WebhookReviewClaimed, WebhookReviewReleased, WebhookReviewDecided,
-	WebhookReviewReopened, WebhookEligibilityChanged, WebhookSLAWarning, WebhookSLABreached, WebhookQueueBacklog,
+	WebhookReviewReopened, WebhookReviewUndone, WebhookEligibilityChanged, WebhookSLAWarning, WebhookSLABreached, WebhookQueueBacklog,
 	WebhookQueueReminder, WebhookQueueDisabled, WebhookQueueEnabled,
 }
 
@@ -418,6 +419,19 @@ func (s *Store) emitReopened(ctx context.Context, tx *gorm.DB, b *outboxBatch, r
 	d["from_status"], d["reopened_by"] = r.Status, ActorJSON(actor)
 	b.add(WebhookReviewReopened, r.ID, r.LeadID, d)
 	b.eligibilityMayChange(r.LeadID, r.ID, WebhookReviewReopened)
+	return b.write(ctx, tx)
+}
+
+// emitUndone writes review.undone, and the lead's eligibility change, with
+// b (started before the undo, watching the lead); r is the review as it was
+// decided.
+func (s *Store) emitUndone(ctx context.Context, tx *gorm.DB, b *outboxBatch, r *Review, actor Actor) error {
+	after := *r
+	after.Status, after.Version = StatusPending, r.Version+1
+	d := reviewData(&after)
+	d["from_status"], d["undone_by"] = r.Status, ActorJSON(actor)
+	b.add(WebhookReviewUndone, r.ID, r.LeadID, d)
+	b.eligibilityMayChange(r.LeadID, r.ID, WebhookReviewUndone)
 	return b.write(ctx, tx)
 }
 

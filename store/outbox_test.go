@@ -294,3 +294,32 @@ func TestOutboxReminderOnlyWhileWaiting(t *testing.T) {
 		}
 	})
 }
+
+// TestOutboxUndone: an undone decision sends review.undone naming who undid
+// it, and the lead's eligibility change back to pending_review, in the
+// undo's transaction.
+func TestOutboxUndone(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		subscribeAll(t, st)
+		ann := store.Actor{Type: store.ActorOperator, ID: 101, Name: "Ann"}
+		rv := storetest.FlaggedLead(t, st, "UNDO-EV", store.TypeMessage)
+		if _, err := st.Decide(ctx, store.DecideInput{ReviewID: rv.ID, Outcome: store.OutcomeApprove, Actor: ann}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := st.Undo(ctx, rv.ID, ann); err != nil {
+			t.Fatal(err)
+		}
+		undone := events(t, st, store.WebhookReviewUndone)
+		if len(undone) != 1 || undone[0].Data["from_status"] != store.StatusApproved ||
+			undone[0].Data["undone_by"].(map[string]any)["name"] != "Ann" || undone[0].Data["status"] != store.StatusPending {
+			t.Fatalf("review.undone events: %+v", undone)
+		}
+		elig := events(t, st, store.WebhookEligibilityChanged)
+		last := elig[len(elig)-1].Data
+		if last["cause"] != store.WebhookReviewUndone || last["old"].(map[string]any)["reason"] != store.EligibleOK ||
+			last["new"].(map[string]any)["reason"] != store.EligibleReviewOpen {
+			t.Fatalf("eligibility after the undo: %v", last)
+		}
+	})
+}

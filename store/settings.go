@@ -87,6 +87,7 @@ const (
 	KeyPasswordLogin    = "auth.password_login"
 	KeyOIDCSignupRole   = "auth.oidc_signup_role"
 	KeyBacklogThreshold = "queue.backlog_threshold"
+	KeyUndoSeconds      = "decisions.undo_seconds"
 )
 
 // SettingDefs lists every runtime setting with its default.
@@ -105,6 +106,7 @@ var SettingDefs = []SettingDef{
 	{KeyPasswordLogin, "true", "the password form signs in (false: single sign-on only, when it is configured)", boolSetting},
 	{KeyOIDCSignupRole, "", "role of an account made at its first single sign-on (empty: no sign-up, only existing accounts)", roleOrEmptySetting},
 	{KeyBacklogThreshold, "100", "pending reviews over this send the queue.backlog webhook event", intSetting(1, 1000000)},
+	{KeyUndoSeconds, "10", "seconds after a decision in which the person who made it can undo it (0: off)", intSetting(0, 3600)},
 }
 
 func settingDef(key string) (SettingDef, bool) {
@@ -158,6 +160,9 @@ func (s Settings) QueueEnabled() bool    { return s.Bool(KeyQueueEnabled) }
 func (s Settings) ReasonsRequired() bool { return s.Bool(KeyReasonsRequired) }
 func (s Settings) SLAWarning() time.Duration {
 	return time.Duration(s.Int(KeySLAWarningHours)) * time.Hour
+}
+func (s Settings) UndoWindow() time.Duration {
+	return time.Duration(s.Int(KeyUndoSeconds)) * time.Second
 }
 func (s Settings) SLACritical() time.Duration {
 	return time.Duration(s.Int(KeySLACriticalHours)) * time.Hour

@@ -9,7 +9,8 @@ package store
 // with any number of instances):
 //
 //   - stats_daily: n per (UTC day, kind, review_type, source, actor,
-//     reason_code), kind = flagged | approved | rejected | skipped;
+//     reason_code), kind = flagged | approved | rejected | skipped, and
+//     undone_<status> for decisions taken back (UndoneKind);
 //   - stats_daily_durations: per (UTC day, metric, actor) a histogram of
 //     decision times, metric = wait (flag → decision) or handle (claim →
 //     decision), with exact sums for averages.
@@ -22,9 +23,12 @@ package store
 // exact. A decision counts on the day it was made; reopening it later does
 // not un-count it (reopened decisions are counted separately from the
 // history's indexed 'reopened' events), and the new decision counts again.
+// An undone decision (Undo, moments after it was made) is taken out again:
+// it counts nowhere.
 //
 // Writers: Flag (recordFlagStats, when it opens a review) and Decide
-// (decisionCounters, in its batch transaction). Any other code path that opens or decides a review
+// (decisionCounters, in its batch transaction); Undo subtracts
+// (uncountDecision). Any other code path that opens or decides a review
 // (bulk decisions, reopen-and-decide) must call the same helpers inside its
 // transaction. Seed writes rows in bulk and then calls RebuildDailyStats,
 // which recomputes everything from the reviews table.

@@ -5,6 +5,8 @@ type PasswordPage struct {
 	Page
 	Error string
 	Done  bool
+	// ShortcutsSaved: the shortcut choice was just saved.
+	ShortcutsSaved bool
 }
 
 // SetPasswordPage is the page behind a one-time set-password link.

@@ -43,3 +43,12 @@ func ariaCurrent(active bool) string {
 	}
 	return "false"
 }
+
+// shortcutsAttr is the body's data-shortcuts: "off" when the operator
+// turned single-key shortcuts off.
+func shortcutsAttr(off bool) string {
+	if off {
+		return "off"
+	}
+	return "on"
+}

@@ -35,6 +35,9 @@ type Page struct {
 	Nav    string
 	// HTMXConfig is the JSON of htmx's configuration meta tag.
 	HTMXConfig string
+	// ShortcutsOff: the operator turned single-key shortcuts off; app.js
+	// reads it from the body's data-shortcuts.
+	ShortcutsOff bool
 }
 
 // LoginPage is the login form.

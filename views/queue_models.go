@@ -104,6 +104,8 @@ type QueueRow struct {
 	Campaign  string
 	Score     int
 	State     RowState
+	// OOB: the row replaces its namesake out of band (an undone decision).
+	OOB bool
 }
 
 // ResultsCount is "N matching (of M pending)"; OOB when the live refresh
@@ -201,7 +203,12 @@ type ReviewPane struct {
 	// Oob parts sent along with the pane.
 	RowUpdate *DecidedRow
 	RowState  *RowState
-	Count     *int64
+	// RowBack puts an undone review's row back in the list, out of band.
+	RowBack *QueueRow
+	// Undo fills the undo toast out of band (after a decision; emptied
+	// after an undo).
+	Undo  *UndoToast
+	Count *int64
 	// TypeCounts refreshes the type choices' counts out of band.
 	TypeCounts []TypeChip
 }
@@ -276,6 +283,7 @@ type KeyValue struct {
 type QueueDone struct {
 	Notice     string
 	RowUpdate  *DecidedRow
+	Undo       *UndoToast
 	Count      *int64
 	TypeCounts []TypeChip
 }
@@ -349,4 +357,12 @@ type DecisionRow struct {
 	ReasonCode string
 	At         string
 	AtISO      string
+}
+
+// UndoToast offers to take back the decision just made ("Approved Ana Lee —
+// Undo"), for Seconds; an empty Text empties the toast.
+type UndoToast struct {
+	ReviewID int64
+	Text     string
+	Seconds  int
 }

@@ -533,6 +533,11 @@ func TestAPIScopes(t *testing.T) {
 			allowed      []string
 		}{"POST", tp + "/" + o.Name, `{"version":99}`, []string{store.ScopeQueueWrite}})
 	}
+	routes = append(routes, struct {
+		method, path string
+		body         any
+		allowed      []string
+	}{"POST", tp + "/undo", nil, []string{store.ScopeQueueWrite}})
 	tokens := map[string]string{}
 	for _, sc := range store.Scopes {
 		tokens[sc] = env.Token(t, sc)

@@ -80,6 +80,11 @@ func humanClick(ctx context.Context, t *testing.T, sel string) {
 	}
 }
 
+// readPause waits out the moment after a review opens in which the pane
+// ignores decision keys (app.js: a double press must not decide the next
+// review unread).
+func readPause() { time.Sleep(600 * time.Millisecond) }
+
 func jsString(ctx context.Context, t *testing.T, expr string) string {
 	t.Helper()
 	s, err := chromedp.Run(ctx, chromedp.Evaluate[string](expr))
@@ -142,10 +147,13 @@ func TestBrowserKeyboardTriage(t *testing.T) {
 	}
 	webtest.Screenshot(t, ctx, "open-lead")
 
+	readPause()
 	keys(ctx, t, "a")
 	wait(ctx, t, "approve opens the next", chromedp.WaitVisible(paneOf(r2.ID)), chromedp.WaitVisible(fmt.Sprintf("#review-%d.decided", r1.ID)))
+	readPause()
 	keys(ctx, t, "r", "2", kb.Enter)
 	wait(ctx, t, "reject opens the next", chromedp.WaitVisible(paneOf(r3.ID)))
+	readPause()
 	keys(ctx, t, "s", "1", kb.Enter)
 	// The pane and the cursor are both on the review opened next.
 	wait(ctx, t, "skip opens the next", chromedp.WaitVisible(paneOf(r4.ID)), chromedp.WaitVisible(fmt.Sprintf("#review-%d.current", r4.ID)))
@@ -310,6 +318,7 @@ func TestBrowserKeyboardPagesThroughALongQueue(t *testing.T) {
 	keys(ctx, t, "o")
 	wait(ctx, t, "open on page two", chromedp.WaitVisible(`#review-pane[data-review-id="`+id+`"]`))
 	viewportScreenshot(t, ctx, "queue-seeded")
+	readPause()
 	keys(ctx, t, "a")
 	wait(ctx, t, "approve on page two", chromedp.WaitVisible("#queue-rows tr.review-row:nth-child(51).decided"), chromedp.WaitVisible("#queue-rows tr.review-row:nth-child(52).current"))
 }

@@ -221,7 +221,7 @@ func newQueueCollector(st *store.Store, log *slog.Logger) *queueCollector {
 		oldestAge: prometheus.NewDesc("reviewq_oldest_pending_age_seconds",
 			"Age of the oldest pending review in seconds (0 when the queue is empty).", nil, nil),
 		decisions: prometheus.NewDesc("reviewq_decisions_total",
-			"Decisions by outcome ("+strings.Join(store.DecidedStatuses(), ", ")+") and review type, all instances together.", []string{"outcome", "review_type"}, nil),
+			"Decisions by outcome ("+strings.Join(store.DecidedStatuses(), ", ")+") and review type, all instances together; undone ones included (a counter never goes down).", []string{"outcome", "review_type"}, nil),
 		flags: prometheus.NewDesc("reviewq_flags_total",
 			"Reviews opened by flag source, all instances together.", []string{"source"}, nil),
 		enabled: prometheus.NewDesc("reviewq_queue_enabled",
@@ -332,9 +332,14 @@ func (q *queueCollector) Collect(ch chan<- prometheus.Metric) {
 		flags[src] += 0
 	}
 	for _, t := range snap.totals {
-		if t.Kind == store.StatFlagged {
+		switch {
+		case t.Kind == store.StatFlagged:
 			flags[t.Source] += t.N
-		} else {
+		case strings.HasPrefix(t.Kind, store.UndoneKind("")):
+			// Undone decisions were made all the same: a counter never
+			// goes down (stats_daily takes them out of their outcome).
+			decisions[dk{strings.TrimPrefix(t.Kind, store.UndoneKind("")), t.ReviewType}] += t.N
+		default:
 			decisions[dk{t.Kind, t.ReviewType}] += t.N
 		}
 	}

@@ -17,7 +17,7 @@ import (
 
 var eventLabels = map[string]string{
 	store.EventFlagged: "Flagged", store.EventReflagged: "Re-flagged", store.EventClaimed: "Claimed",
-	store.EventReleased: "Released", store.EventReopened: "Reopened", store.EventNote: "Note",
+	store.EventReleased: "Released", store.EventReopened: "Reopened", store.EventUndone: "Undone", store.EventNote: "Note",
 	store.EventCleared: "Cleared by a rollback", store.EventRestored: "Restored after a rollback",
 	store.EventChanged: "Message changed", store.EventHeldBack: "Automatic flag held back (cool-down)",
 }
@@ -29,6 +29,7 @@ var detailShown = map[string][]string{
 	store.EventReflagged: {"from_type", "review_type", "from_reason", "reason"},
 	store.EventClaimed:   {"took_over_expired_claim_of"},
 	store.EventReopened:  {"from_status", "decided_by", "reason_code"},
+	store.EventUndone:    {"from_status"},
 	store.EventHeldBack:  {"rule", "score", "issues", "why"},
 }
 
@@ -519,14 +520,19 @@ func (s *Server) decide(outcome string) echo.HandlerFunc {
 			return err
 		}
 		followOpenReview(c, q, next)
+		set, err := s.store.Settings(ctx)
+		if err != nil {
+			return err
+		}
+		undo := undoToast(set, d)
 		if next == 0 {
-			return s.renderComponent(c, http.StatusOK, views.Done(views.QueueDone{Notice: notice + ".", RowUpdate: row, Count: &counts.Total, TypeCounts: chips}))
+			return s.renderComponent(c, http.StatusOK, views.Done(views.QueueDone{Notice: notice + ".", RowUpdate: row, Undo: undo, Count: &counts.Total, TypeCounts: chips}))
 		}
 		p, err := s.paneVM(c, next)
 		if err != nil {
 			return err
 		}
-		p.Notice, p.RowUpdate, p.Count, p.TypeCounts = notice+". Next up:", row, &counts.Total, chips
+		p.Notice, p.RowUpdate, p.Undo, p.Count, p.TypeCounts = notice+". Next up:", row, undo, &counts.Total, chips
 		return s.renderComponent(c, http.StatusOK, views.Pane(p))
 	}
 }

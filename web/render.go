@@ -54,6 +54,7 @@ func (s *Server) page(c echo.Context, title, nav string) views.Page {
 	}
 	if op := currentOperator(c); op != nil {
 		p.User = &views.User{ID: op.ID, Name: op.Name, Email: op.Email, Role: op.Role}
+		p.ShortcutsOff = op.ShortcutsOff
 	}
 	return p
 }

@@ -58,6 +58,7 @@ func (s *Server) routes() {
 	account.POST("/mfa/setup", s.startMFASetup)
 	account.POST("/mfa/confirm", s.confirmMFASetup)
 	account.POST("/mfa/disable", s.disableMFA)
+	account.POST("/shortcuts", s.setAccountShortcuts)
 
 	// The queue: operators and every higher role; reopening needs a lead.
 	queue := e.Group("/dashboard/review-queue", s.requirePageRole(store.RoleOperator))
@@ -78,6 +79,7 @@ func (s *Server) routes() {
 	queue.POST("/:id/reflag", s.reflagReview)
 	queue.POST("/:id/notes", s.addNote)
 	queue.POST("/:id/reopen", s.reopenReview, s.requirePageRole(store.RoleLead))
+	queue.POST("/:id/undo", s.undoDecision)
 
 	// Stats and the report: ops leads and admins.
 	stats := e.Group("/dashboard/stats", s.requirePageRole(store.RoleLead))
@@ -126,6 +128,7 @@ func (s *Server) routes() {
 	for _, o := range store.DecisionOutcomes {
 		api.POST("/review-queue/tasks/:id/"+o.Name, s.apiDecide(o.Name), write, on)
 	}
+	api.POST("/review-queue/tasks/:id/undo", s.apiUndo, write, on)
 	api.POST("/leads", s.apiUpsertLead, requireScope(store.ScopeLeadsWrite))
 	api.GET("/leads/:id", s.apiLead, requireAnyScope(store.ScopeLeadsWrite, store.ScopeQueueRead, store.ScopeOutreachRead))
 	api.GET("/leads/:id/history", s.apiLeadHistory, read)

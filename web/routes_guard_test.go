@@ -90,6 +90,7 @@ var guardTable = map[string]guardRow{
 	"POST /set-password/:token":  {want: public(http.StatusNotFound)},
 	"GET /account/password":      {want: page(store.RoleOperator, http.StatusOK)},
 	"POST /account/password":     {want: page(store.RoleOperator, http.StatusBadRequest)},
+	"POST /account/shortcuts":    {want: page(store.RoleOperator, http.StatusBadRequest)},
 
 	// Without a pending login the code page sends everyone on (303); single
 	// sign-on is not configured in this server (404).
@@ -146,6 +147,7 @@ var guardTable = map[string]guardRow{
 	"POST /dashboard/review-queue/:id/reflag":      {want: page(store.RoleOperator, http.StatusBadRequest)},
 	"POST /dashboard/review-queue/:id/notes":       {want: page(store.RoleOperator, http.StatusBadRequest)},
 	"POST /dashboard/review-queue/:id/reopen":      {want: page(store.RoleLead, http.StatusNotFound)},
+	"POST /dashboard/review-queue/:id/undo":        {want: page(store.RoleOperator, http.StatusNotFound)},
 
 	"GET /dashboard/stats":            {want: page(store.RoleLead, http.StatusOK)},
 	"GET /dashboard/stats/report.csv": {want: page(store.RoleLead, http.StatusOK)},
@@ -178,6 +180,7 @@ func init() {
 		guardTable["POST /dashboard/review-queue/:id/"+o.Name] = guardRow{want: page(store.RoleOperator, ok)}
 		guardTable["POST /api/v1/review-queue/tasks/:id/"+o.Name] = guardRow{want: api(ok, store.ScopeQueueWrite)}
 	}
+	guardTable["POST /api/v1/review-queue/tasks/:id/undo"] = guardRow{want: api(http.StatusNotFound, store.ScopeQueueWrite)}
 	// A Bearer header exempts only /api/ from the CSRF check: a token sent
 	// to a form route is a request without the form's CSRF token (403).
 	for k, row := range guardTable {
