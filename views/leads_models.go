@@ -3,22 +3,23 @@ package views
 // LeadsPage is the leads search page: the form and the first results.
 type LeadsPage struct {
 	Page
+	Search  LeadSearchForm
 	Results LeadResults
 }
 
-// LeadResults is one page of a lead search; the search form is part of it
-// so an htmx search swaps the results and keeps the form in step.
-type LeadResults struct {
-	// Field and Query are the search as typed; Fields the choices.
+// LeadSearchForm is the search as typed, and the fields to choose from.
+type LeadSearchForm struct {
 	Field  string
 	Query  string
 	Fields []LeadFieldChoice
-	Rows   []LeadRow
+}
+
+// LeadResults is one page of a lead search.
+type LeadResults struct {
+	Rows []LeadRow
 	// NextURL is the following page ("" at the end).
 	NextURL string
-	// Continued says this page follows another (a "next" page).
-	Continued bool
-	Error     string
+	Error   string
 }
 
 // LeadFieldChoice is one field the search can match.

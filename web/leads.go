@@ -22,42 +22,47 @@ var leadFieldLabels = map[string]string{store.LeadFieldName: "Name", store.LeadF
 
 // leadsPage searches leads: the whole page, or the results when htmx asks.
 func (s *Server) leadsPage(c echo.Context) error {
-	v := views.LeadResults{Field: c.QueryParam("field"), Query: c.QueryParam("q")}
+	form := views.LeadSearchForm{Field: c.QueryParam("field"), Query: c.QueryParam("q")}
 	for _, f := range store.LeadSearchFields {
-		v.Fields = append(v.Fields, views.LeadFieldChoice{Value: f, Label: leadFieldLabels[f]})
+		form.Fields = append(form.Fields, views.LeadFieldChoice{Value: f, Label: leadFieldLabels[f]})
 	}
 	status := http.StatusOK
-	if err := s.searchLeads(c, &v); err != nil {
+	results, err := s.searchLeads(c, &form)
+	if err != nil {
 		st, msg, ok := formError(err)
 		if !ok {
 			return err
 		}
-		status, v.Error = st, msg
+		status, results.Error = st, msg
 	}
-	return s.render(c, status, views.Leads(views.LeadsPage{Page: s.page(c, "Leads", "leads"), Results: v}), views.LeadSearchResults(v))
+	page := views.LeadsPage{Page: s.page(c, "Leads", "leads"), Search: form, Results: results}
+	return s.render(c, status, views.Leads(page), views.LeadSearchResults(results))
 }
 
-// searchLeads fills one page of results.
-func (s *Server) searchLeads(c echo.Context, v *views.LeadResults) error {
+// searchLeads reads one page of results; the form gets the field searched.
+func (s *Server) searchLeads(c echo.Context, form *views.LeadSearchForm) (views.LeadResults, error) {
+	var v views.LeadResults
 	after, err := store.ParseLeadCursor(c.QueryParam("after"))
 	if err != nil {
-		return &store.ValidationError{Field: "after", Message: "not a valid position; search again"}
+		return v, &store.ValidationError{Field: "after", Message: "not a valid position; search again"}
 	}
-	q := store.LeadSearch{Field: v.Field, Prefix: v.Query, After: after, Limit: leadsPageSize}
+	if form.Field == "" {
+		form.Field = store.LeadSearchFields[0]
+	}
+	q := store.LeadSearch{Field: form.Field, Prefix: form.Query, After: after, Limit: leadsPageSize}
 	hits, next, err := s.store.SearchLeads(c.Request().Context(), q)
 	if err != nil {
-		return err
+		return v, err
 	}
-	v.Field, v.Continued = q.Field, after != nil
 	for _, h := range hits {
 		v.Rows = append(v.Rows, views.LeadRow{ID: h.ID, Link: leadURL(h.ID), ExternalID: h.ExternalID, Name: h.Name,
 			Email: h.Email, Company: h.Company, Campaign: h.Campaign, Score: h.Score,
 			Flag: flagType(h.RequiresHumanReview, h.ReviewType), LastDecision: derefStr(h.LastDecision)})
 	}
 	if next != nil {
-		v.NextURL = "/dashboard/leads?" + url.Values{"field": {q.Field}, "q": {v.Query}, "after": {next.Encode()}}.Encode()
+		v.NextURL = "/dashboard/leads?" + url.Values{"field": {q.Field}, "q": {form.Query}, "after": {next.Encode()}}.Encode()
 	}
-	return nil
+	return v, nil
 }
 
 func flagType(flagged bool, typ *string) string {
