@@ -86,7 +86,7 @@ func ParseLeadCursor(s string) (*LeadCursor, error) {
 	if s == "" {
 		return nil, nil
 	}
-	if len(s) > 1100 {
+	if len(s) > 1400 { // a 254-character email of 4-byte runes, encoded
 		return nil, ErrBadCursor
 	}
 	raw, err := base64.RawURLEncoding.DecodeString(s)
