@@ -81,6 +81,12 @@ func (s *Server) routes() {
 	queue.POST("/:id/reopen", s.reopenReview, s.requirePageRole(store.RoleLead))
 	queue.POST("/:id/undo", s.undoDecision)
 
+	// Leads: find any lead, see its reviews, flag it by hand (web/leads.go).
+	leads := e.Group("/dashboard/leads", s.requirePageRole(store.RoleOperator))
+	leads.GET("", s.leadsPage)
+	leads.GET("/:id", s.leadPage)
+	leads.POST("/:id/flag", s.flagLead)
+
 	// Stats and the report: ops leads and admins.
 	stats := e.Group("/dashboard/stats", s.requirePageRole(store.RoleLead))
 	stats.GET("", s.statsPage)

@@ -149,6 +149,9 @@ var guardTable = map[string]guardRow{
 	"POST /dashboard/review-queue/:id/reopen":      {want: page(store.RoleLead, http.StatusNotFound)},
 	"POST /dashboard/review-queue/:id/undo":        {want: page(store.RoleOperator, http.StatusNotFound)},
 
+	"GET /dashboard/leads":            {want: page(store.RoleOperator, http.StatusOK)},
+	"GET /dashboard/leads/:id":        {want: page(store.RoleOperator, http.StatusNotFound)},
+	"POST /dashboard/leads/:id/flag":  {want: page(store.RoleOperator, http.StatusNotFound)},
 	"GET /dashboard/stats":            {want: page(store.RoleLead, http.StatusOK)},
 	"GET /dashboard/stats/report.csv": {want: page(store.RoleLead, http.StatusOK)},
 	"GET /metrics":                    {want: public(http.StatusOK)},

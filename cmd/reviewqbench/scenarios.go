@@ -168,6 +168,15 @@ func (e *benchEnv) scenarios() []scenario {
 			}
 			return eachOnce(ts), nil
 		}},
+		// The leads page's search as htmx asks for it: a page of 50 by the
+		// start of a name, an email or a company, in turn.
+		{name: "leads search (htmx partial)", targets: func(context.Context) (vegeta.Targeter, error) {
+			var ts []vegeta.Target
+			for _, q := range []string{"field=name&q=ana", "field=email&q=ben.", "field=company&q=acme", "field=name&q=zoe+z"} {
+				ts = append(ts, vegeta.Target{Method: "GET", URL: e.srv.URL + "/dashboard/leads?" + q, Header: e.header("htmx")})
+			}
+			return roundRobin(ts), nil
+		}},
 		{name: "stats page, 30 days", targets: static("GET", "/dashboard/stats?range=30d", "session", nil)},
 		{name: "login (bounded hashing)", targets: func(context.Context) (vegeta.Targeter, error) {
 			jarless := &http.Client{}
