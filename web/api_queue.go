@@ -73,6 +73,9 @@ func (s *Server) apiTasks(c echo.Context) error {
 	}
 	f := store.QueueFilter{ReviewType: c.QueryParam("review_type"), Campaign: campaign,
 		Source: c.QueryParam("source"), After: cur}
+	if err := s.teamFilter(c, &f); err != nil {
+		return err
+	}
 	if raw := c.QueryParam("limit"); raw != "" {
 		if f.Limit, err = strconv.Atoi(raw); err != nil || f.Limit < 1 {
 			return badRequest("limit: must be a whole number from 1 to 200")

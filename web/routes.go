@@ -125,6 +125,10 @@ func (s *Server) routes() {
 	for _, o := range store.DecisionOutcomes {
 		api.POST("/review-queue/tasks/:id/"+o.Name, s.apiDecide(o.Name), write, on)
 	}
+	api.POST("/review-queue/tasks/:id/assign", s.apiAssign, write, on)
+	api.POST("/review-queue/tasks/:id/escalate", s.apiEscalate, write, on)
+	api.POST("/review-queue/tasks/:id/snooze", s.apiSnooze, write, on)
+	api.POST("/review-queue/tasks/:id/unsnooze", s.apiUnsnooze, write, on)
 	api.POST("/leads", s.apiUpsertLead, requireScope(store.ScopeLeadsWrite))
 	api.GET("/leads/:id", s.apiLead, requireAnyScope(store.ScopeLeadsWrite, store.ScopeQueueRead, store.ScopeOutreachRead))
 	api.GET("/leads/:id/history", s.apiLeadHistory, read)
