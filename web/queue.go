@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -25,6 +26,12 @@ type queueQuery struct {
 	Search   string `query:"q" form:"q"`
 	Sort     string `query:"sort" form:"sort"`
 	Cursor   string `query:"cursor" form:"cursor"`
+	// State is "" (neither escalated nor snoozed), escalated or snoozed.
+	State string `query:"state" form:"state"`
+	// Assignee is "" (anyone), me or none.
+	Assignee string `query:"assignee" form:"assignee"`
+	// me is the signed-in operator, for assignee=me.
+	me int64
 }
 
 func (q queueQuery) filter() (store.QueueFilter, error) {
@@ -34,13 +41,29 @@ func (q queueQuery) filter() (store.QueueFilter, error) {
 	}
 	f := store.QueueFilter{ReviewType: q.Type, Campaign: q.Campaign, Source: q.Source, AgeBand: q.Age, Search: q.Search,
 		Sort: q.Sort, After: cur, Limit: queuePageSize}
+	switch q.State {
+	case "", store.StateEscalated, store.StateSnoozed:
+		f.State = q.State
+	default:
+		return f, badRequest("state: must be escalated or snoozed")
+	}
+	switch q.Assignee {
+	case "":
+	case "me":
+		f.AssigneeID = q.me
+	case "none":
+		f.Unassigned = true
+	default:
+		return f, badRequest("assignee: must be me or none")
+	}
 	return f, f.Validate()
 }
 
 // values is the filter as URL parameters, leaving out what is unset.
 func (q queueQuery) values() url.Values {
 	v := url.Values{}
-	for k, s := range map[string]string{"type": q.Type, "campaign": q.Campaign, "source": q.Source, "age": q.Age, "q": q.Search, "cursor": q.Cursor} {
+	for k, s := range map[string]string{"type": q.Type, "campaign": q.Campaign, "source": q.Source, "age": q.Age, "q": q.Search, "cursor": q.Cursor,
+		"state": q.State, "assignee": q.Assignee} {
 		if s != "" {
 			v.Set(k, s)
 		}
@@ -73,6 +96,9 @@ func bindQueue(c echo.Context) (queueQuery, store.QueueFilter, error) {
 	var q queueQuery
 	if err := c.Bind(&q); err != nil {
 		return q, store.QueueFilter{}, badRequest("the filter could not be read")
+	}
+	if op := currentOperator(c); op != nil {
+		q.me = op.ID
 	}
 	f, err := q.filter()
 	return q, f, err
@@ -130,6 +156,7 @@ func (s *Server) queueRowsVM(c echo.Context, items []store.QueueItem, next *stor
 			FlaggedAt: it.FlaggedAt.Format(time.RFC3339), SLA: slaLevel(age, set), Type: it.ReviewType, Reason: it.Reason,
 			Source: it.Source, LeadName: it.LeadName, Company: it.LeadCompany, Email: it.LeadEmail, Campaign: it.LeadCampaign,
 			Score: it.ScoreAtFlag, State: rowState(it.ID, it.ClaimedBy, it.ClaimedByName, it.ClaimExpiresAt, me, now),
+			Team: teamSummary(&it.Review, now),
 		})
 	}
 	if next != nil {
@@ -197,7 +224,8 @@ func (s *Server) queuePageVM(c echo.Context, q queueQuery, f store.QueueFilter) 
 			{Value: store.AgeWarning, Label: fmt.Sprintf("%d–%d h (SLA soon)", set.Int(store.KeySLAWarningHours), set.Int(store.KeySLACriticalHours))},
 			{Value: store.AgeCritical, Label: fmt.Sprintf("over %d h (SLA breached)", set.Int(store.KeySLACriticalHours))},
 		},
-		Active: q.Type != "" || q.Campaign != "" || q.Source != "" || q.Age != "" || q.Search != ""}
+		State: q.State, Assignee: q.Assignee,
+		Active: q.Type != "" || q.Campaign != "" || q.Source != "" || q.Age != "" || q.Search != "" || q.State != "" || q.Assignee != ""}
 	return views.QueuePage{Page: s.page(c, "Review queue", "queue"), Filter: fv, Total: res.Total, Results: res,
 		Enabled: set.QueueEnabled(), Outcomes: decisionChoices(set), BulkLimit: store.BulkLimit,
 		LiveURL: "/dashboard/review-queue/live"}, nil
@@ -249,4 +277,19 @@ func parseID(c echo.Context) (int64, error) {
 		return 0, errNotFound
 	}
 	return id, nil
+}
+
+// teamSummary is a row's assignment, escalation and snooze in a few words.
+func teamSummary(r *store.Review, now time.Time) string {
+	var parts []string
+	if r.AssigneeName != nil {
+		parts = append(parts, "assigned to "+*r.AssigneeName)
+	}
+	if r.EscalatedAt != nil {
+		parts = append(parts, "escalated: "+derefStr(r.EscalationNote))
+	}
+	if r.Snoozed(now) {
+		parts = append(parts, "snoozed until "+store.DisplayTime(*r.SnoozedUntil))
+	}
+	return strings.Join(parts, " · ")
 }

@@ -168,6 +168,7 @@ func (s *Server) paneVM(c echo.Context, id int64) (views.ReviewPane, error) {
 		p.SLA = slaLevel(age, set)
 		st := rowState(r.ID, r.ClaimedBy, r.ClaimedByName, r.ClaimExpiresAt, actorOf(c), now)
 		p.ClaimedBy, p.ClaimMine, p.ClaimUntil = st.ClaimedBy, st.Mine, st.Until
+		teamPane(&p, &r, currentOperator(c), set, now)
 	} else {
 		p.Decision = decisionText(&r, actorOf(c))
 		if r.DecidedAt != nil {

@@ -77,6 +77,11 @@ func (s *Server) routes() {
 	queue.POST("/:id/reflag", s.reflagReview)
 	queue.POST("/:id/notes", s.addNote)
 	queue.POST("/:id/reopen", s.reopenReview, s.requirePageRole(store.RoleLead))
+	queue.POST("/:id/assign", s.assignReview)
+	queue.POST("/:id/escalate", s.escalateReview)
+	queue.POST("/:id/sendback", s.sendBackReview)
+	queue.POST("/:id/snooze", s.snoozeReview)
+	queue.POST("/:id/unsnooze", s.unsnoozeReview)
 
 	// Stats and the report: ops leads and admins.
 	stats := e.Group("/dashboard/stats", s.requirePageRole(store.RoleLead))
