@@ -52,7 +52,9 @@ func TestAPITeamActions(t *testing.T) {
 			t1 := storetest.FlaggedLead(t, env.Store, "TM-1", store.TypeMessage)
 			t2 := storetest.FlaggedLead(t, env.Store, "TM-2", store.TypeMessage)
 			t3 := storetest.FlaggedLead(t, env.Store, "TM-3", store.TypeMessage)
-			tp := func(id int64, action string) string { return fmt.Sprintf("/api/v1/review-queue/tasks/%d/%s", id, action) }
+			tp := func(id int64, action string) string {
+				return fmt.Sprintf("/api/v1/review-queue/tasks/%d/%s", id, action)
+			}
 			list := func(query string) teamPage {
 				var p teamPage
 				a.expect("GET", "/api/v1/review-queue/tasks"+query, nil, http.StatusOK, &p)
