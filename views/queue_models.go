@@ -168,16 +168,18 @@ type ReviewPane struct {
 	// Team work on a pending review: the assignee's name ("" nobody),
 	// whether the viewer may take it or clear it, is a lead, and the
 	// escalation and snooze as shown.
-	Assignee       string
-	CanTake        bool
-	CanClear       bool
-	IsLead         bool
-	Escalated      bool
-	EscalationNote string
-	EscalatedAt    string
-	SnoozedUntil   string
-	SnoozeReason   string
-	SnoozeCodes    []string
+	Assignee string
+	CanTake  bool
+	CanClear bool
+	// AssignedToOther: someone else's review; deciding asks to confirm.
+	AssignedToOther bool
+	IsLead          bool
+	Escalated       bool
+	EscalationNote  string
+	EscalatedAt     string
+	SnoozedUntil    string
+	SnoozeReason    string
+	SnoozeCodes     []string
 	// Decision, when decided.
 	Decision string
 	// Choices.

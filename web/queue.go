@@ -28,7 +28,8 @@ type queueQuery struct {
 	Cursor   string `query:"cursor" form:"cursor"`
 	// State is "" (neither escalated nor snoozed), escalated or snoozed.
 	State string `query:"state" form:"state"`
-	// Assignee is "" (anyone), me or none.
+	// Assignee is any, me or none; "" is me for an operator with reviews
+	// assigned, else any (see queuePage).
 	Assignee string `query:"assignee" form:"assignee"`
 	// me is the signed-in operator, for assignee=me.
 	me int64
@@ -48,13 +49,13 @@ func (q queueQuery) filter() (store.QueueFilter, error) {
 		return f, badRequest("state: must be escalated or snoozed")
 	}
 	switch q.Assignee {
-	case "":
+	case "", "any":
 	case "me":
 		f.AssigneeID = q.me
 	case "none":
 		f.Unassigned = true
 	default:
-		return f, badRequest("assignee: must be me or none")
+		return f, badRequest("assignee: must be any, me or none")
 	}
 	return f, f.Validate()
 }
@@ -225,7 +226,7 @@ func (s *Server) queuePageVM(c echo.Context, q queueQuery, f store.QueueFilter) 
 			{Value: store.AgeCritical, Label: fmt.Sprintf("over %d h (SLA breached)", set.Int(store.KeySLACriticalHours))},
 		},
 		State: q.State, Assignee: q.Assignee,
-		Active: q.Type != "" || q.Campaign != "" || q.Source != "" || q.Age != "" || q.Search != "" || q.State != "" || q.Assignee != ""}
+		Active: q.Type != "" || q.Campaign != "" || q.Source != "" || q.Age != "" || q.Search != "" || q.State != "" || (q.Assignee != "" && q.Assignee != "any")}
 	return views.QueuePage{Page: s.page(c, "Review queue", "queue"), Filter: fv, Total: res.Total, Results: res,
 		Enabled: set.QueueEnabled(), Outcomes: decisionChoices(set), BulkLimit: store.BulkLimit,
 		LiveURL: "/dashboard/review-queue/live"}, nil
@@ -240,6 +241,9 @@ func (s *Server) queuePage(c echo.Context) error {
 		return err
 	}
 	f.After, q.Cursor = nil, ""
+	if err := s.defaultToMine(c, &q, &f); err != nil {
+		return err
+	}
 	v, err := s.queuePageVM(c, q, f)
 	if err != nil {
 		return err
@@ -292,4 +296,22 @@ func teamSummary(r *store.Review, now time.Time) string {
 		parts = append(parts, "snoozed until "+store.DisplayTime(*r.SnoozedUntil))
 	}
 	return strings.Join(parts, " · ")
+}
+
+// defaultToMine makes "assigned to me" the view of an operator who has
+// pending reviews assigned and chose no assignee filter (assignee=any
+// shows everyone's).
+func (s *Server) defaultToMine(c echo.Context, q *queueQuery, f *store.QueueFilter) error {
+	op := currentOperator(c)
+	if q.Assignee != "" || op == nil {
+		return nil
+	}
+	mine, err := s.store.CountPendingMatching(c.Request().Context(), store.QueueFilter{AssigneeID: op.ID})
+	if err != nil {
+		return err
+	}
+	if mine.Total > 0 {
+		q.Assignee, f.AssigneeID = "me", op.ID
+	}
+	return nil
 }

@@ -150,6 +150,7 @@ func teamPane(p *views.ReviewPane, r *store.Review, op *store.Operator, set stor
 	mine := op != nil && r.AssigneeID != nil && *r.AssigneeID == op.ID
 	p.CanTake = op != nil && r.AssigneeID == nil
 	p.CanClear = r.AssigneeID != nil && (mine || p.IsLead)
+	p.AssignedToOther = r.AssigneeID != nil && !mine
 	if r.EscalatedAt != nil {
 		p.Escalated, p.EscalationNote, p.EscalatedAt = true, derefStr(r.EscalationNote), store.DisplayTime(*r.EscalatedAt)
 	}

@@ -20,6 +20,7 @@ func TestQueueTeamActionsOverHTTP(t *testing.T) {
 		t.Run(string(d), func(t *testing.T) {
 			env := webtest.Start(t, d)
 			r := storetest.FlaggedLead(t, env.Store, "TQ", store.TypePricing)
+			storetest.FlaggedLead(t, env.Store, "UX", store.TypeMessage)
 			opC, op := env.LoggedIn(t, store.RoleOperator)
 			leadC, _ := env.LoggedIn(t, store.RoleLead)
 			other := storetest.Operator(t, env.Store, "other-op@example.com", store.RoleOperator)
@@ -28,12 +29,20 @@ func TestQueueTeamActionsOverHTTP(t *testing.T) {
 			mustContain(t, "take", opC.HTMX(http.MethodPost, reviewPath(r.ID, "assign"), webtest.Form("assignee", "me")).Body,
 				"Assigned.", "Assigned to "+op.Name, "Clear assignment")
 			mustContain(t, "my queue", opC.Get("/dashboard/review-queue?assignee=me").Body, "Lead TQ", "assigned to "+op.Name)
+			// With a review assigned, "assigned to me" is the operator's default
+			// view; anyone shows the rest too.
+			if body := opC.Get("/dashboard/review-queue").Body; !strings.Contains(body, "Lead TQ") || strings.Contains(body, "Lead UX") {
+				t.Error("the default view of an operator with an assigned review is not theirs")
+			}
+			mustContain(t, "anyone", opC.Get("/dashboard/review-queue?assignee=any").Body, "Lead TQ", "Lead UX")
 			// An operator cannot assign another.
 			if res := opC.HTMX(http.MethodPost, reviewPath(r.ID, "assign"), webtest.Form("assignee", other.Email)); res.Status != http.StatusForbidden || !strings.Contains(res.Body, "Not done") {
 				t.Fatalf("operator assigning another: %d", res.Status)
 			}
 			// A lead reassigns by email.
 			mustContain(t, "lead assigns", leadC.HTMX(http.MethodPost, reviewPath(r.ID, "assign"), webtest.Form("assignee", other.Email)).Body, "Assigned to "+other.Name)
+			// Deciding someone else's review asks to confirm first.
+			mustContain(t, "confirm", opC.HTMX(http.MethodGet, reviewPath(r.ID, ""), nil).Body, "This review is assigned to "+other.Name+". Approve it anyway?")
 
 			// Escalation: a note is required; then it leaves the default view.
 			if res := opC.HTMX(http.MethodPost, reviewPath(r.ID, "escalate"), webtest.Form("note", "")); res.Status != http.StatusBadRequest {
