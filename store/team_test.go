@@ -201,6 +201,9 @@ func TestEscalationRoundTrip(t *testing.T) {
 		if !has(listIDs(t, st, store.QueueFilter{State: store.StateEscalated}), r.ID) {
 			t.Error("the escalated review is not in the Escalated view")
 		}
+		if qs := queueStats(t, st); qs.Escalated != 1 || qs.TotalPending != 1 {
+			t.Errorf("stats: %d escalated of %d pending, want 1 of 1", qs.Escalated, qs.TotalPending)
+		}
 		var ce *store.ConflictError
 		if _, err := st.Escalate(ctx, teamChange(r.ID, ann), "again"); !errors.As(err, &ce) {
 			t.Errorf("escalating twice: %v, want ConflictError", err)
@@ -261,6 +264,9 @@ func TestSnoozeExpires(t *testing.T) {
 		if !has(listIDs(t, st, store.QueueFilter{State: store.StateSnoozed}), r.ID) {
 			t.Error("the snoozed review is not in the Snoozed view")
 		}
+		if qs := queueStats(t, st); qs.Snoozed != 1 {
+			t.Errorf("stats: %d snoozed, want 1", qs.Snoozed)
+		}
 		// The clock moves past the snooze: the review is back by itself.
 		if err := st.DB.Model(&store.Review{}).Where("id = ?", r.ID).Update("snoozed_until", store.Now().Add(-time.Second)).Error; err != nil {
 			t.Fatal(err)
@@ -271,6 +277,9 @@ func TestSnoozeExpires(t *testing.T) {
 		}
 		if has(listIDs(t, st, store.QueueFilter{State: store.StateSnoozed}), r.ID) {
 			t.Error("a review whose snooze has passed is still in the Snoozed view")
+		}
+		if qs := queueStats(t, st); qs.Snoozed != 0 {
+			t.Errorf("stats after the snooze ran out: %d snoozed, want 0", qs.Snoozed)
 		}
 		var ce *store.ConflictError
 		if _, err := st.Unsnooze(ctx, teamChange(r.ID, ann)); !errors.As(err, &ce) {
@@ -297,4 +306,15 @@ func TestSnoozeExpires(t *testing.T) {
 			t.Errorf("snoozing an escalated review: %v, want ConflictError", err)
 		}
 	})
+}
+
+// queueStats is the API's queue summary, read fresh.
+func queueStats(t *testing.T, st *store.Store) store.QueueStats {
+	t.Helper()
+	st.InvalidateReadCache()
+	qs, err := st.QueueStats(context.Background(), 12*time.Hour, 24*time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return qs
 }

@@ -39,6 +39,8 @@ func (s *Server) apiStats(c echo.Context) error {
 			"at_risk": st.AtRisk, "breached": st.Breached,
 		},
 		"held_back_24h": st.HeldBack24h,
+		"escalated":     st.Escalated,
+		"snoozed":       st.Snoozed,
 	})
 }
 
