@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"errors"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -317,4 +318,50 @@ func queueStats(t *testing.T, st *store.Store) store.QueueStats {
 		t.Fatal(err)
 	}
 	return qs
+}
+
+// TestTeamWebhookEvents: each team action writes its event in its
+// transaction, with the typed actor and what changed.
+func TestTeamWebhookEvents(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		subscribeAll(t, st)
+		lead := storetest.Operator(t, st, "lead@example.com", store.RoleLead)
+		ann := storetest.Operator(t, st, "ann@example.com", store.RoleOperator)
+		r := storetest.FlaggedLead(t, st, "wh-1", store.TypeMessage)
+		if _, err := st.Assign(ctx, store.AssignInput{TeamChange: teamChange(r.ID, lead), AssigneeEmail: ann.Email}); err != nil {
+			t.Fatal(err)
+		}
+		until := store.Now().Add(time.Hour)
+		if _, err := st.Snooze(ctx, teamChange(r.ID, ann), until, "needs_info"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := st.Unsnooze(ctx, teamChange(r.ID, ann)); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := st.Escalate(ctx, teamChange(r.ID, ann), "help"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := st.SendBack(ctx, teamChange(r.ID, lead)); err != nil {
+			t.Fatal(err)
+		}
+		evs := events(t, st, store.WebhookReviewAssigned, store.WebhookReviewSnoozed, store.WebhookReviewEscalated)
+		want := []string{"review.assigned", "review.snoozed", "review.snoozed", "review.escalated", "review.escalated"}
+		if got := typesOf(evs); !slices.Equal(got, want) {
+			t.Fatalf("events:\n got %v\nwant %v", got, want)
+		}
+		assigned := evs[0].Data
+		if a, _ := assigned["assignee"].(map[string]any); a == nil || a["email"] != ann.Email || a["id"] != float64(ann.ID) {
+			t.Errorf("review.assigned assignee: %v", assigned["assignee"])
+		}
+		if by, _ := assigned["assigned_by"].(map[string]any); by == nil || by["type"] != "operator" || by["id"] != float64(lead.ID) {
+			t.Errorf("review.assigned assigned_by: %v", assigned["assigned_by"])
+		}
+		if evs[1].Data["reason_code"] != "needs_info" || evs[1].Data["snoozed_until"] == nil || evs[2].Data["snoozed_until"] != nil {
+			t.Errorf("review.snoozed: %v then %v", evs[1].Data, evs[2].Data)
+		}
+		if evs[3].Data["escalated"] != true || evs[3].Data["note"] != "help" || evs[4].Data["escalated"] != false || evs[4].Data["sent_back_by"] == nil {
+			t.Errorf("review.escalated: %v then %v", evs[3].Data, evs[4].Data)
+		}
+	})
 }
