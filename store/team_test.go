@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -362,6 +363,26 @@ func TestTeamWebhookEvents(t *testing.T) {
 		}
 		if evs[3].Data["escalated"] != true || evs[3].Data["note"] != "help" || evs[4].Data["escalated"] != false || evs[4].Data["sent_back_by"] == nil {
 			t.Errorf("review.escalated: %v then %v", evs[3].Data, evs[4].Data)
+		}
+	})
+}
+
+// TestSnoozeReasonsSetting: the snooze reasons come from reasons.snooze.
+func TestSnoozeReasonsSetting(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		admin := storetest.Operator(t, st, "admin@example.com", store.RoleAdmin)
+		r := storetest.FlaggedLead(t, st, "sr-1", store.TypeMessage)
+		if _, err := st.SetSetting(ctx, teamActor(admin), "", store.KeyReasonsSnooze, "vacation, other"); err != nil {
+			t.Fatal(err)
+		}
+		st.InvalidateReadCache()
+		var ve *store.ValidationError
+		if _, err := st.Snooze(ctx, teamChange(r.ID, admin), store.Now().Add(time.Hour), "needs_info"); !errors.As(err, &ve) || !strings.Contains(ve.Message, "vacation, other") {
+			t.Fatalf("a code no longer listed: %v", err)
+		}
+		if _, err := st.Snooze(ctx, teamChange(r.ID, admin), store.Now().Add(time.Hour), "vacation"); err != nil {
+			t.Fatalf("a listed code: %v", err)
 		}
 	})
 }
