@@ -65,7 +65,10 @@ func (q queueQuery) values() url.Values {
 	v := url.Values{}
 	for k, s := range map[string]string{"type": q.Type, "campaign": q.Campaign, "source": q.Source, "age": q.Age, "q": q.Search, "cursor": q.Cursor,
 		"state": q.State, "assignee": q.Assignee} {
-		if s != "" {
+		// assignee=any is what the form sends for "anyone"; the URL leaves
+		// it out, as it is the default but for operators with assigned
+		// reviews (whose reload then shows theirs again).
+		if s != "" && (k != "assignee" || s != "any") {
 			v.Set(k, s)
 		}
 	}
@@ -299,11 +302,11 @@ func teamSummary(r *store.Review, now time.Time) string {
 }
 
 // defaultToMine makes "assigned to me" the view of an operator who has
-// pending reviews assigned and chose no assignee filter (assignee=any
-// shows everyone's).
+// waiting reviews assigned and chose no assignee filter (the form's
+// "anyone", assignee=any, shows everyone's).
 func (s *Server) defaultToMine(c echo.Context, q *queueQuery, f *store.QueueFilter) error {
 	op := currentOperator(c)
-	if q.Assignee != "" || op == nil {
+	if op == nil || q.Assignee != "" {
 		return nil
 	}
 	mine, err := s.store.CountPendingMatching(c.Request().Context(), store.QueueFilter{AssigneeID: op.ID})
