@@ -24,6 +24,10 @@ type QueueStats struct {
 	// HeldBack24h counts automatic flags the cool-down held back in the
 	// last 24 hours (history events, by the (kind, created_at) index).
 	HeldBack24h int64
+	// Escalated and Snoozed count the pending reviews waiting for a lead
+	// and those snoozed now (both included in TotalPending; the SLA ages
+	// count them too, as their clock keeps running).
+	Escalated, Snoozed int64
 }
 
 // QueueStats is the API's queue summary (cached briefly; see readCache).
@@ -86,6 +90,14 @@ func (s *Store) queueStats(ctx context.Context, warning, critical time.Duration)
 	if err := s.DB.WithContext(ctx).Table("review_events").Where("kind = ? AND created_at >= ?", EventHeldBack, now.Add(-24*time.Hour)).
 		Count(&out.HeldBack24h).Error; err != nil {
 		return QueueStats{}, fmt.Errorf("queue stats held back: %w", err)
+	}
+	if err := s.DB.WithContext(ctx).Table("reviews").Where("status = ? AND escalated_at IS NOT NULL", StatusPending).
+		Count(&out.Escalated).Error; err != nil {
+		return QueueStats{}, fmt.Errorf("queue stats escalated: %w", err)
+	}
+	if err := s.DB.WithContext(ctx).Table("reviews").Where("status = ? AND snoozed_until > ?", StatusPending, now).
+		Count(&out.Snoozed).Error; err != nil {
+		return QueueStats{}, fmt.Errorf("queue stats snoozed: %w", err)
 	}
 	var oldest Review
 	err = s.DB.WithContext(ctx).Select("id, flagged_at").Where("status = ?", StatusPending).

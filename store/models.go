@@ -83,6 +83,13 @@ const (
 	// EventHeldBack: an automatic rule's flag was held back by the
 	// cool-down; written on the decision it would have reopened.
 	EventHeldBack = "held_back"
+	// Team work on an open review (see team.go).
+	EventAssigned   = "assigned"
+	EventUnassigned = "unassigned"
+	EventEscalated  = "escalated"
+	EventSentBack   = "sent_back"
+	EventSnoozed    = "snoozed"
+	EventUnsnoozed  = "unsnoozed"
 )
 
 // Actor types.
@@ -215,6 +222,22 @@ type Review struct {
 
 	// DecisionFingerprint is MessageFingerprint of the message decided on.
 	DecisionFingerprint *string
+
+	// AssigneeID is the operator the review is assigned to (nil: nobody).
+	AssigneeID   *int64
+	AssigneeName *string
+	// EscalatedAt is set while the review waits for a lead (see Escalate).
+	EscalatedAt    *time.Time
+	EscalationNote *string
+	// SnoozedUntil keeps the review out of the default view until then; a
+	// time in the past means not snoozed (no job wakes it).
+	SnoozedUntil *time.Time
+	SnoozeReason *string
+}
+
+// Snoozed reports whether the review is snoozed at now.
+func (r *Review) Snoozed(now time.Time) bool {
+	return r.SnoozedUntil != nil && r.SnoozedUntil.After(now)
 }
 
 // clonePointees gives r its own copies of the optional fields, taken from
@@ -224,6 +247,9 @@ func (r *Review) clonePointees(a *pointeeArena) {
 	r.ClaimedByName, r.DecidedByType, r.DecidedByName = a.str(r.ClaimedByName), a.str(r.DecidedByType), a.str(r.DecidedByName)
 	r.ClaimExpiresAt, r.DecidedAt = a.time(r.ClaimExpiresAt), a.time(r.DecidedAt)
 	r.ReasonCode, r.Notes, r.DecisionSubject, r.DecisionBody = a.str(r.ReasonCode), a.str(r.Notes), a.str(r.DecisionSubject), a.str(r.DecisionBody)
+	r.DecisionFingerprint = a.str(r.DecisionFingerprint)
+	r.AssigneeID, r.AssigneeName, r.EscalationNote, r.SnoozeReason = a.int(r.AssigneeID), a.str(r.AssigneeName), a.str(r.EscalationNote), a.str(r.SnoozeReason)
+	r.EscalatedAt, r.SnoozedUntil = a.time(r.EscalatedAt), a.time(r.SnoozedUntil)
 }
 
 // ReviewEvent is one line of a review's append-only history.

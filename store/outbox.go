@@ -37,6 +37,9 @@ const (
 	WebhookReviewDecided      = "review.decided"
 	WebhookReviewReopened     = "review.reopened"
 	WebhookReviewUndone       = "review.undone"
+	WebhookReviewAssigned     = "review.assigned"
+	WebhookReviewEscalated    = "review.escalated"
+	WebhookReviewSnoozed      = "review.snoozed"
 	WebhookEligibilityChanged = "lead.eligibility_changed"
 	WebhookSLAWarning         = "sla.warning"
 	WebhookSLABreached        = "sla.breached"
@@ -52,7 +55,7 @@ const (
 // WebhookEventTypes lists the types an endpoint may subscribe to.
 var WebhookEventTypes = []string{
 	WebhookReviewFlagged, WebhookReviewReflagged, WebhookReviewClaimed, WebhookReviewReleased, WebhookReviewDecided,
-	WebhookReviewReopened, WebhookReviewUndone, WebhookEligibilityChanged, WebhookSLAWarning, WebhookSLABreached, WebhookQueueBacklog,
+	WebhookReviewReopened, WebhookReviewUndone, WebhookReviewAssigned, WebhookReviewEscalated, WebhookReviewSnoozed, WebhookEligibilityChanged, WebhookSLAWarning, WebhookSLABreached, WebhookQueueBacklog,
 	WebhookQueueReminder, WebhookQueueDisabled, WebhookQueueEnabled,
 }
 
@@ -396,7 +399,8 @@ func (b *outboxBatch) addFlagged(lead *Lead, r *Review, created bool, in FlagInp
 	b.eligibilityMayChange(lead.ID, r.ID, WebhookReviewFlagged)
 }
 
-// emitReviewChange writes a review event (reflagged, claimed, released)
+// emitReviewChange writes a review event (reflagged, claimed, released,
+// assigned, escalated, snoozed)
 // with the actor under byKey and any extra fields.
 func (s *Store) emitReviewChange(ctx context.Context, tx *gorm.DB, typ string, r *Review, byKey string, actor Actor, extra map[string]any) error {
 	return s.emit(ctx, tx, func(b *outboxBatch) {

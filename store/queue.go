@@ -101,8 +101,27 @@ func ParseCursor(s string) (*Cursor, error) {
 	return c, nil
 }
 
+// Queue states a filter selects among pending reviews.
+const (
+	// StateActive ("" too): neither escalated nor snoozed — the default
+	// view and "next".
+	StateActive    = "active"
+	StateEscalated = "escalated" // waiting for a lead
+	StateSnoozed   = "snoozed"   // snoozed until a later time
+	StateAll       = "all"       // every pending review
+)
+
+// QueueStates lists the states a filter accepts.
+var QueueStates = []string{StateActive, StateEscalated, StateSnoozed, StateAll}
+
 // QueueFilter selects pending reviews.
 type QueueFilter struct {
+	// State is StateActive ("" too), StateEscalated, StateSnoozed or StateAll.
+	State string
+	// AssigneeID, when not 0, keeps the reviews assigned to that operator;
+	// Unassigned keeps those assigned to nobody.
+	AssigneeID int64
+	Unassigned bool
 	ReviewType string
 	Campaign   string
 	Source     string
@@ -121,6 +140,15 @@ type QueueFilter struct {
 
 // Validate checks the filter values.
 func (f *QueueFilter) Validate() error {
+	if f.State == "" {
+		f.State = StateActive
+	}
+	if !slices.Contains(QueueStates, f.State) {
+		return invalid("state", "must be one of %s", strings.Join(QueueStates, ", "))
+	}
+	if f.AssigneeID != 0 && f.Unassigned {
+		return invalid("assignee", "give one assignee, or none")
+	}
 	if f.ReviewType != "" && !slices.Contains(ReviewTypes, f.ReviewType) {
 		return invalid("review_type", "must be one of %s", strings.Join(ReviewTypes, ", "))
 	}
@@ -198,6 +226,21 @@ func (s *Store) pendingQuery(ctx context.Context, f QueueFilter, set Settings) *
 		p := likePrefix(f.Search)
 		q = q.Where("reviews.lead_id IN (SELECT id FROM leads WHERE name LIKE ? ESCAPE '!' OR email LIKE ? ESCAPE '!' OR company LIKE ? ESCAPE '!')", p, p, p)
 	}
+	// A snooze whose time has passed is over: the review is back by itself.
+	switch f.State {
+	case StateActive, "":
+		q = q.Where("reviews.escalated_at IS NULL AND (reviews.snoozed_until IS NULL OR reviews.snoozed_until <= ?)", now)
+	case StateEscalated:
+		q = q.Where("reviews.escalated_at IS NOT NULL")
+	case StateSnoozed:
+		q = q.Where("reviews.snoozed_until > ?", now)
+	}
+	switch {
+	case f.AssigneeID != 0:
+		q = q.Where("reviews.assignee_id = ?", f.AssigneeID)
+	case f.Unassigned:
+		q = q.Where("reviews.assignee_id IS NULL")
+	}
 	if f.SkipClaimedFor != 0 {
 		q = q.Where("(reviews.claimed_by IS NULL OR reviews.claimed_by = ? OR reviews.claim_expires_at IS NULL OR reviews.claim_expires_at <= ?)", f.SkipClaimedFor, now)
 	}
@@ -230,7 +273,8 @@ func (s *Store) ListPendingShared(ctx context.Context, f QueueFilter) ([]QueueIt
 	if f.After != nil {
 		after = f.After.Encode()
 	}
-	key := fmt.Sprintf("list|%q|%q|%q|%q|%q|%q|%q|%d", f.ReviewType, f.Source, f.Campaign, f.AgeBand, f.Search, f.Sort, after, f.Limit)
+	key := fmt.Sprintf("list|%q|%q|%q|%q|%q|%q|%q|%d|%q|%d|%t", f.ReviewType, f.Source, f.Campaign, f.AgeBand, f.Search, f.Sort, after, f.Limit,
+		f.State, f.AssigneeID, f.Unassigned)
 	p, err := cachedRead(ctx, s.lists, key, func(ctx context.Context) (listPage, error) {
 		items, next, err := s.listPending(ctx, f)
 		return listPage{items: items, next: next}, err
@@ -302,15 +346,16 @@ type PendingCounts struct {
 	ByType map[string]int64
 }
 
-// CountPending counts pending reviews by type (an index-only scan).
+// CountPending counts pending reviews by type (an index-only scan), snoozed
+// and escalated ones included.
 func (s *Store) CountPending(ctx context.Context) (PendingCounts, error) {
-	return s.CountPendingMatching(ctx, QueueFilter{})
+	return s.CountPendingMatching(ctx, QueueFilter{State: StateAll})
 }
 
 // CountPendingMatching counts the pending reviews that pass the filter, by
 // type (cached briefly; see readCache).
 func (s *Store) CountPendingMatching(ctx context.Context, f QueueFilter) (PendingCounts, error) {
-	key := fmt.Sprintf("count|%q|%q|%q|%q|%d", f.Source, f.Campaign, f.AgeBand, f.Search, f.SkipClaimedFor)
+	key := fmt.Sprintf("count|%q|%q|%q|%q|%d|%q|%d|%t", f.Source, f.Campaign, f.AgeBand, f.Search, f.SkipClaimedFor, f.State, f.AssigneeID, f.Unassigned)
 	return cachedRead(ctx, s.reads, key, func(ctx context.Context) (PendingCounts, error) { return s.countPendingMatching(ctx, f) }, PendingCounts.clone)
 }
 

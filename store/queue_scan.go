@@ -13,7 +13,8 @@ const reviewColumns = "reviews.id, reviews.lead_id, reviews.open_lead_id, review
 	"reviews.campaign, reviews.score_at_flag, reviews.flagged_at, reviews.status, reviews.claimed_by, reviews.claimed_by_name, " +
 	"reviews.claim_expires_at, reviews.decided_by_type, reviews.decided_by_id, reviews.decided_by_name, reviews.decided_at, " +
 	"reviews.reason_code, reviews.notes, reviews.decision_subject, reviews.decision_body, reviews.version, reviews.created_at, " +
-	"reviews.updated_at, reviews.decision_fingerprint"
+	"reviews.updated_at, reviews.decision_fingerprint, reviews.assignee_id, reviews.assignee_name, reviews.escalated_at, " +
+	"reviews.escalation_note, reviews.snoozed_until, reviews.snooze_reason"
 
 // queueItemColumns is what a queue row needs, in the order scanQueueItems
 // reads it. The queue is the hottest page: scanning by hand instead of
@@ -23,10 +24,10 @@ const queueItemColumns = reviewColumns + ", leads.external_id, leads.name, leads
 // reviewScan reads reviewColumns into a Review by hand (no reflection).
 type reviewScan struct {
 	r                                                                             Review
-	open, claimedBy, decidedByID                                                  sql.NullInt64
+	open, claimedBy, decidedByID, assigneeID                                      sql.NullInt64
 	claimedByName, decidedByType, decidedByName, reasonCode, notes, subject, body sql.NullString
-	fingerprint                                                                   sql.NullString
-	claimExpires, decidedAt                                                       sql.NullTime
+	fingerprint, assigneeName, escalationNote, snoozeReason                       sql.NullString
+	claimExpires, decidedAt, escalatedAt, snoozedUntil                            sql.NullTime
 }
 
 // dest is the Scan destinations of reviewColumns, followed by more.
@@ -34,7 +35,8 @@ func (s *reviewScan) dest(more ...any) []any {
 	r := &s.r
 	return append([]any{&r.ID, &r.LeadID, &s.open, &r.ReviewType, &r.Reason, &r.Source, &r.Campaign, &r.ScoreAtFlag,
 		&r.FlaggedAt, &r.Status, &s.claimedBy, &s.claimedByName, &s.claimExpires, &s.decidedByType, &s.decidedByID, &s.decidedByName,
-		&s.decidedAt, &s.reasonCode, &s.notes, &s.subject, &s.body, &r.Version, &r.CreatedAt, &r.UpdatedAt, &s.fingerprint}, more...)
+		&s.decidedAt, &s.reasonCode, &s.notes, &s.subject, &s.body, &r.Version, &r.CreatedAt, &r.UpdatedAt, &s.fingerprint,
+		&s.assigneeID, &s.assigneeName, &s.escalatedAt, &s.escalationNote, &s.snoozedUntil, &s.snoozeReason}, more...)
 }
 
 // review is the row read, its optional columns as nil pointers and its
@@ -46,6 +48,9 @@ func (s *reviewScan) review() Review {
 	r.ReasonCode, r.Notes, r.DecisionSubject, r.DecisionBody = nullStr(s.reasonCode), nullStr(s.notes), nullStr(s.subject), nullStr(s.body)
 	r.DecisionFingerprint = nullStr(s.fingerprint)
 	r.ClaimExpiresAt, r.DecidedAt = nullTime(s.claimExpires), nullTime(s.decidedAt)
+	r.AssigneeID, r.AssigneeName = nullInt(s.assigneeID), nullStr(s.assigneeName)
+	r.EscalatedAt, r.EscalationNote = nullTime(s.escalatedAt), nullStr(s.escalationNote)
+	r.SnoozedUntil, r.SnoozeReason = nullTime(s.snoozedUntil), nullStr(s.snoozeReason)
 	r.FlaggedAt, r.CreatedAt, r.UpdatedAt = r.FlaggedAt.UTC(), r.CreatedAt.UTC(), r.UpdatedAt.UTC()
 	return r
 }

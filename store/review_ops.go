@@ -187,6 +187,8 @@ func (s *Store) Reopen(ctx context.Context, reviewID int64, actor Actor, ip stri
 			"status": StatusPending, "open_lead_id": r.LeadID, "decided_by_type": nil, "decided_by_id": nil,
 			"decided_by_name": nil, "decided_at": nil, "reason_code": nil, "notes": nil, "decision_subject": nil,
 			"decision_body": nil, "decision_fingerprint": nil, "version": r.Version + 1, "updated_at": now,
+			// An escalation or snooze from before the decision is over.
+			"escalated_at": nil, "escalation_note": nil, "snoozed_until": nil, "snooze_reason": nil,
 		})
 		if res.Error != nil {
 			if errors.Is(res.Error, gorm.ErrDuplicatedKey) {

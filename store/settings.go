@@ -83,6 +83,7 @@ const (
 	KeyReasonsReject    = "reasons.reject"
 	KeyReasonsSkip      = "reasons.skip"
 	KeyReasonsRequired  = "reasons.required"
+	KeyReasonsSnooze    = "reasons.snooze"
 	KeyMFARequiredRoles = "auth.mfa_required_roles"
 	KeyPasswordLogin    = "auth.password_login"
 	KeyOIDCSignupRole   = "auth.oidc_signup_role"
@@ -101,6 +102,7 @@ var SettingDefs = []SettingDef{
 	{KeySLACriticalHours, "24", "age in hours that shows the critical badge", intSetting(1, 24*30)},
 	{KeyReasonsReject, "not_a_fit,bad_data,do_not_contact,duplicate,other", "reject reason codes", codeListSetting},
 	{KeyReasonsSkip, "needs_info,not_now,other", "skip reason codes", codeListSetting},
+	{KeyReasonsSnooze, "waiting_on_customer,needs_info,other", "snooze reason codes", codeListSetting},
 	{KeyReasonsRequired, "true", "reject and skip must carry a reason code", boolSetting},
 	{KeyMFARequiredRoles, "", "roles that must sign in with a second factor (comma-separated, e.g. admin; empty: none)", roleListSetting},
 	{KeyPasswordLogin, "true", "the password form signs in (false: single sign-on only, when it is configured)", boolSetting},

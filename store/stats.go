@@ -96,6 +96,9 @@ type QueueNow struct {
 	PastWarning, PastCritical int64
 	WarningHours              int
 	CriticalHours             int
+	// Escalated and Snoozed are the pending reviews waiting for a lead and
+	// those snoozed now; both are in Total and in the SLA ages.
+	Escalated, Snoozed int64
 }
 
 // countPendingBy counts pending reviews grouped by one of the columns
@@ -240,6 +243,14 @@ func (s *Store) queueNow(ctx context.Context, now time.Time) (*QueueNow, error) 
 		{"> 24 h", ages.A24},
 	}
 	q.PastWarning, q.PastCritical = ages.Warn, ages.Crit
+	if err := s.DB.WithContext(ctx).Table("reviews").Where("status = ? AND escalated_at IS NOT NULL", StatusPending).
+		Count(&q.Escalated).Error; err != nil {
+		return nil, fmt.Errorf("escalated reviews: %w", err)
+	}
+	if err := s.DB.WithContext(ctx).Table("reviews").Where("status = ? AND snoozed_until > ?", StatusPending, now).
+		Count(&q.Snoozed).Error; err != nil {
+		return nil, fmt.Errorf("snoozed reviews: %w", err)
+	}
 	return q, nil
 }
 

@@ -38,6 +38,9 @@ type QueueFilterVM struct {
 	Age      string
 	Search   string
 	Sort     string
+	// State is "", escalated or snoozed; Assignee "", me or none.
+	State    string
+	Assignee string
 	Types    []TypeChip
 	Sources  []string
 	// AgeBands are value/label pairs (labels carry the SLA hours).
@@ -106,6 +109,9 @@ type QueueRow struct {
 	State     RowState
 	// OOB: the row replaces its namesake out of band (an undone decision).
 	OOB bool
+	// Team is who the review is assigned to and whether it is escalated
+	// or snoozed, in a few words ("" when none of these).
+	Team string
 }
 
 // ResultsCount is "N matching (of M pending)"; OOB when the live refresh
@@ -181,6 +187,21 @@ type ReviewPane struct {
 	ClaimedBy  string
 	ClaimMine  bool
 	ClaimUntil string
+	// Team work on a pending review: the assignee's name ("" nobody),
+	// whether the viewer may take it or clear it, is a lead, and the
+	// escalation and snooze as shown.
+	Assignee string
+	CanTake  bool
+	CanClear bool
+	// AssignedToOther: someone else's review; deciding asks to confirm.
+	AssignedToOther bool
+	IsLead          bool
+	Escalated       bool
+	EscalationNote  string
+	EscalatedAt     string
+	SnoozedUntil    string
+	SnoozeReason    string
+	SnoozeCodes     []string
 	// Decision, when decided.
 	Decision string
 	// Choices.

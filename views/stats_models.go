@@ -43,17 +43,20 @@ type StatsCount struct {
 
 // StatsNow are the queue's figures at the time of the request.
 type StatsNow struct {
-	At            string
-	Total         int64
-	OldestAge     string // "" when the queue is empty
-	OldestAt      string
-	PastWarning   int64
-	PastCritical  int64
-	WarningHours  int
-	CriticalHours int
-	ByType        []StatsCount
-	BySource      []StatsCount
-	ByCampaign    []StatsCount
+	At           string
+	Total        int64
+	OldestAge    string // "" when the queue is empty
+	OldestAt     string
+	PastWarning  int64
+	PastCritical int64
+	// Escalated and Snoozed are pending reviews waiting for a lead and
+	// snoozed now (included in Total).
+	Escalated, Snoozed int64
+	WarningHours       int
+	CriticalHours      int
+	ByType             []StatsCount
+	BySource           []StatsCount
+	ByCampaign         []StatsCount
 	// MoreCampaigns counts campaigns left out of ByCampaign.
 	MoreCampaigns int
 	Ageing        HBarChart

@@ -66,6 +66,16 @@ type claimJSON struct {
 	ExpiresAt time.Time `json:"expires_at"`
 }
 
+type assigneeJSON struct {
+	ID   int64  `json:"id"`
+	Name string `json:"name"`
+}
+
+type escalatedJSON struct {
+	At   time.Time `json:"at"`
+	Note string    `json:"note"`
+}
+
 type taskJSON struct {
 	ID          int64         `json:"id"`
 	LeadID      int64         `json:"lead_id"`
@@ -80,8 +90,15 @@ type taskJSON struct {
 	Version     int           `json:"version"`
 	Claim       *claimJSON    `json:"claim"`
 	Decision    *decisionJSON `json:"decision"`
-	Lead        *leadJSON     `json:"lead,omitempty"`
-	History     []eventJSON   `json:"history,omitempty"`
+	// Assignee is the operator the task is assigned to (null: nobody).
+	Assignee *assigneeJSON `json:"assignee"`
+	// Escalated is set while the task waits for a lead.
+	Escalated *escalatedJSON `json:"escalated"`
+	// SnoozedUntil is set while the task is snoozed (a past time is not).
+	SnoozedUntil *time.Time  `json:"snoozed_until"`
+	SnoozeReason *string     `json:"snooze_reason"`
+	Lead         *leadJSON   `json:"lead,omitempty"`
+	History      []eventJSON `json:"history,omitempty"`
 }
 
 func toTaskJSON(r *store.Review) taskJSON {
@@ -89,6 +106,22 @@ func toTaskJSON(r *store.Review) taskJSON {
 		Campaign: r.Campaign, ScoreAtFlag: r.ScoreAtFlag, FlaggedAt: r.FlaggedAt.UTC(), Status: r.Status, Version: r.Version}
 	if r.ClaimedByName != nil && r.ClaimExpiresAt != nil && r.ClaimExpiresAt.After(store.Now()) {
 		t.Claim = &claimJSON{By: *r.ClaimedByName, ExpiresAt: r.ClaimExpiresAt.UTC()}
+	}
+	if r.AssigneeID != nil {
+		t.Assignee = &assigneeJSON{ID: *r.AssigneeID}
+		if r.AssigneeName != nil {
+			t.Assignee.Name = *r.AssigneeName
+		}
+	}
+	if r.EscalatedAt != nil {
+		t.Escalated = &escalatedJSON{At: r.EscalatedAt.UTC()}
+		if r.EscalationNote != nil {
+			t.Escalated.Note = *r.EscalationNote
+		}
+	}
+	if r.Snoozed(store.Now()) {
+		until := r.SnoozedUntil.UTC()
+		t.SnoozedUntil, t.SnoozeReason = &until, r.SnoozeReason
 	}
 	if r.DecidedAt != nil {
 		d := &decisionJSON{ReasonCode: r.ReasonCode, Notes: r.Notes}

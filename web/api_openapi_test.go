@@ -101,12 +101,13 @@ func TestOpenAPIListsTheOutcomes(t *testing.T) {
 	const prefix = "/api/v1/review-queue/tasks/{id}/"
 	var paths, wantPaths, reasons, wantReasons []string
 	for p := range doc.Paths {
-		if strings.HasPrefix(p, prefix) && p != prefix+"undo" {
-			paths = append(paths, strings.TrimPrefix(p, prefix))
+		// The undo and team actions are not outcomes.
+		if name := strings.TrimPrefix(p, prefix); strings.HasPrefix(p, prefix) && !slices.Contains([]string{"undo", "assign", "escalate", "snooze", "unsnooze"}, name) {
+			paths = append(paths, name)
 		}
 	}
 	for k := range doc.Components.Schemas.ReasonCodes.Properties {
-		if k != "required" {
+		if k != "required" && k != "snooze" {
 			reasons = append(reasons, k)
 		}
 	}

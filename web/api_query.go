@@ -14,7 +14,7 @@ import (
 // never silently ignored and answered with everything. A route not listed
 // takes none. A route that starts reading a parameter lists it here.
 var apiQueryParams = map[string][]string{
-	"/api/v1/review-queue/tasks": {"review_type", "campaign", "campaign_id", "source", "limit", "cursor"},
+	"/api/v1/review-queue/tasks": {"review_type", "campaign", "campaign_id", "source", "assignee", "state", "limit", "cursor"},
 	// by=external_id: the :id is the engines' id.
 	"/api/v1/leads/:id":             {"by"},
 	"/api/v1/leads/:id/flag":        {"by"},

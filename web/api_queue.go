@@ -39,6 +39,8 @@ func (s *Server) apiStats(c echo.Context) error {
 			"at_risk": st.AtRisk, "breached": st.Breached,
 		},
 		"held_back_24h": st.HeldBack24h,
+		"escalated":     st.Escalated,
+		"snoozed":       st.Snoozed,
 	})
 }
 
@@ -73,6 +75,9 @@ func (s *Server) apiTasks(c echo.Context) error {
 	}
 	f := store.QueueFilter{ReviewType: c.QueryParam("review_type"), Campaign: campaign,
 		Source: c.QueryParam("source"), After: cur}
+	if err := s.teamFilter(c, &f); err != nil {
+		return err
+	}
 	if raw := c.QueryParam("limit"); raw != "" {
 		if f.Limit, err = strconv.Atoi(raw); err != nil || f.Limit < 1 {
 			return badRequest("limit: must be a whole number from 1 to 200")

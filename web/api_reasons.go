@@ -9,7 +9,7 @@ import (
 )
 
 // apiReasonCodes lists the configured reason codes of each outcome that
-// takes them ("reject", "skip").
+// takes them ("reject", "skip"), and the snooze reason codes ("snooze").
 func (s *Server) apiReasonCodes(c echo.Context) error {
 	set, err := s.store.Settings(c.Request().Context())
 	if err != nil {
@@ -21,5 +21,6 @@ func (s *Server) apiReasonCodes(c echo.Context) error {
 			out[o.Name] = set.ReasonCodes(o)
 		}
 	}
+	out["snooze"] = set.List(store.KeyReasonsSnooze)
 	return c.JSON(http.StatusOK, out)
 }

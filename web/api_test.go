@@ -524,6 +524,16 @@ func TestAPIScopes(t *testing.T) {
 		{"GET", lead + "/eligibility", nil, []string{store.ScopeOutreachRead}},
 		{"POST", "/api/v1/outreach/eligibility", `{"lead_ids":[1]}`, []string{store.ScopeOutreachRead}},
 	}
+	// The team actions: a stale version is refused, so an allowed call
+	// changes nothing.
+	for a, body := range map[string]string{"assign": `{"assignee":null,"version":99}`, "escalate": `{"note":"x","version":99}`,
+		"snooze": `{"until":"2099-01-01T00:00:00Z","reason_code":"other","version":99}`, "unsnooze": `{"version":99}`} {
+		routes = append(routes, struct {
+			method, path string
+			body         any
+			allowed      []string
+		}{"POST", tp + "/" + a, body, []string{store.ScopeQueueWrite}})
+	}
 	// Each outcome's route: a stale version (or a missing reason code)
 	// is refused, so an allowed call changes nothing.
 	for _, o := range store.DecisionOutcomes {

@@ -48,6 +48,7 @@ func (s *Server) classify(c echo.Context, err error) *HTTPError {
 	var he *HTTPError
 	var ve *store.ValidationError
 	var ce *store.ConflictError
+	var fe *store.ForbiddenError
 	var ee *echo.HTTPError
 	var mbe *http.MaxBytesError
 	switch {
@@ -59,6 +60,8 @@ func (s *Server) classify(c echo.Context, err error) *HTTPError {
 		return httpError(http.StatusBadRequest, "invalid", ve.Error())
 	case errors.As(err, &ce):
 		return httpError(http.StatusConflict, "conflict", ce.Message)
+	case errors.As(err, &fe):
+		return httpError(http.StatusForbidden, "forbidden", fe.Message)
 	case errors.Is(err, store.ErrNotFound):
 		return errNotFound
 	case errors.Is(err, store.ErrBadCursor):

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -25,6 +26,13 @@ type queueQuery struct {
 	Search   string `query:"q" form:"q"`
 	Sort     string `query:"sort" form:"sort"`
 	Cursor   string `query:"cursor" form:"cursor"`
+	// State is "" (neither escalated nor snoozed), escalated or snoozed.
+	State string `query:"state" form:"state"`
+	// Assignee is any, me or none; "" is me for an operator with reviews
+	// assigned, else any (see queuePage).
+	Assignee string `query:"assignee" form:"assignee"`
+	// me is the signed-in operator, for assignee=me.
+	me int64
 }
 
 func (q queueQuery) filter() (store.QueueFilter, error) {
@@ -34,14 +42,33 @@ func (q queueQuery) filter() (store.QueueFilter, error) {
 	}
 	f := store.QueueFilter{ReviewType: q.Type, Campaign: q.Campaign, Source: q.Source, AgeBand: q.Age, Search: q.Search,
 		Sort: q.Sort, After: cur, Limit: queuePageSize}
+	switch q.State {
+	case "", store.StateEscalated, store.StateSnoozed:
+		f.State = q.State
+	default:
+		return f, badRequest("state: must be escalated or snoozed")
+	}
+	switch q.Assignee {
+	case "", "any":
+	case "me":
+		f.AssigneeID = q.me
+	case "none":
+		f.Unassigned = true
+	default:
+		return f, badRequest("assignee: must be any, me or none")
+	}
 	return f, f.Validate()
 }
 
 // values is the filter as URL parameters, leaving out what is unset.
 func (q queueQuery) values() url.Values {
 	v := url.Values{}
-	for k, s := range map[string]string{"type": q.Type, "campaign": q.Campaign, "source": q.Source, "age": q.Age, "q": q.Search, "cursor": q.Cursor} {
-		if s != "" {
+	for k, s := range map[string]string{"type": q.Type, "campaign": q.Campaign, "source": q.Source, "age": q.Age, "q": q.Search, "cursor": q.Cursor,
+		"state": q.State, "assignee": q.Assignee} {
+		// assignee=any is what the form sends for "anyone"; the URL leaves
+		// it out, as it is the default but for operators with assigned
+		// reviews (whose reload then shows theirs again).
+		if s != "" && (k != "assignee" || s != "any") {
 			v.Set(k, s)
 		}
 	}
@@ -73,6 +100,9 @@ func bindQueue(c echo.Context) (queueQuery, store.QueueFilter, error) {
 	var q queueQuery
 	if err := c.Bind(&q); err != nil {
 		return q, store.QueueFilter{}, badRequest("the filter could not be read")
+	}
+	if op := currentOperator(c); op != nil {
+		q.me = op.ID
 	}
 	f, err := q.filter()
 	return q, f, err
@@ -130,6 +160,7 @@ func (s *Server) queueRowsVM(c echo.Context, items []store.QueueItem, next *stor
 			FlaggedAt: it.FlaggedAt.Format(time.RFC3339), SLA: slaLevel(age, set), Type: it.ReviewType, Reason: it.Reason,
 			Source: it.Source, LeadName: it.LeadName, Company: it.LeadCompany, Email: it.LeadEmail, Campaign: it.LeadCampaign,
 			Score: it.ScoreAtFlag, State: rowState(it.ID, it.ClaimedBy, it.ClaimedByName, it.ClaimExpiresAt, me, now),
+			Team: teamSummary(&it.Review, now),
 		})
 	}
 	if next != nil {
@@ -203,7 +234,8 @@ func (s *Server) queuePageVM(c echo.Context, q queueQuery, f store.QueueFilter) 
 			{Value: store.AgeWarning, Label: fmt.Sprintf("%d–%d h (SLA soon)", set.Int(store.KeySLAWarningHours), set.Int(store.KeySLACriticalHours))},
 			{Value: store.AgeCritical, Label: fmt.Sprintf("over %d h (SLA breached)", set.Int(store.KeySLACriticalHours))},
 		},
-		Active: q.Type != "" || q.Campaign != "" || q.Source != "" || q.Age != "" || q.Search != ""}
+		State: q.State, Assignee: q.Assignee,
+		Active: q.Type != "" || q.Campaign != "" || q.Source != "" || q.Age != "" || q.Search != "" || q.State != "" || (q.Assignee != "" && q.Assignee != "any")}
 	return views.QueuePage{Page: s.page(c, "Review queue", "queue"), Filter: fv, Total: res.Total, Results: res,
 		Enabled: set.QueueEnabled(), Outcomes: decisionChoices(set), BulkLimit: store.BulkLimit,
 		LiveURL: "/dashboard/review-queue/live"}, nil
@@ -218,6 +250,9 @@ func (s *Server) queuePage(c echo.Context) error {
 		return err
 	}
 	f.After, q.Cursor = nil, ""
+	if err := s.defaultToMine(c, &q, &f); err != nil {
+		return err
+	}
 	v, err := s.queuePageVM(c, q, f)
 	if err != nil {
 		return err
@@ -255,4 +290,37 @@ func parseID(c echo.Context) (int64, error) {
 		return 0, errNotFound
 	}
 	return id, nil
+}
+
+// teamSummary is a row's assignment, escalation and snooze in a few words.
+func teamSummary(r *store.Review, now time.Time) string {
+	var parts []string
+	if r.AssigneeName != nil {
+		parts = append(parts, "assigned to "+*r.AssigneeName)
+	}
+	if r.EscalatedAt != nil {
+		parts = append(parts, "escalated: "+derefStr(r.EscalationNote))
+	}
+	if r.Snoozed(now) {
+		parts = append(parts, "snoozed until "+store.DisplayTime(*r.SnoozedUntil))
+	}
+	return strings.Join(parts, " · ")
+}
+
+// defaultToMine makes "assigned to me" the view of an operator who has
+// waiting reviews assigned and chose no assignee filter (the form's
+// "anyone", assignee=any, shows everyone's).
+func (s *Server) defaultToMine(c echo.Context, q *queueQuery, f *store.QueueFilter) error {
+	op := currentOperator(c)
+	if op == nil || q.Assignee != "" {
+		return nil
+	}
+	mine, err := s.store.CountPendingMatching(c.Request().Context(), store.QueueFilter{AssigneeID: op.ID})
+	if err != nil {
+		return err
+	}
+	if mine.Total > 0 {
+		q.Assignee, f.AssigneeID = "me", op.ID
+	}
+	return nil
 }

@@ -20,17 +20,24 @@ var eventLabels = map[string]string{
 	store.EventReleased: "Released", store.EventReopened: "Reopened", store.EventUndone: "Undone", store.EventNote: "Note",
 	store.EventCleared: "Cleared by a rollback", store.EventRestored: "Restored after a rollback",
 	store.EventChanged: "Message changed", store.EventHeldBack: "Automatic flag held back (cool-down)",
+	store.EventAssigned: "Assigned", store.EventUnassigned: "Assignment cleared", store.EventEscalated: "Escalated",
+	store.EventSentBack: "Sent back", store.EventSnoozed: "Snoozed", store.EventUnsnoozed: "Unsnoozed",
 }
 
 // detailShown lists, per event kind, the snapshot fields worth a line in
 // the timeline (the rest stays in the database).
 var detailShown = map[string][]string{
-	store.EventFlagged:   {"review_type", "reason", "source", "score"},
-	store.EventReflagged: {"from_type", "review_type", "from_reason", "reason"},
-	store.EventClaimed:   {"took_over_expired_claim_of"},
-	store.EventReopened:  {"from_status", "decided_by", "reason_code"},
-	store.EventUndone:    {"from_status"},
-	store.EventHeldBack:  {"rule", "score", "issues", "why"},
+	store.EventFlagged:    {"review_type", "reason", "source", "score"},
+	store.EventReflagged:  {"from_type", "review_type", "from_reason", "reason"},
+	store.EventClaimed:    {"took_over_expired_claim_of"},
+	store.EventReopened:   {"from_status", "decided_by", "reason_code"},
+	store.EventHeldBack:   {"rule", "score", "issues", "why"},
+	store.EventAssigned:   {"from", "to"},
+	store.EventUnassigned: {"from"},
+	store.EventEscalated:  {"note"},
+	store.EventSentBack:   {"note"},
+	store.EventSnoozed:    {"until", "reason_code"},
+	store.EventUndone:     {"from_status"},
 }
 
 // A decision's event is labelled like its outcome and shows what the
@@ -169,6 +176,7 @@ func (s *Server) paneVM(c echo.Context, id int64) (views.ReviewPane, error) {
 		p.SLA = slaLevel(age, set)
 		st := rowState(r.ID, r.ClaimedBy, r.ClaimedByName, r.ClaimExpiresAt, actorOf(c), now)
 		p.ClaimedBy, p.ClaimMine, p.ClaimUntil = st.ClaimedBy, st.Mine, st.Until
+		teamPane(&p, &r, currentOperator(c), set, now)
 	} else {
 		p.Decision = decisionText(&r, actorOf(c))
 		if r.DecidedAt != nil {

@@ -80,6 +80,11 @@ func (s *Server) routes() {
 	queue.POST("/:id/notes", s.addNote)
 	queue.POST("/:id/reopen", s.reopenReview, s.requirePageRole(store.RoleLead))
 	queue.POST("/:id/undo", s.undoDecision)
+	queue.POST("/:id/assign", s.assignReview)
+	queue.POST("/:id/escalate", s.escalateReview)
+	queue.POST("/:id/sendback", s.sendBackReview)
+	queue.POST("/:id/snooze", s.snoozeReview)
+	queue.POST("/:id/unsnooze", s.unsnoozeReview)
 
 	// Leads: find any lead, see its reviews, flag it by hand (web/leads.go).
 	leads := e.Group("/dashboard/leads", s.requirePageRole(store.RoleOperator))
@@ -135,6 +140,10 @@ func (s *Server) routes() {
 		api.POST("/review-queue/tasks/:id/"+o.Name, s.apiDecide(o.Name), write, on)
 	}
 	api.POST("/review-queue/tasks/:id/undo", s.apiUndo, write, on)
+	api.POST("/review-queue/tasks/:id/assign", s.apiAssign, write, on)
+	api.POST("/review-queue/tasks/:id/escalate", s.apiEscalate, write, on)
+	api.POST("/review-queue/tasks/:id/snooze", s.apiSnooze, write, on)
+	api.POST("/review-queue/tasks/:id/unsnooze", s.apiUnsnooze, write, on)
 	api.POST("/leads", s.apiUpsertLead, requireScope(store.ScopeLeadsWrite))
 	api.GET("/leads/:id", s.apiLead, requireAnyScope(store.ScopeLeadsWrite, store.ScopeQueueRead, store.ScopeOutreachRead))
 	api.GET("/leads/:id/history", s.apiLeadHistory, read)

@@ -158,6 +158,7 @@ const maxCampaigns = 10
 func statsNowView(q *store.QueueNow) views.StatsNow {
 	v := views.StatsNow{
 		At: fmtTime(q.At), Total: q.Total, PastWarning: q.PastWarning, PastCritical: q.PastCritical,
+		Escalated: q.Escalated, Snoozed: q.Snoozed,
 		WarningHours: q.WarningHours, CriticalHours: q.CriticalHours,
 		ByType: counts(q.ByType, q.Total), BySource: counts(q.BySource, q.Total),
 	}
