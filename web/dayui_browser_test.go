@@ -366,8 +366,16 @@ func TestBrowserAdminDay(t *testing.T) {
 		t.Fatalf("cancel deactivated the account (%v)", err)
 	}
 	wait(ctx, t, "confirm", chromedp.Click("#deactivate-open"), chromedp.WaitVisible("#deactivate-confirm"), chromedp.Click("#deactivate-confirm"), chromedp.WaitVisible("#main"))
-	if op, _ := env.Store.GetOperator(context.Background(), lead.ID); op.Active {
-		t.Fatal("confirmed deactivation did not happen")
+	// The form posts and the page reloads; #main is there before and after,
+	// so wait for the account to change rather than for the page.
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		op, _ := env.Store.GetOperator(context.Background(), lead.ID)
+		if !op.Active {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("confirmed deactivation did not happen")
+		}
 	}
 	// Yourself: the dialog says what it means.
 	wait(ctx, t, "own account", chromedp.Navigate(fmt.Sprintf("%s/admin/operators/%d", env.URL, admin.ID)), chromedp.Click("#deactivate-open"), chromedp.WaitVisible("#confirm-deactivate"))
