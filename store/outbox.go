@@ -413,29 +413,17 @@ func (s *Store) emitReviewChange(ctx context.Context, tx *gorm.DB, typ string, r
 	})
 }
 
-// emitReopened writes review.reopened, and the lead's eligibility change,
-// with b (started before the reopen, watching the lead); r is the review
-// as it was before.
-func (s *Store) emitReopened(ctx context.Context, tx *gorm.DB, b *outboxBatch, r *Review, actor Actor) error {
+// emitBackToPending writes typ (review.reopened, review.undone) for a
+// decided review put back to pending, naming the actor under byKey, and the
+// lead's eligibility change, with b (started before the change, watching
+// the lead); r is the review as it was decided.
+func (s *Store) emitBackToPending(ctx context.Context, tx *gorm.DB, b *outboxBatch, typ, byKey string, r *Review, actor Actor) error {
 	after := *r
 	after.Status, after.Version = StatusPending, r.Version+1
 	d := reviewData(&after)
-	d["from_status"], d["reopened_by"] = r.Status, ActorJSON(actor)
-	b.add(WebhookReviewReopened, r.ID, r.LeadID, d)
-	b.eligibilityMayChange(r.LeadID, r.ID, WebhookReviewReopened)
-	return b.write(ctx, tx)
-}
-
-// emitUndone writes review.undone, and the lead's eligibility change, with
-// b (started before the undo, watching the lead); r is the review as it was
-// decided.
-func (s *Store) emitUndone(ctx context.Context, tx *gorm.DB, b *outboxBatch, r *Review, actor Actor) error {
-	after := *r
-	after.Status, after.Version = StatusPending, r.Version+1
-	d := reviewData(&after)
-	d["from_status"], d["undone_by"] = r.Status, ActorJSON(actor)
-	b.add(WebhookReviewUndone, r.ID, r.LeadID, d)
-	b.eligibilityMayChange(r.LeadID, r.ID, WebhookReviewUndone)
+	d["from_status"], d[byKey] = r.Status, ActorJSON(actor)
+	b.add(typ, r.ID, r.LeadID, d)
+	b.eligibilityMayChange(r.LeadID, r.ID, typ)
 	return b.write(ctx, tx)
 }
 

@@ -225,7 +225,7 @@ func (s *Store) Reopen(ctx context.Context, reviewID int64, actor Actor, ip stri
 		if err := tx.Model(&Lead{}).Where("id = ?", lead.ID).Update("last_decision", nil).Error; err != nil {
 			return fmt.Errorf("update lead: %w", err)
 		}
-		if err := s.emitReopened(ctx, tx, outbox, r, actor); err != nil {
+		if err := s.emitBackToPending(ctx, tx, outbox, WebhookReviewReopened, "reopened_by", r, actor); err != nil {
 			return err
 		}
 		pending := StatusPending

@@ -152,7 +152,7 @@ func (s *Store) Undo(ctx context.Context, reviewID int64, actor Actor) (*Review,
 		if err := s.uncountDecision(tx, r, marks[r.ID]); err != nil {
 			return err
 		}
-		if err := s.emitUndone(ctx, tx, outbox, r, actor); err != nil {
+		if err := s.emitBackToPending(ctx, tx, outbox, WebhookReviewUndone, "undone_by", r, actor); err != nil {
 			return err
 		}
 		return tx.Where("id = ?", r.ID).Take(&out).Error
