@@ -191,13 +191,9 @@ func (s *Store) holdBack(ctx context.Context, leadID int64, set Settings, rc rul
 	}
 	var held *AutoFlag
 	err := s.tx(ctx, func(tx *gorm.DB) error {
-		var lead Lead
-		err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("id = ?", leadID).Take(&lead).Error
-		if errors.Is(err, gorm.ErrRecordNotFound) {
-			return ErrNotFound
-		}
+		lead, err := lockLead(tx, leadID)
 		if err != nil {
-			return fmt.Errorf("find lead: %w", err)
+			return err
 		}
 		var open int64
 		if err := tx.Model(&Review{}).Where("open_lead_id = ?", leadID).Count(&open).Error; err != nil {

@@ -153,13 +153,8 @@ func (s *Store) Reopen(ctx context.Context, reviewID int64, actor Actor, ip stri
 			// puts it back, with its exact state.
 			return &ConflictError{Message: "this review was cleared by a rollback; restore it with reviewq flags restore"}
 		}
-		var other Review
-		err = tx.Where("open_lead_id = ?", r.LeadID).Take(&other).Error
-		if err == nil {
-			return &ConflictError{Message: fmt.Sprintf("the lead already has an open review (#%d); decide that one instead", other.ID)}
-		}
-		if !errors.Is(err, gorm.ErrRecordNotFound) {
-			return fmt.Errorf("find open review: %w", err)
+		if err := refuseOtherOpenReview(tx, r.LeadID); err != nil {
+			return err
 		}
 		var lead Lead
 		if err := tx.Where("id = ?", r.LeadID).Take(&lead).Error; err != nil {
@@ -327,4 +322,18 @@ func (s *Store) MatchingPendingIDs(ctx context.Context, f QueueFilter, limit int
 		total = counts.ByType[f.ReviewType]
 	}
 	return ids, total, nil
+}
+
+// refuseOtherOpenReview is a ConflictError when the lead already has an open
+// review: a decided one cannot be put back to pending beside it.
+func refuseOtherOpenReview(tx *gorm.DB, leadID int64) error {
+	var other Review
+	err := tx.Where("open_lead_id = ?", leadID).Take(&other).Error
+	if err == nil {
+		return &ConflictError{Message: fmt.Sprintf("the lead already has an open review (#%d); decide that one instead", other.ID)}
+	}
+	if !errors.Is(err, gorm.ErrRecordNotFound) {
+		return fmt.Errorf("find open review: %w", err)
+	}
+	return nil
 }

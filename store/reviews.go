@@ -116,19 +116,15 @@ func (s *Store) Flag(ctx context.Context, leadID int64, in FlagInput, actor Acto
 func (s *Store) flagOnce(ctx context.Context, leadID int64, in FlagInput, actor Actor) (*FlagResult, error) {
 	var res *FlagResult
 	err := s.tx(ctx, func(tx *gorm.DB) error {
-		var lead Lead
-		err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("id = ?", leadID).Take(&lead).Error
-		if errors.Is(err, gorm.ErrRecordNotFound) {
-			return ErrNotFound
-		}
+		lead, err := lockLead(tx, leadID)
 		if err != nil {
-			return fmt.Errorf("find lead: %w", err)
+			return err
 		}
 		outbox, err := s.outbox(ctx, tx, lead.ID)
 		if err != nil {
 			return err
 		}
-		if res, err = s.flagLocked(tx, &lead, in, actor, outbox); err != nil {
+		if res, err = s.flagLocked(tx, lead, in, actor, outbox); err != nil {
 			return err
 		}
 		return outbox.write(ctx, tx)
@@ -364,4 +360,18 @@ func (s *Store) OpenReviewOfLead(ctx context.Context, leadID int64) (*Review, er
 		return nil, fmt.Errorf("get open review: %w", err)
 	}
 	return &r, nil
+}
+
+// lockLead reads lead id and locks it for update inside tx: the first lock
+// of every change to a lead and its reviews (lead, then review).
+func lockLead(tx *gorm.DB, id int64) (*Lead, error) {
+	var lead Lead
+	err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("id = ?", id).Take(&lead).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("find lead: %w", err)
+	}
+	return &lead, nil
 }

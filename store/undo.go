@@ -109,13 +109,8 @@ func (s *Store) Undo(ctx context.Context, reviewID int64, actor Actor) (*Review,
 		if lead.UpdatedAt.After(*r.DecidedAt) {
 			return &ConflictError{Message: "the lead changed since the decision; it can no longer be undone, ask a lead to reopen it"}
 		}
-		var other Review
-		err = tx.Where("open_lead_id = ?", r.LeadID).Take(&other).Error
-		if err == nil {
-			return &ConflictError{Message: fmt.Sprintf("the lead already has an open review (#%d); decide that one instead", other.ID)}
-		}
-		if !errors.Is(err, gorm.ErrRecordNotFound) {
-			return fmt.Errorf("find open review: %w", err)
+		if err := refuseOtherOpenReview(tx, r.LeadID); err != nil {
+			return err
 		}
 		marks, err := readMarks(tx, []int64{r.ID})
 		if err != nil {
