@@ -18,16 +18,7 @@ import (
 // openMySQL returns a fresh migrated MariaDB store with the given options.
 func openMySQL(t *testing.T, opt store.Options) *store.Store {
 	t.Helper()
-	raw := storetest.URL(t, store.MySQL)
-	if _, err := storetest.OpenURL(t, raw).MigrateUp(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	st, err := store.Open(context.Background(), raw, opt)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = st.Close() })
-	return st
+	return storetest.OpenWith(t, store.MySQL, opt)
 }
 
 func countEvents(t *testing.T, st *store.Store, reviewID int64, kind string) int64 {

@@ -15,16 +15,7 @@ import (
 // startMySQL runs a server on a fresh migrated MariaDB store opened with opt.
 func startMySQL(t *testing.T, opt store.Options) *webtest.Env {
 	t.Helper()
-	raw := storetest.URL(t, store.MySQL)
-	if _, err := storetest.OpenURL(t, raw).MigrateUp(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	st, err := store.Open(context.Background(), raw, opt)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = st.Close() })
-	return webtest.StartStore(t, st)
+	return webtest.StartStore(t, storetest.OpenWith(t, store.MySQL, opt))
 }
 
 // TestConflictIsRetriedNot500: a decision that InnoDB picks as a deadlock
