@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -512,15 +513,10 @@ func (s *Server) decide(outcome string) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		counts, err := s.store.CountPending(ctx)
+		total, chips, err := s.queueFigures(ctx, q, filter)
 		if err != nil {
 			return err
 		}
-		matching, err := s.store.CountPendingMatching(ctx, filter)
-		if err != nil {
-			return err
-		}
-		chips := typeChips(q, matching)
 		notice := decisionText(d.Review, me)
 		row := &views.DecidedRow{ID: id, Cursor: store.CursorOf(d.Review, filter.Sort).Encode(), Message: d.LeadName + ": " + notice + ".", OOB: true}
 		next, err := s.nextReview(c, filter, d.Review)
@@ -534,13 +530,13 @@ func (s *Server) decide(outcome string) echo.HandlerFunc {
 		}
 		undo := undoToast(set, d)
 		if next == 0 {
-			return s.renderComponent(c, http.StatusOK, views.Done(views.QueueDone{Notice: notice + ".", RowUpdate: row, Undo: undo, Count: &counts.Total, TypeCounts: chips}))
+			return s.renderComponent(c, http.StatusOK, views.Done(views.QueueDone{Notice: notice + ".", RowUpdate: row, Undo: undo, Count: &total, TypeCounts: chips}))
 		}
 		p, err := s.paneVM(c, next)
 		if err != nil {
 			return err
 		}
-		p.Notice, p.RowUpdate, p.Undo, p.Count, p.TypeCounts = notice+". Next up:", row, undo, &counts.Total, chips
+		p.Notice, p.RowUpdate, p.Undo, p.Count, p.TypeCounts = notice+". Next up:", row, undo, &total, chips
 		return s.renderComponent(c, http.StatusOK, views.Pane(p))
 	}
 }
@@ -584,4 +580,18 @@ func (s *Server) nextReview(c echo.Context, f store.QueueFilter, r *store.Review
 		return 0, nil
 	}
 	return items[0].ID, nil
+}
+
+// queueFigures are what the page's header shows after a change to one
+// review: the pending total and the type chips of the operator's filter.
+func (s *Server) queueFigures(ctx context.Context, q queueQuery, filter store.QueueFilter) (int64, []views.TypeChip, error) {
+	counts, err := s.store.CountPending(ctx)
+	if err != nil {
+		return 0, nil, err
+	}
+	matching, err := s.store.CountPendingMatching(ctx, filter)
+	if err != nil {
+		return 0, nil, err
+	}
+	return counts.Total, typeChips(q, matching), nil
 }

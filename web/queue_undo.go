@@ -52,11 +52,7 @@ func (s *Server) undoDecision(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	counts, err := s.store.CountPending(ctx)
-	if err != nil {
-		return err
-	}
-	matching, err := s.store.CountPendingMatching(ctx, filter)
+	total, chips, err := s.queueFigures(ctx, q, filter)
 	if err != nil {
 		return err
 	}
@@ -70,7 +66,7 @@ func (s *Server) undoDecision(c echo.Context) error {
 		row.OOB = true
 		p.RowBack = &row
 	}
-	p.Undo, p.Count, p.TypeCounts = &views.UndoToast{}, &counts.Total, typeChips(q, matching)
+	p.Undo, p.Count, p.TypeCounts = &views.UndoToast{}, &total, chips
 	followOpenReview(c, q, id)
 	return s.renderComponent(c, http.StatusOK, views.Pane(p))
 }
