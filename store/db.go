@@ -305,11 +305,13 @@ func (s *Store) Ping(ctx context.Context) error {
 }
 
 // DisplayTime is a time as people read it: to the minute, in UTC
-// ("2026-03-01 14:02 UTC").
-func DisplayTime(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") }
+// ("2026-03-01 14:02 UTC"). Pages show times in their viewer's zone
+// (views.DisplayTime); this is for texts that outlive a request (messages
+// stored or logged, errors).
+func DisplayTime(t time.Time) string { return DisplayTimeIn(t, time.UTC) }
 
 // DisplayClock is t's time of day, UTC: "14:02 UTC".
-func DisplayClock(t time.Time) string { return t.UTC().Format("15:04 UTC") }
+func DisplayClock(t time.Time) string { return DisplayClockIn(t, time.UTC) }
 
 // Now is the store's clock: UTC, truncated to microseconds so that SQLite
 // and MySQL (DATETIME(6)) hold the same value.

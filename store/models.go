@@ -140,8 +140,11 @@ type Operator struct {
 	// ShortcutsOff: the queue's single-key shortcuts are off for this
 	// operator (their choice, on the account page).
 	ShortcutsOff bool
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
+	// TimeZone is the IANA zone the operator reads times in ("" is the
+	// deployment's default, the display.time_zone setting).
+	TimeZone  string
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
 // Session is the server-side half of a login; ID is the hash of the token.

@@ -88,10 +88,10 @@ func (s *Store) LookupSession(ctx context.Context, token string) (*SessionInfo, 
 	var sess Session
 	var op Operator
 	err := s.SQL.QueryRowContext(ctx, `SELECT s.id, s.operator_id, s.created_at, s.last_seen_at, s.expires_at, s.ip, s.user_agent, s.mfa_state,
-		o.id, o.email, o.name, o.role, o.active, o.shortcuts_off, o.created_at, o.updated_at
+		o.id, o.email, o.name, o.role, o.active, o.shortcuts_off, o.time_zone, o.created_at, o.updated_at
 		FROM sessions s JOIN operators o ON o.id = s.operator_id WHERE s.id = ?`, id).
 		Scan(&sess.ID, &sess.OperatorID, &sess.CreatedAt, &sess.LastSeenAt, &sess.ExpiresAt, &sess.IP, &sess.UserAgent, &sess.MFAState,
-			&op.ID, &op.Email, &op.Name, &op.Role, &op.Active, &op.ShortcutsOff, &op.CreatedAt, &op.UpdatedAt)
+			&op.ID, &op.Email, &op.Name, &op.Role, &op.Active, &op.ShortcutsOff, &op.TimeZone, &op.CreatedAt, &op.UpdatedAt)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNoSession
 	}

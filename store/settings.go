@@ -89,6 +89,7 @@ const (
 	KeyOIDCSignupRole   = "auth.oidc_signup_role"
 	KeyBacklogThreshold = "queue.backlog_threshold"
 	KeyUndoSeconds      = "decisions.undo_seconds"
+	KeyTimeZone         = "display.time_zone"
 )
 
 // SettingDefs lists every runtime setting with its default.
@@ -109,6 +110,7 @@ var SettingDefs = []SettingDef{
 	{KeyOIDCSignupRole, "", "role of an account made at its first single sign-on (empty: no sign-up, only existing accounts)", roleOrEmptySetting},
 	{KeyBacklogThreshold, "100", "pending reviews over this send the queue.backlog webhook event", intSetting(1, 1000000)},
 	{KeyUndoSeconds, "10", "seconds after a decision in which the person who made it can undo it (0: off)", intSetting(0, 3600)},
+	{KeyTimeZone, "UTC", "time zone (IANA name, e.g. Europe/Berlin) pages show times in for operators who chose none on their account page", timeZoneSetting},
 }
 
 func settingDef(key string) (SettingDef, bool) {
@@ -132,6 +134,27 @@ func CheckSettingKey(key string) error {
 	}
 	sort.Strings(keys)
 	return invalid("key", "unknown setting %q; known: %s", key, strings.Join(keys, ", "))
+}
+
+func timeZoneSetting(v string) (string, error) {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		v = "UTC"
+	}
+	if _, err := LoadTimeZone(v); err != nil {
+		return "", err
+	}
+	return v, nil
+}
+
+// TimeZone is the deployment's default time zone for pages (UTC when the
+// setting names none that loads).
+func (s Settings) TimeZone() *time.Location {
+	loc, err := LoadTimeZone(s.Get(KeyTimeZone))
+	if err != nil || loc == nil {
+		return time.UTC
+	}
+	return loc
 }
 
 // Settings is a snapshot of every runtime setting.
