@@ -33,8 +33,7 @@ func linkSecret(c echo.Context) string {
 }
 
 func (s *Server) accountPasswordPage(c echo.Context) error {
-	v := views.PasswordPage{Page: s.page(c, "Change password", "")}
-	return s.render(c, http.StatusOK, views.AccountPassword(v), nil)
+	return s.render(c, http.StatusOK, views.AccountPassword(s.accountPage(c)), nil)
 }
 
 type changePasswordForm struct {
@@ -48,7 +47,7 @@ func (s *Server) changeAccountPassword(c echo.Context) error {
 		return badRequest("the form could not be read")
 	}
 	op := currentOperator(c)
-	v := views.PasswordPage{Page: s.page(c, "Change password", "")}
+	v := s.accountPage(c)
 	// Guessing the current password from a stolen session is throttled
 	// like guessing it at the login.
 	if msg, ok := s.loginAllowed(c, op.Email); !ok {

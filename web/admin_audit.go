@@ -109,7 +109,7 @@ func (s *Server) auditPage(c echo.Context) error {
 			kind = roles[*e.ActorID]
 		}
 		v.Rows = append(v.Rows, views.AuditRow{
-			ID: e.ID, Time: e.CreatedAt.UTC().Format("2006-01-02 15:04:05"), TimeISO: e.CreatedAt.UTC().Format(time.RFC3339),
+			ID: e.ID, Time: views.DisplayStamp(c.Request().Context(), e.CreatedAt), TimeISO: e.CreatedAt.UTC().Format(time.RFC3339),
 			ActorType: kind, Actor: e.ActorName, Action: e.Action, Target: e.Target,
 			Old: deref(e.OldValue), New: deref(e.NewValue), IP: e.IP,
 		})

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"net/url"
@@ -18,9 +19,9 @@ const operatorsPageSize = 50
 
 func operatorURL(id int64) string { return "/admin/operators/" + strconv.FormatInt(id, 10) }
 
-func operatorRow(o store.Operator) views.OperatorRow {
+func operatorRow(ctx context.Context, o store.Operator) views.OperatorRow {
 	return views.OperatorRow{ID: o.ID, Name: o.Name, Email: o.Email, Role: o.Role, Active: o.Active,
-		CreatedAt: o.CreatedAt.Format("2006-01-02"), URL: operatorURL(o.ID)}
+		CreatedAt: views.DisplayDate(ctx, o.CreatedAt), URL: operatorURL(o.ID)}
 }
 
 // linkURL is the set-password link an admin hands on: absolute from the
@@ -55,7 +56,7 @@ func (s *Server) operatorsVM(c echo.Context) (views.OperatorsPage, error) {
 		v.NextURL = "/admin/operators?after=" + strconv.FormatInt(ops[len(ops)-1].ID, 10)
 	}
 	for _, o := range ops {
-		v.Rows = append(v.Rows, operatorRow(o))
+		v.Rows = append(v.Rows, operatorRow(c.Request().Context(), o))
 	}
 	return v, nil
 }
@@ -144,7 +145,7 @@ func (s *Server) operatorDetail(c echo.Context, id int64, status int, flash *vie
 	if err != nil {
 		return err
 	}
-	v := views.OperatorDetailPage{Page: s.page(c, op.Name, "operators"), Op: operatorRow(*op), Roles: store.Roles,
+	v := views.OperatorDetailPage{Page: s.page(c, op.Name, "operators"), Op: operatorRow(c.Request().Context(), *op), Roles: store.Roles,
 		Flash: flash, Link: link, Self: currentOperator(c).ID == op.ID}
 	if v.MFAEnabled, err = s.store.MFAEnabled(ctx, id); err != nil {
 		return err
@@ -152,7 +153,7 @@ func (s *Server) operatorDetail(c echo.Context, id int64, status int, flash *vie
 	current, _ := c.Get(ctxSessionTok).(string)
 	for _, se := range sessions {
 		v.Sessions = append(v.Sessions, views.SessionRow{
-			ID: se.ID, Created: fmtTime(se.CreatedAt), LastSeen: fmtTime(se.LastSeenAt), Expires: fmtTime(se.ExpiresAt),
+			ID: se.ID, Created: fmtTime(c.Request().Context(), se.CreatedAt), LastSeen: fmtTime(c.Request().Context(), se.LastSeenAt), Expires: fmtTime(c.Request().Context(), se.ExpiresAt),
 			IP: se.IP, UserAgent: se.UserAgent, Current: current != "" && store.HashToken(current) == se.ID,
 		})
 	}
@@ -172,7 +173,8 @@ func parseSessionCursor(raw string) (*store.SessionCursor, error) {
 	return &store.SessionCursor{CreatedAt: t, ID: id}, nil
 }
 
-func fmtTime(t time.Time) string { return store.DisplayTime(t) }
+// fmtTime is t for the request's viewer (views.DisplayTime).
+func fmtTime(ctx context.Context, t time.Time) string { return views.DisplayTime(ctx, t) }
 
 func (s *Server) operatorPage(c echo.Context) error {
 	id, err := parseID(c)

@@ -27,7 +27,7 @@ func (s *Server) settingRow(c echo.Context, v store.SettingValue) views.SettingR
 	r := views.SettingRow{CSRF: s.csrfToken(c), Key: v.Key, Description: v.Description, Kind: settingKind(v.Default),
 		Value: v.Value, Default: v.Default, IsDefault: v.Value == v.Default}
 	if v.UpdatedAt != nil {
-		r.ChangedBy, r.ChangedAt = v.UpdatedBy, fmtUTC(v.UpdatedAt)
+		r.ChangedBy, r.ChangedAt = v.UpdatedBy, fmtOptTime(c.Request().Context(), v.UpdatedAt)
 	}
 	return r
 }

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"strconv"
@@ -21,21 +22,22 @@ var scopeHelp = map[string]string{
 	store.ScopeOutreachRead: "ask whether a lead may be contacted",
 }
 
-func fmtUTC(t *time.Time) string {
+// fmtOptTime is fmtTime of a time that may not be set ("never").
+func fmtOptTime(ctx context.Context, t *time.Time) string {
 	if t == nil {
 		return "never"
 	}
-	return fmtTime(*t)
+	return fmtTime(ctx, *t)
 }
 
 func (s *Server) tokenRow(c echo.Context, t store.APIToken) views.TokenRow {
 	r := views.TokenRow{CSRF: s.csrfToken(c), ID: t.ID, Name: t.Name, Prefix: t.Prefix, Scopes: t.ScopeList(), CreatedBy: t.CreatedBy,
-		CreatedAt: fmtUTC(&t.CreatedAt), LastUsed: fmtUTC(t.LastUsedAt)}
+		CreatedAt: fmtOptTime(c.Request().Context(), &t.CreatedAt), LastUsed: fmtOptTime(c.Request().Context(), t.LastUsedAt)}
 	if t.RevokedAt != nil {
-		r.Revoked = fmtUTC(t.RevokedAt)
+		r.Revoked = fmtOptTime(c.Request().Context(), t.RevokedAt)
 	}
 	if t.ExpiresAt != nil {
-		r.Expires, r.Expired = fmtUTC(t.ExpiresAt), !t.ExpiresAt.After(store.Now())
+		r.Expires, r.Expired = fmtOptTime(c.Request().Context(), t.ExpiresAt), !t.ExpiresAt.After(store.Now())
 	}
 	return r
 }

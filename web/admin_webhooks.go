@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -28,9 +29,9 @@ var webhookNotices = map[string]string{
 	"redeliver": "Message queued for delivery again, with its original webhook-id.",
 }
 
-func (s *Server) webhookRow(e store.WebhookEndpoint, counts map[int64]map[string]int64) views.WebhookRow {
+func (s *Server) webhookRow(ctx context.Context, e store.WebhookEndpoint, counts map[int64]map[string]int64) views.WebhookRow {
 	r := views.WebhookRow{ID: e.ID, URL: e.URL, Kind: e.Kind, Events: e.Events(), Description: e.Description, Enabled: e.Enabled,
-		Failing: e.Enabled && e.Failing(), CreatedAt: fmtTime(e.CreatedAt), CreatedBy: e.CreatedBy, State: "enabled",
+		Failing: e.Enabled && e.Failing(), CreatedAt: fmtTime(ctx, e.CreatedAt), CreatedBy: e.CreatedBy, State: "enabled",
 		Pending: counts[e.ID][store.DeliveryPending], Failed: counts[e.ID][store.DeliveryFailed]}
 	switch {
 	case !e.Enabled && e.DisabledReason != "":
@@ -38,7 +39,7 @@ func (s *Server) webhookRow(e store.WebhookEndpoint, counts map[int64]map[string
 	case !e.Enabled:
 		r.State = "disabled"
 	case e.Failing():
-		r.State = fmt.Sprintf("failing since %s (%d failures in a row)", fmtUTC(e.FailingSince), e.Failures)
+		r.State = fmt.Sprintf("failing since %s (%d failures in a row)", fmtOptTime(ctx, e.FailingSince), e.Failures)
 	}
 	return r
 }
@@ -66,7 +67,7 @@ func (s *Server) webhooksView(c echo.Context, form views.WebhookForm, events []s
 		v.Events = append(v.Events, views.EventOption{Value: t, Checked: slices.Contains(events, t)})
 	}
 	for _, e := range hooks {
-		v.Rows = append(v.Rows, s.webhookRow(e, counts))
+		v.Rows = append(v.Rows, s.webhookRow(c.Request().Context(), e, counts))
 	}
 	return v, nil
 }
@@ -195,19 +196,19 @@ func (s *Server) webhookDeliveriesPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	v := views.WebhookDeliveriesPage{Page: s.page(c, "Webhook deliveries", "webhooks"), Endpoint: s.webhookRow(*e, nil),
+	v := views.WebhookDeliveriesPage{Page: s.page(c, "Webhook deliveries", "webhooks"), Endpoint: s.webhookRow(c.Request().Context(), *e, nil),
 		Notice: webhookNotices[c.QueryParam("done")]}
 	if next != 0 {
 		v.NextURL = "/admin/webhooks/" + strconv.FormatInt(id, 10) + "?before=" + strconv.FormatInt(next, 10)
 	}
 	for _, d := range rows {
 		r := views.DeliveryRow{ID: d.ID, MsgID: d.MsgID, Type: d.Type, Status: d.Status, Attempts: d.Attempts, Answer: d.ResponseSnippet,
-			Error: d.Error, CreatedAt: fmtTime(d.CreatedAt), CanRedeliver: d.Status != store.DeliveryPending}
+			Error: d.Error, CreatedAt: fmtTime(c.Request().Context(), d.CreatedAt), CanRedeliver: d.Status != store.DeliveryPending}
 		if d.LastAttemptAt != nil {
-			r.LastAttempt = "last " + fmtUTC(d.LastAttemptAt)
+			r.LastAttempt = "last " + fmtOptTime(c.Request().Context(), d.LastAttemptAt)
 		}
 		if d.Status == store.DeliveryPending && d.Attempts > 0 {
-			r.NextAttempt = fmtTime(d.NextAttemptAt)
+			r.NextAttempt = fmtTime(c.Request().Context(), d.NextAttemptAt)
 		}
 		if d.ResponseCode != nil {
 			r.Code = "HTTP " + strconv.Itoa(*d.ResponseCode)

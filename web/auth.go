@@ -130,6 +130,9 @@ func (s *Server) loadSession(next echo.HandlerFunc) echo.HandlerFunc {
 				op := info.Operator
 				c.Set(ctxOperator, &op)
 				c.Set(ctxSessionTok, token)
+				// Pages show times in the operator's zone (views.DisplayTime).
+				r := c.Request()
+				c.SetRequest(r.WithContext(views.WithTimeZone(r.Context(), s.timeZoneOf(r.Context(), &op))))
 			}
 		}
 		return next(c)

@@ -99,7 +99,7 @@ func (s *Server) leadDetail(c echo.Context, id int64, status int, notice, refusa
 			Campaign: lead.Campaign, Score: lead.Score, Flag: flagType(lead.RequiresHumanReview, lead.ReviewType),
 			LastDecision: derefStr(lead.LastDecision)},
 		Industry: lead.Industry, Status: lead.Status, Tags: lead.Tags,
-		Created: store.DisplayTime(lead.CreatedAt), Updated: store.DisplayTime(lead.UpdatedAt)}
+		Created: fmtTime(ctx, lead.CreatedAt), Updated: fmtTime(ctx, lead.UpdatedAt)}
 	// The lead's reviews through the pane's own list (newest first, a page
 	// of them; the rest in the history API).
 	page, next, err := s.store.LeadHistory(ctx, id, 0, earlierLimit)
@@ -108,7 +108,7 @@ func (s *Server) leadDetail(c echo.Context, id int64, status int, notice, refusa
 	}
 	now := time.Now()
 	for _, r := range page {
-		v.History.Earlier = append(v.History.Earlier, earlierVM(&r.Review, now))
+		v.History.Earlier = append(v.History.Earlier, earlierVM(ctx, &r.Review, now))
 		if r.Status == store.StatusPending {
 			v.OpenReview, v.OpenReviewType = reviewLink(r.ID), r.ReviewType
 		}

@@ -312,7 +312,7 @@ func (s *Server) mfaVM(c echo.Context) (views.MFAPage, error) {
 		return v, err
 	}
 	if m.Enabled() {
-		v.Enabled, v.Since = true, fmtTime(*m.ConfirmedAt)
+		v.Enabled, v.Since = true, fmtTime(c.Request().Context(), *m.ConfirmedAt)
 		v.CodesLeft, err = s.store.RecoveryCodesLeft(ctx, op.ID)
 		return v, err
 	}

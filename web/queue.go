@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -132,10 +133,10 @@ func slaLevel(age time.Duration, set store.Settings) string {
 	return ""
 }
 
-func rowState(id int64, claimedBy *int64, name *string, expires *time.Time, me store.Actor, now time.Time) views.RowState {
+func rowState(ctx context.Context, id int64, claimedBy *int64, name *string, expires *time.Time, me store.Actor, now time.Time) views.RowState {
 	s := views.RowState{ID: id}
 	if claimedBy != nil && expires != nil && expires.After(now) {
-		s.ClaimedBy, s.Mine, s.Until = derefStr(name), me.HoldsClaim(claimedBy), store.DisplayClock(*expires)
+		s.ClaimedBy, s.Mine, s.Until = derefStr(name), me.HoldsClaim(claimedBy), views.DisplayClock(ctx, *expires)
 	}
 	return s
 }
@@ -159,8 +160,8 @@ func (s *Server) queueRowsVM(c echo.Context, items []store.QueueItem, next *stor
 			ID: it.ID, IDText: idText, OpenURL: "/dashboard/review-queue/" + idText + filter, Version: it.Version, Cursor: store.CursorOf(&it.Review, q.Sort).Encode(), Age: humanAge(age),
 			FlaggedAt: it.FlaggedAt.Format(time.RFC3339), SLA: slaLevel(age, set), Type: it.ReviewType, Reason: it.Reason,
 			Source: it.Source, LeadName: it.LeadName, Company: it.LeadCompany, Email: it.LeadEmail, Campaign: it.LeadCampaign,
-			Score: it.ScoreAtFlag, State: rowState(it.ID, it.ClaimedBy, it.ClaimedByName, it.ClaimExpiresAt, me, now),
-			Team: teamSummary(&it.Review, now),
+			Score: it.ScoreAtFlag, State: rowState(c.Request().Context(), it.ID, it.ClaimedBy, it.ClaimedByName, it.ClaimExpiresAt, me, now),
+			Team: teamSummary(c.Request().Context(), &it.Review, now),
 		})
 	}
 	if next != nil {
@@ -293,7 +294,7 @@ func parseID(c echo.Context) (int64, error) {
 }
 
 // teamSummary is a row's assignment, escalation and snooze in a few words.
-func teamSummary(r *store.Review, now time.Time) string {
+func teamSummary(ctx context.Context, r *store.Review, now time.Time) string {
 	var parts []string
 	if r.AssigneeName != nil {
 		parts = append(parts, "assigned to "+*r.AssigneeName)
@@ -302,7 +303,7 @@ func teamSummary(r *store.Review, now time.Time) string {
 		parts = append(parts, "escalated: "+derefStr(r.EscalationNote))
 	}
 	if r.Snoozed(now) {
-		parts = append(parts, "snoozed until "+store.DisplayTime(*r.SnoozedUntil))
+		parts = append(parts, "snoozed until "+fmtTime(ctx, *r.SnoozedUntil))
 	}
 	return strings.Join(parts, " · ")
 }

@@ -75,7 +75,7 @@ func (s *Server) decisionRows(c echo.Context, q decisionsQuery, f store.DecidedF
 	for _, it := range items {
 		by := deciderName(it.DecidedByType, it.DecidedByID, it.DecidedByName, me)
 		rows.Items = append(rows.Items, views.DecisionRow{ID: it.ID, LeadName: it.LeadName, Company: it.LeadCompany, Type: it.ReviewType,
-			Status: it.Status, By: by, ReasonCode: derefStr(it.ReasonCode), At: fmtTime(*it.DecidedAt),
+			Status: it.Status, By: by, ReasonCode: derefStr(it.ReasonCode), At: fmtTime(c.Request().Context(), *it.DecidedAt),
 			AtISO: it.DecidedAt.UTC().Format(time.RFC3339)})
 	}
 	if next != nil {

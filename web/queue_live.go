@@ -86,7 +86,7 @@ func (s *Server) queueLive(c echo.Context) error {
 		age := now.Sub(st.FlaggedAt)
 		v.Ages = append(v.Ages, views.RowAge{ID: st.ID, Age: humanAge(age), FlaggedAt: st.FlaggedAt.Format(time.RFC3339),
 			SLA: slaLevel(age, set), OOB: true})
-		rs := rowState(st.ID, st.ClaimedBy, st.ClaimedByName, st.ClaimExpiresAt, me, now)
+		rs := rowState(ctx, st.ID, st.ClaimedBy, st.ClaimedByName, st.ClaimExpiresAt, me, now)
 		rs.OOB = true
 		v.States = append(v.States, rs)
 	}

@@ -119,11 +119,11 @@ func qualityIssues(detail map[string]any) []views.QualityIssue {
 	return out
 }
 
-func historyVM(events []store.ReviewEvent) ([]views.HistoryEntry, []views.QualityIssue) {
+func historyVM(ctx context.Context, events []store.ReviewEvent) ([]views.HistoryEntry, []views.QualityIssue) {
 	var issues []views.QualityIssue
 	out := make([]views.HistoryEntry, 0, len(events))
 	for _, e := range events {
-		h := views.HistoryEntry{Kind: e.Kind, Label: eventLabels[e.Kind], Actor: e.ActorName, At: fmtTime(e.CreatedAt),
+		h := views.HistoryEntry{Kind: e.Kind, Label: eventLabels[e.Kind], Actor: e.ActorName, At: fmtTime(ctx, e.CreatedAt),
 			AtISO: e.CreatedAt.UTC().Format(time.RFC3339)}
 		if h.Label == "" {
 			h.Label = e.Kind
@@ -175,11 +175,11 @@ func (s *Server) paneVM(c echo.Context, id int64) (views.ReviewPane, error) {
 	}
 	if p.Pending {
 		p.SLA = slaLevel(age, set)
-		st := rowState(r.ID, r.ClaimedBy, r.ClaimedByName, r.ClaimExpiresAt, actorOf(c), now)
+		st := rowState(c.Request().Context(), r.ID, r.ClaimedBy, r.ClaimedByName, r.ClaimExpiresAt, actorOf(c), now)
 		p.ClaimedBy, p.ClaimMine, p.ClaimUntil = st.ClaimedBy, st.Mine, st.Until
-		teamPane(&p, &r, currentOperator(c), set, now)
+		teamPane(c.Request().Context(), &p, &r, currentOperator(c), set, now)
 	} else {
-		p.Decision = decisionText(&r, actorOf(c))
+		p.Decision = decisionText(c.Request().Context(), &r, actorOf(c))
 		if r.DecidedAt != nil {
 			p.Age = humanAge(r.DecidedAt.Sub(r.FlaggedAt))
 		}
@@ -196,7 +196,7 @@ func (s *Server) paneVM(c echo.Context, id int64) (views.ReviewPane, error) {
 			p.CanReopen = false
 		}
 	}
-	p.History, p.Issues = historyVM(events)
+	p.History, p.Issues = historyVM(c.Request().Context(), events)
 	for _, h := range p.History {
 		if h.Kind == store.EventFlagged && len(h.Changes) > 0 && r.Source == store.SourceChange {
 			p.Changes = h.Changes
@@ -227,7 +227,7 @@ func (s *Server) earlierReviews(c echo.Context, p *views.ReviewPane, current *st
 			next = p.Earlier[len(p.Earlier)-1].ID
 			break
 		}
-		p.Earlier = append(p.Earlier, earlierVM(&r.Review, now))
+		p.Earlier = append(p.Earlier, earlierVM(c.Request().Context(), &r.Review, now))
 	}
 	if next != 0 {
 		p.EarlierMore = "/api/v1/leads/" + strconv.FormatInt(current.LeadID, 10) + "/history?cursor=" + store.EncodeHistoryCursor(next)
@@ -236,9 +236,9 @@ func (s *Server) earlierReviews(c echo.Context, p *views.ReviewPane, current *st
 }
 
 // earlierVM says at a glance what became of an earlier review.
-func earlierVM(r *store.Review, now time.Time) views.EarlierReview {
+func earlierVM(ctx context.Context, r *store.Review, now time.Time) views.EarlierReview {
 	e := views.EarlierReview{ID: r.ID, Link: reviewLink(r.ID), Type: r.ReviewType, Reason: r.Reason, Source: r.Source, Status: r.Status,
-		ReasonCode: derefStr(r.ReasonCode), Notes: derefStr(r.Notes), FlaggedAt: store.DisplayTime(r.FlaggedAt)}
+		ReasonCode: derefStr(r.ReasonCode), Notes: derefStr(r.Notes), FlaggedAt: fmtTime(ctx, r.FlaggedAt)}
 	switch {
 	case r.Status == store.StatusPending:
 		e.Summary = "Pending, flagged " + agoText(now.Sub(r.FlaggedAt))
@@ -246,7 +246,7 @@ func earlierVM(r *store.Review, now time.Time) views.EarlierReview {
 		e.Summary = "Cleared by a rollback"
 	case r.DecidedAt != nil:
 		e.DecidedBy = derefStr(r.DecidedByName)
-		e.DecidedAt = store.DisplayTime(*r.DecidedAt)
+		e.DecidedAt = fmtTime(ctx, *r.DecidedAt)
 		e.DecidedISO = r.DecidedAt.UTC().Format(time.RFC3339)
 		done := r.Status
 		if o, ok := store.OutcomeOfStatus(r.Status); ok {
@@ -296,13 +296,13 @@ func fieldDiffs(changes map[string]store.FieldChange) []views.FieldDiff {
 }
 
 // decisionText says who decided and how: "Approved by Ann at 14:02 UTC".
-func decisionText(r *store.Review, me store.Actor) string {
+func decisionText(ctx context.Context, r *store.Review, me store.Actor) string {
 	msg := doneLabel(r.Status) + " by " + deciderName(r.DecidedByType, r.DecidedByID, r.DecidedByName, me)
 	if r.ReasonCode != nil {
 		msg += " (" + *r.ReasonCode + ")"
 	}
 	if r.DecidedAt != nil {
-		msg += " at " + fmtTime(*r.DecidedAt)
+		msg += " at " + fmtTime(ctx, *r.DecidedAt)
 	}
 	return msg
 }
@@ -517,7 +517,7 @@ func (s *Server) decide(outcome string) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		notice := decisionText(d.Review, me)
+		notice := decisionText(ctx, d.Review, me)
 		row := &views.DecidedRow{ID: id, Cursor: store.CursorOf(d.Review, filter.Sort).Encode(), Message: d.LeadName + ": " + notice + ".", OOB: true}
 		next, err := s.nextReview(c, filter, d.Review)
 		if err != nil {

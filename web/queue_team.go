@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"strings"
@@ -97,22 +98,25 @@ func (s *Server) sendBackReview(c echo.Context) error {
 }
 
 // snoozeUntil is the time a snooze form asks for: a preset (1h, tomorrow
-// 09:00 UTC) or a custom time as a datetime-local input sends it, in UTC.
-// The second result names what is wrong ("" when nothing is).
-func snoozeUntil(preset, custom string, now time.Time) (time.Time, string) {
+// 09:00 in the operator's zone loc) or a custom time as a datetime-local
+// input sends it, read in loc. The second result names what is wrong (""
+// when nothing is).
+func snoozeUntil(preset, custom string, now time.Time, loc *time.Location) (time.Time, string) {
 	switch preset {
 	case "1h":
 		return now.Add(time.Hour), ""
 	case "tomorrow":
-		d := now.UTC().AddDate(0, 0, 1)
-		return time.Date(d.Year(), d.Month(), d.Day(), 9, 0, 0, 0, time.UTC), ""
+		// The calendar day after today where the operator is; 09:00 on a
+		// day that skips it (a DST gap) is normalised by time.Date.
+		d := now.In(loc).AddDate(0, 0, 1)
+		return time.Date(d.Year(), d.Month(), d.Day(), 9, 0, 0, 0, loc).UTC(), ""
 	case "custom", "":
 		for _, layout := range []string{"2006-01-02T15:04", "2006-01-02T15:04:05", time.RFC3339} {
-			if t, err := time.ParseInLocation(layout, strings.TrimSpace(custom), time.UTC); err == nil {
-				return t, ""
+			if t, err := time.ParseInLocation(layout, strings.TrimSpace(custom), loc); err == nil {
+				return t.UTC(), ""
 			}
 		}
-		return time.Time{}, "until: give a date and time (UTC)"
+		return time.Time{}, "until: give a date and time (" + loc.String() + ")"
 	}
 	return time.Time{}, "preset: must be 1h, tomorrow or custom"
 }
@@ -122,14 +126,14 @@ func (s *Server) snoozeReview(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	until, problem := snoozeUntil(f.Preset, f.Until, store.Now())
+	until, problem := snoozeUntil(f.Preset, f.Until, store.Now(), zoneOf(c))
 	if problem != "" {
 		return s.paneAfter(c, in.ReviewID, http.StatusBadRequest, func(p *views.ReviewPane) { p.Error = "Not done: " + problem + "." })
 	}
 	r, err := s.store.Snooze(c.Request().Context(), in, until, f.Reason)
 	notice := ""
 	if err == nil {
-		notice = "Snoozed until " + store.DisplayTime(*r.SnoozedUntil) + "."
+		notice = "Snoozed until " + fmtTime(c.Request().Context(), *r.SnoozedUntil) + "."
 	}
 	return s.teamDone(c, in.ReviewID, err, notice)
 }
@@ -144,7 +148,7 @@ func (s *Server) unsnoozeReview(c echo.Context) error {
 }
 
 // teamPane fills the pane's team part: assignment, escalation, snooze.
-func teamPane(p *views.ReviewPane, r *store.Review, op *store.Operator, set store.Settings, now time.Time) {
+func teamPane(ctx context.Context, p *views.ReviewPane, r *store.Review, op *store.Operator, set store.Settings, now time.Time) {
 	p.IsLead = op != nil && store.RoleRank(op.Role) >= store.RoleRank(store.RoleLead)
 	p.Assignee = derefStr(r.AssigneeName)
 	mine := op != nil && r.AssigneeID != nil && *r.AssigneeID == op.ID
@@ -152,10 +156,10 @@ func teamPane(p *views.ReviewPane, r *store.Review, op *store.Operator, set stor
 	p.CanClear = r.AssigneeID != nil && (mine || p.IsLead)
 	p.AssignedToOther = r.AssigneeID != nil && !mine
 	if r.EscalatedAt != nil {
-		p.Escalated, p.EscalationNote, p.EscalatedAt = true, derefStr(r.EscalationNote), store.DisplayTime(*r.EscalatedAt)
+		p.Escalated, p.EscalationNote, p.EscalatedAt = true, derefStr(r.EscalationNote), fmtTime(ctx, *r.EscalatedAt)
 	}
 	if r.Snoozed(now) {
-		p.SnoozedUntil, p.SnoozeReason = store.DisplayTime(*r.SnoozedUntil), derefStr(r.SnoozeReason)
+		p.SnoozedUntil, p.SnoozeReason = fmtTime(ctx, *r.SnoozedUntil), derefStr(r.SnoozeReason)
 	}
 	p.SnoozeCodes = set.List(store.KeyReasonsSnooze)
 }

@@ -105,6 +105,7 @@ func (s *Server) setAccountShortcuts(c echo.Context) error {
 		return err
 	}
 	op.ShortcutsOff = f.Shortcuts == "off"
-	v := views.PasswordPage{Page: s.page(c, "Change password", ""), ShortcutsSaved: true}
+	v := s.accountPage(c)
+	v.ShortcutsSaved = true
 	return s.render(c, http.StatusOK, views.AccountPassword(v), nil)
 }

@@ -59,6 +59,7 @@ func (s *Server) routes() {
 	account.POST("/mfa/confirm", s.confirmMFASetup)
 	account.POST("/mfa/disable", s.disableMFA)
 	account.POST("/shortcuts", s.setAccountShortcuts)
+	account.POST("/time-zone", s.setAccountTimeZone)
 
 	// The queue: operators and every higher role; reopening needs a lead.
 	queue := e.Group("/dashboard/review-queue", s.requirePageRole(store.RoleOperator))

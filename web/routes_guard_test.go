@@ -91,6 +91,7 @@ var guardTable = map[string]guardRow{
 	"GET /account/password":      {want: page(store.RoleOperator, http.StatusOK)},
 	"POST /account/password":     {want: page(store.RoleOperator, http.StatusBadRequest)},
 	"POST /account/shortcuts":    {want: page(store.RoleOperator, http.StatusBadRequest)},
+	"POST /account/time-zone":    {want: page(store.RoleOperator, http.StatusOK)},
 
 	// Without a pending login the code page sends everyone on (303); single
 	// sign-on is not configured in this server (404).

@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -92,7 +93,7 @@ func (s *Server) statsPage(c echo.Context) error {
 	v := views.StatsPage{
 		Page:   s.page(c, "Stats", "stats"),
 		CSVURL: "/dashboard/stats/report.csv?" + rangeQuery(rng, preset).Encode(),
-		Now:    statsNowView(queue),
+		Now:    statsNowView(ctx, queue),
 		Over:   statsOverView(rs),
 	}
 	v.Range = views.StatsRangeForm{From: store.Day(rng.From), To: store.Day(rng.To), Custom: preset == "custom", MaxDay: store.Day(now),
@@ -155,9 +156,9 @@ func counts(rows []store.NamedCount, total int64) []views.StatsCount {
 // maxCampaigns bounds the campaign table; the rest are summed up in a line.
 const maxCampaigns = 10
 
-func statsNowView(q *store.QueueNow) views.StatsNow {
+func statsNowView(ctx context.Context, q *store.QueueNow) views.StatsNow {
 	v := views.StatsNow{
-		At: fmtTime(q.At), Total: q.Total, PastWarning: q.PastWarning, PastCritical: q.PastCritical,
+		At: fmtTime(ctx, q.At), Total: q.Total, PastWarning: q.PastWarning, PastCritical: q.PastCritical,
 		Escalated: q.Escalated, Snoozed: q.Snoozed,
 		WarningHours: q.WarningHours, CriticalHours: q.CriticalHours,
 		ByType: counts(q.ByType, q.Total), BySource: counts(q.BySource, q.Total),
@@ -175,7 +176,7 @@ func statsNowView(q *store.QueueNow) views.StatsNow {
 	}
 	if q.Oldest != nil {
 		v.OldestAge = HumanDuration(q.OldestAge)
-		v.OldestAt = fmtTime(*q.Oldest)
+		v.OldestAt = fmtTime(ctx, *q.Oldest)
 	}
 	ages := make([]views.StatsCount, 0, len(q.Ageing))
 	for _, b := range q.Ageing {
