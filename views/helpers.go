@@ -31,7 +31,9 @@ func TimeZone(ctx context.Context) *time.Location {
 
 // DisplayTime is t to the minute in the viewer's zone, with its
 // abbreviation: "2026-03-01 09:02 EST".
-func DisplayTime(ctx context.Context, t time.Time) string { return store.DisplayTimeIn(t, TimeZone(ctx)) }
+func DisplayTime(ctx context.Context, t time.Time) string {
+	return store.DisplayTimeIn(t, TimeZone(ctx))
+}
 
 // DisplayClock is t's time of day in the viewer's zone: "09:02 EST".
 func DisplayClock(ctx context.Context, t time.Time) string {
