@@ -14,6 +14,8 @@ type QueuePage struct {
 	Outcomes  []DecisionChoice
 	BulkLimit int
 	LiveURL   string
+	// Views is the bar of saved views above the filter.
+	Views SavedViews
 }
 
 // DecisionChoice is one way to decide a review, as the pages offer it (one
@@ -163,6 +165,8 @@ type QueueLive struct {
 	States   []RowState
 	Decided  []DecidedRow
 	New      QueueRows
+	// Views are the saved views' counts.
+	Views []ViewCount
 }
 
 // ReviewPane is the context pane of one review.

@@ -36,45 +36,37 @@ type queueQuery struct {
 	me int64
 }
 
+// params is the filter and sort without the cursor: what store.QueueParams
+// (the one parser of these parameters, saved views' too) reads.
+func (q queueQuery) params() store.QueueParams {
+	return store.QueueParams{Type: q.Type, Campaign: q.Campaign, Source: q.Source, Age: q.Age, Search: q.Search, Sort: q.Sort,
+		State: q.State, Assignee: q.Assignee}
+}
+
 func (q queueQuery) filter() (store.QueueFilter, error) {
 	cur, err := store.ParseCursor(q.Cursor)
 	if err != nil {
 		return store.QueueFilter{}, err
 	}
-	f := store.QueueFilter{ReviewType: q.Type, Campaign: q.Campaign, Source: q.Source, AgeBand: q.Age, Search: q.Search,
-		Sort: q.Sort, After: cur, Limit: queuePageSize}
-	switch q.State {
-	case "", store.StateEscalated, store.StateSnoozed:
-		f.State = q.State
-	default:
-		return f, badRequest("state: must be escalated or snoozed")
+	f, err := q.params().Filter(q.me)
+	if err != nil {
+		return f, err
 	}
-	switch q.Assignee {
-	case "", "any":
-	case "me":
-		f.AssigneeID = q.me
-	case "none":
-		f.Unassigned = true
-	default:
-		return f, badRequest("assignee: must be any, me or none")
-	}
+	f.After, f.Limit = cur, queuePageSize
 	return f, f.Validate()
 }
 
 // values is the filter as URL parameters, leaving out what is unset.
 func (q queueQuery) values() url.Values {
-	v := url.Values{}
-	for k, s := range map[string]string{"type": q.Type, "campaign": q.Campaign, "source": q.Source, "age": q.Age, "q": q.Search, "cursor": q.Cursor,
-		"state": q.State, "assignee": q.Assignee} {
-		// assignee=any is what the form sends for "anyone"; the URL leaves
-		// it out, as it is the default but for operators with assigned
-		// reviews (whose reload then shows theirs again).
-		if s != "" && (k != "assignee" || s != "any") {
-			v.Set(k, s)
-		}
+	v := q.params().Values()
+	// assignee=any is what the form sends for "anyone"; the URL leaves it
+	// out, as it is the default but for operators with assigned reviews
+	// (whose reload then shows theirs again). A saved view keeps it.
+	if v.Get("assignee") == "any" {
+		v.Del("assignee")
 	}
-	if q.Sort == store.SortScore {
-		v.Set("sort", q.Sort)
+	if q.Cursor != "" {
+		v.Set("cursor", q.Cursor)
 	}
 	return v
 }
@@ -237,9 +229,14 @@ func (s *Server) queuePageVM(c echo.Context, q queueQuery, f store.QueueFilter) 
 		},
 		State: q.State, Assignee: q.Assignee,
 		Active: q.Type != "" || q.Campaign != "" || q.Source != "" || q.Age != "" || q.Search != "" || q.State != "" || (q.Assignee != "" && q.Assignee != "any")}
+	p := q.params()
+	saved, err := s.savedViewsVM(c, &p)
+	if err != nil {
+		return views.QueuePage{}, err
+	}
 	return views.QueuePage{Page: s.page(c, "Review queue", "queue"), Filter: fv, Total: res.Total, Results: res,
 		Enabled: set.QueueEnabled(), Outcomes: decisionChoices(set), BulkLimit: store.BulkLimit,
-		LiveURL: "/dashboard/review-queue/live"}, nil
+		LiveURL: "/dashboard/review-queue/live", Views: saved}, nil
 }
 
 // queuePage is the operator's queue. A filter change from the page (htmx)

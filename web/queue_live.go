@@ -70,6 +70,9 @@ func (s *Server) queueLive(c echo.Context) error {
 		return err
 	}
 	v := views.QueueLive{Total: total.Total, Matching: matchingCount(q, matching), Types: typeChips(q, matching)}
+	if v.Views, err = s.viewCounts(c); err != nil {
+		return err
+	}
 	states, err := s.store.ReviewStates(ctx, ids)
 	if err != nil {
 		return err

@@ -137,7 +137,12 @@ func historyVM(ctx context.Context, events []store.ReviewEvent) ([]views.History
 		}
 		for _, k := range detailShown[e.Kind] {
 			if v, ok := detail[k]; ok && detailValue(v) != "" {
-				h.Detail = append(h.Detail, views.KeyValue{Key: strings.ReplaceAll(k, "_", " "), Value: detailValue(v)})
+				val := detailValue(v)
+				// Times in the history (a snooze's until) show like the others.
+				if t, err := time.Parse(time.RFC3339Nano, val); err == nil {
+					val = fmtTime(ctx, t)
+				}
+				h.Detail = append(h.Detail, views.KeyValue{Key: strings.ReplaceAll(k, "_", " "), Value: val})
 			}
 		}
 		if e.Kind == store.EventFlagged {

@@ -68,6 +68,8 @@ func (s *Server) routes() {
 	queue.GET("/live", s.queueLive)
 	queue.POST("/bulk/preview", s.bulkPreview)
 	queue.POST("/bulk", s.bulkDecide)
+	queue.POST("/views", s.saveView)
+	queue.POST("/views/:vid/delete", s.deleteView)
 	queue.GET("/decided", s.decisionsPage)
 	queue.GET("/decided/rows", s.decisionsMore)
 	queue.GET("/:id", s.reviewPane)
