@@ -261,7 +261,7 @@ func (s *Server) queuePage(c echo.Context) error {
 		// The clean URL (no empty parameters) goes into the history.
 		c.Response().Header().Set("HX-Push-Url", q.url("/dashboard/review-queue"))
 	}
-	return s.render(c, http.StatusOK, views.Queue(v), views.Results(partial))
+	return s.render(c, http.StatusOK, views.Queue(v), views.ResultsAndViews(partial, v.Views.Items))
 }
 
 // queueRows is the htmx partial behind "Load more": the next keyset page.
