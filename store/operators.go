@@ -240,7 +240,7 @@ func (s *Store) changeOperator(ctx context.Context, id int64, fn func(tx *gorm.D
 		}
 		op.UpdatedAt = Now()
 		if err := tx.Model(&Operator{}).Where("id = ?", op.ID).Updates(map[string]any{
-			"role": op.Role, "active": op.Active, "password_hash": op.PasswordHash, "updated_at": op.UpdatedAt,
+			"role": op.Role, "active": op.Active, "password_hash": op.PasswordHash, "time_zone": op.TimeZone, "updated_at": op.UpdatedAt,
 		}).Error; err != nil {
 			return fmt.Errorf("update operator: %w", err)
 		}

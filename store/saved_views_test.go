@@ -192,6 +192,21 @@ func TestOperatorTimeZone(t *testing.T) {
 		if err := st.SetTimeZone(ctx, ann.ID, ""); err != nil {
 			t.Fatal(err)
 		}
+		// An admin sets it too, audited.
+		admin := storetest.Operator(t, st, "admin@example.com", store.RoleAdmin)
+		if _, err := st.SetOperatorTimeZone(ctx, teamActor(admin), "192.0.2.9", ann.ID, "Nowhere"); err == nil {
+			t.Error("an admin set an unknown zone")
+		}
+		if got, err := st.SetOperatorTimeZone(ctx, teamActor(admin), "192.0.2.9", ann.ID, "Europe/Berlin"); err != nil || got.TimeZone != "Europe/Berlin" {
+			t.Fatalf("admin setting the zone: %+v %v", got, err)
+		}
+		if op, _ := st.GetOperator(ctx, ann.ID); op.TimeZone != "Europe/Berlin" {
+			t.Errorf("zone after the admin set it: %q", op.TimeZone)
+		}
+		entries, _, err := st.ListAudit(ctx, store.AuditFilter{Action: "operator.set_time_zone"})
+		if err != nil || len(entries) != 1 || entries[0].NewValue == nil || *entries[0].NewValue != "time_zone=Europe/Berlin" || entries[0].Target != ann.Email {
+			t.Errorf("audit of the zone change: %+v %v", entries, err)
+		}
 		var ve *store.ValidationError
 		if _, err := st.SetSetting(ctx, store.Actor{Type: store.ActorSystem, Name: "test"}, "", store.KeyTimeZone, "Nowhere/Else"); !errors.As(err, &ve) {
 			t.Errorf("setting a bad default zone: %v", err)

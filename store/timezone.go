@@ -10,6 +10,8 @@ import (
 	// /usr/share/zoneinfo still knows every zone. Here rather than in
 	// cmd/reviewq so that whatever links the store has it.
 	_ "time/tzdata"
+
+	"gorm.io/gorm"
 )
 
 // zoneCache keeps loaded locations: time.LoadLocation reads and parses the
@@ -54,6 +56,25 @@ func (s *Store) SetTimeZone(ctx context.Context, id int64, name string) error {
 		return ErrNotFound
 	}
 	return nil
+}
+
+// SetOperatorTimeZone is an admin setting an account's time zone ("" for
+// the deployment's default), audited as operator.set_time_zone.
+func (s *Store) SetOperatorTimeZone(ctx context.Context, actor Actor, ip string, id int64, name string) (*Operator, error) {
+	name = strings.TrimSpace(name)
+	if name != "" {
+		if _, err := LoadTimeZone(name); err != nil {
+			return nil, err
+		}
+	}
+	return s.changeOperator(ctx, id, func(tx *gorm.DB, op *Operator) error {
+		if op.TimeZone == name {
+			return nil
+		}
+		ov, nv := "time_zone="+op.TimeZone, "time_zone="+name
+		op.TimeZone = name
+		return audit(tx, actor, ip, "operator.set_time_zone", op.Email, &ov, &nv)
+	})
 }
 
 // DisplayTimeIn is a time as people read it, to the minute, in loc with the

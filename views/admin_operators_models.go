@@ -55,6 +55,10 @@ type OperatorDetailPage struct {
 	Link string
 	// MFAEnabled: the account has a confirmed second factor.
 	MFAEnabled bool
+	// TimeZone is the account's zone ("" the deployment's); TimeZones
+	// the choices.
+	TimeZone  string
+	TimeZones []string
 }
 
 // SessionRow is one live login of an account.

@@ -146,7 +146,7 @@ func (s *Server) operatorDetail(c echo.Context, id int64, status int, flash *vie
 		return err
 	}
 	v := views.OperatorDetailPage{Page: s.page(c, op.Name, "operators"), Op: operatorRow(c.Request().Context(), *op), Roles: store.Roles,
-		Flash: flash, Link: link, Self: currentOperator(c).ID == op.ID}
+		Flash: flash, Link: link, Self: currentOperator(c).ID == op.ID, TimeZone: op.TimeZone, TimeZones: store.TimeZones}
 	if v.MFAEnabled, err = s.store.MFAEnabled(ctx, id); err != nil {
 		return err
 	}
@@ -186,6 +186,7 @@ func (s *Server) operatorPage(c echo.Context) error {
 		"reactivated": "Account reactivated.", "password": "Password set; every session of the account has ended.",
 		"revoked": "Session revoked.", "revoked-all": "Every session of the account has ended.",
 		"mfa-reset": "Two-factor sign-in reset; every session of the account has ended.",
+		"time-zone": "Time zone set.",
 	}
 	var flash *views.Flash
 	if msg, ok := done[c.QueryParam("done")]; ok {
@@ -222,6 +223,20 @@ func (s *Server) setOperatorRole(c echo.Context) error {
 	}
 	_, err = s.store.SetRole(c.Request().Context(), actorOf(c), c.RealIP(), id, f.Role)
 	return s.afterChange(c, id, err, "role")
+}
+
+// setOperatorTimeZone is an admin setting an account's time zone.
+func (s *Server) setOperatorTimeZone(c echo.Context) error {
+	id, err := parseID(c)
+	if err != nil {
+		return err
+	}
+	var f timeZoneForm
+	if err := c.Bind(&f); err != nil {
+		return badRequest("the form could not be read")
+	}
+	_, err = s.store.SetOperatorTimeZone(c.Request().Context(), actorOf(c), c.RealIP(), id, f.TimeZone)
+	return s.afterChange(c, id, err, "time-zone")
 }
 
 func (s *Server) setOperatorActive(active bool) echo.HandlerFunc {

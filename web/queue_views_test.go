@@ -153,7 +153,7 @@ func TestTimeZoneOverHTTP(t *testing.T) {
 			r := storetest.FlaggedLead(t, env.Store, "TZ", store.TypePricing)
 			ny, _ := time.LoadLocation("America/New_York")
 			nyc, _ := env.LoggedIn(t, store.RoleOperator)
-			utcC, _ := env.LoggedIn(t, store.RoleOperator)
+			utcC, utcOp := env.LoggedIn(t, store.RoleOperator)
 
 			if res := nyc.PostForm("/account/time-zone", webtest.Form("time_zone", "Mars/Base")); res.Status != http.StatusBadRequest {
 				t.Fatalf("unknown zone: %d", res.Status)
@@ -208,6 +208,14 @@ func TestTimeZoneOverHTTP(t *testing.T) {
 			// The history shows times in the viewer's zone too.
 			mustContain(t, "history", nyc.HTMX(http.MethodGet, reviewPath(r.ID, ""), nil).Body, " "+abbr+"</time>")
 
+			// An admin sets the other operator's zone: their pages follow.
+			adminC, _ := env.LoggedIn(t, store.RoleAdmin)
+			if res := adminC.PostForm("/admin/operators/"+itoa(utcOp.ID)+"/time-zone", webtest.Form("time_zone", "Asia/Tokyo")); res.Status != http.StatusSeeOther {
+				t.Fatalf("admin setting a zone: %d", res.Status)
+			}
+			mustContain(t, "snoozed view (Tokyo)", utcC.Get("/dashboard/review-queue?state=snoozed").Body,
+				"snoozed until "+want.In(mustZone(t, "Asia/Tokyo")).Format("2006-01-02 15:04")+" JST")
+
 			// The API stays RFC 3339 UTC.
 			tok := env.Token(t, store.ScopeQueueRead)
 			var task struct {
@@ -222,3 +230,12 @@ func TestTimeZoneOverHTTP(t *testing.T) {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+func mustZone(t *testing.T, name string) *time.Location {
+	t.Helper()
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return loc
+}

@@ -106,6 +106,7 @@ func (s *Server) routes() {
 	admin.POST("/operators", s.createOperator)
 	admin.GET("/operators/:id", s.operatorPage)
 	admin.POST("/operators/:id/role", s.setOperatorRole)
+	admin.POST("/operators/:id/time-zone", s.setOperatorTimeZone)
 	admin.POST("/operators/:id/deactivate", s.setOperatorActive(false))
 	admin.POST("/operators/:id/reactivate", s.setOperatorActive(true))
 	admin.POST("/operators/:id/password", s.resetOperatorPassword)

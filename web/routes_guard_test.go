@@ -112,6 +112,7 @@ var guardTable = map[string]guardRow{
 	"POST /admin/operators":                     {want: page(store.RoleAdmin, http.StatusBadRequest)},
 	"GET /admin/operators/:id":                  {want: page(store.RoleAdmin, http.StatusNotFound)},
 	"POST /admin/operators/:id/role":            {want: page(store.RoleAdmin, http.StatusNotFound)},
+	"POST /admin/operators/:id/time-zone":       {want: page(store.RoleAdmin, http.StatusNotFound)},
 	"POST /admin/operators/:id/deactivate":      {want: page(store.RoleAdmin, http.StatusNotFound)},
 	"POST /admin/operators/:id/reactivate":      {want: page(store.RoleAdmin, http.StatusNotFound)},
 	"POST /admin/operators/:id/password":        {want: page(store.RoleAdmin, http.StatusBadRequest)},
