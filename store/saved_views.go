@@ -218,36 +218,3 @@ func (s *Store) DeleteView(ctx context.Context, a Actor, ip string, id int64) er
 		return nil
 	})
 }
-
-// RenameView renames a view the actor may change (see DeleteView).
-func (s *Store) RenameView(ctx context.Context, a Actor, id int64, name string) (*SavedView, error) {
-	name, err := viewName(name)
-	if err != nil {
-		return nil, err
-	}
-	var out *SavedView
-	err = s.tx(ctx, func(tx *gorm.DB) error {
-		v, err := changeView(tx, a, id)
-		if err != nil {
-			return err
-		}
-		now := Now()
-		res := tx.Model(&SavedView{}).Where("id = ? AND updated_at = ?", v.ID, v.UpdatedAt).Updates(map[string]any{"name": name, "updated_at": now})
-		if res.Error != nil {
-			if errors.Is(res.Error, gorm.ErrDuplicatedKey) {
-				return invalid("name", "there is already a view called %q", name)
-			}
-			return fmt.Errorf("rename view: %w", res.Error)
-		}
-		if res.RowsAffected != 1 {
-			return &ConflictError{Message: "this view changed meanwhile; look again"}
-		}
-		v.Name, v.UpdatedAt = name, now
-		out = v
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
-}

@@ -3,6 +3,7 @@ package web_test
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -74,4 +75,38 @@ func TestBrowserSavedView(t *testing.T) {
 		t.Errorf("opened %s", loc)
 	}
 	viewportScreenshot(t, ctx, "saved-view-open")
+}
+
+// TestBrowserTimeZone: an operator picks America/New_York on the account
+// page; the review pane then shows the history's times in New York time
+// and offers "tomorrow 09:00" in it.
+func TestBrowserTimeZone(t *testing.T) {
+	ctx := webtest.Browser(t)
+	env := webtest.Start(t, store.SQLite)
+	r := storetest.FlaggedLead(t, env.Store, "tz-b", store.TypeMessage)
+	op := storetest.Operator(t, env.Store, "nora@example.com", store.RoleOperator)
+	webtest.BrowserLogin(t, ctx, env.URL, op.Email, storetest.Password("operator"))
+	wait(ctx, t, "choose the zone",
+		chromedp.Navigate(env.URL+"/account/password"),
+		chromedp.WaitVisible(`#time_zone`),
+		chromedp.SetValue(`#time_zone`, "America/New_York"),
+		chromedp.Click(`form[action="/account/time-zone"] button[type=submit]`),
+		chromedp.WaitVisible(`section[aria-labelledby="zone-heading"] .flash-info`))
+	msg, err := chromedp.Run(ctx, chromedp.Text(`section[aria-labelledby="zone-heading"] .flash-info`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(msg, "times now show in America/New_York") {
+		t.Fatalf("account page after saving: %q", msg)
+	}
+	webtest.Screenshot(t, ctx, "account-time-zone")
+	wait(ctx, t, "open the review",
+		chromedp.Navigate(env.URL+"/dashboard/review-queue/"+itoa(r.ID)),
+		chromedp.WaitVisible(paneOf(r.ID)+" .timeline"))
+	// textContent: the snooze choices sit in a closed <details>.
+	pane, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector("#pane").textContent.replace(/\s+/g, " ")`))
+	abbr := time.Now().In(mustZone(t, "America/New_York")).Format("MST")
+	if !strings.Contains(pane, " "+abbr) || !strings.Contains(pane, "tomorrow 09:00 "+abbr) {
+		t.Errorf("pane in New York time lacks %s: %q", abbr, pane)
+	}
 }
