@@ -14,6 +14,8 @@ type QueuePage struct {
 	Outcomes  []DecisionChoice
 	BulkLimit int
 	LiveURL   string
+	// CanSplit offers leads and admins the split between operators.
+	CanSplit bool
 }
 
 // DecisionChoice is one way to decide a review, as the pages offer it (one

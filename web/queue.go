@@ -238,7 +238,7 @@ func (s *Server) queuePageVM(c echo.Context, q queueQuery, f store.QueueFilter) 
 		Active: q.Type != "" || q.Campaign != "" || q.Source != "" || q.Age != "" || q.Search != "" || q.State != "" || (q.Assignee != "" && q.Assignee != "any")}
 	return views.QueuePage{Page: s.page(c, "Review queue", "queue"), Filter: fv, Total: res.Total, Results: res,
 		Enabled: set.QueueEnabled(), Outcomes: decisionChoices(set), BulkLimit: store.BulkLimit,
-		LiveURL: "/dashboard/review-queue/live"}, nil
+		LiveURL: "/dashboard/review-queue/live", CanSplit: isLead(currentOperator(c))}, nil
 }
 
 // queuePage is the operator's queue. A filter change from the page (htmx)

@@ -190,7 +190,7 @@ func (s *Server) paneVM(c echo.Context, id int64) (views.ReviewPane, error) {
 			p.Body = *r.DecisionBody
 		}
 		op := currentOperator(c)
-		p.CanReopen = op != nil && store.RoleRank(op.Role) >= store.RoleRank(store.RoleLead)
+		p.CanReopen = isLead(op)
 		if r.Status == store.StatusCleared {
 			p.Decision = "Cleared by the emergency rollback (reviewq flags clear); reviewq flags restore puts it back."
 			p.CanReopen = false

@@ -67,6 +67,8 @@ func (s *Server) routes() {
 	queue.GET("/live", s.queueLive)
 	queue.POST("/bulk/preview", s.bulkPreview)
 	queue.POST("/bulk", s.bulkDecide)
+	queue.POST("/bulk/split/preview", s.splitPreview, s.requirePageRole(store.RoleLead))
+	queue.POST("/bulk/split", s.splitAssign, s.requirePageRole(store.RoleLead))
 	queue.GET("/decided", s.decisionsPage)
 	queue.GET("/decided/rows", s.decisionsMore)
 	queue.GET("/:id", s.reviewPane)
