@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"maps"
+	"strings"
 	"testing"
 	"time"
 
@@ -231,4 +232,74 @@ func TestReviewerQualityOverturnRateAndHandleTime(t *testing.T) {
 			t.Errorf("Lee after the second round: %+v", q)
 		}
 	})
+}
+
+// On MariaDB with a realistic spread of data and some reopens, escalations
+// and snoozes, every query of the reviewer-quality and team figures reads
+// through an index: no full table scan.
+func TestReviewerQualityQueriesUseIndexes(t *testing.T) {
+	st := storetest.Open(t, store.MySQL)
+	ctx := context.Background()
+	if err := st.Seed(ctx, store.SeedOptions{Leads: 4000, Pending: 600, Decided: 2400, Prefix: "qexplain"}); err != nil {
+		t.Fatal(err)
+	}
+	lee := actorOf(storetest.Operator(t, st, "lee@example.com", store.RoleLead))
+	var decided, pending []int64
+	if err := st.DB.Model(&store.Review{}).Where("status <> ?", store.StatusPending).Order("id DESC").Limit(5).Pluck("id", &decided).Error; err != nil {
+		t.Fatal(err)
+	}
+	if err := st.DB.Model(&store.Review{}).Where("status = ?", store.StatusPending).Order("id").Limit(10).Pluck("id", &pending).Error; err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range decided {
+		if _, err := st.Reopen(ctx, id, lee, ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i, id := range pending {
+		in := store.TeamChange{ReviewID: id, Actor: lee}
+		var err error
+		if i%2 == 0 {
+			_, err = st.Escalate(ctx, in, "look")
+		} else {
+			_, err = st.Snooze(ctx, in, store.Now().Add(time.Hour), "needs_info")
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, tbl := range []string{"reviews", "review_events", "stats_daily", "stats_daily_durations"} {
+		if err := st.DB.Exec("ANALYZE TABLE " + tbl).Error; err != nil {
+			t.Fatal(err)
+		}
+	}
+	stmts := explainRecorder(t, st)
+	month, _ := store.LastDays(store.Now(), 30)
+	qs, err := st.ReviewerQualityStats(ctx, month)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tw, err := st.TeamWorkStats(ctx, month)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tw.Escalated != 5 || tw.Snoozes != 5 || len(qs) == 0 {
+		t.Fatalf("figures: %+v, %d deciders", tw, len(qs))
+	}
+	checked := 0
+	for _, q := range *stmts {
+		if !strings.Contains(q, "reviews") && !strings.Contains(q, "stats_daily") && !strings.Contains(q, "review_events") {
+			continue // settings
+		}
+		for _, plan := range queryPlan(t, st, "EXPLAIN "+q) {
+			if plan["type"] == "ALL" || plan["key"] == "" {
+				t.Errorf("query without an index:\n%s\nplan: %v", q, plan)
+			}
+			t.Logf("%s %s %s", plan["table"], plan["type"], plan["key"])
+			checked++
+		}
+	}
+	if checked < 8 {
+		t.Fatalf("only %d plans checked: %v", checked, *stmts)
+	}
 }
