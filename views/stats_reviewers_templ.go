@@ -27,7 +27,7 @@ func statsReviewers(v StatsReviewers) templ.Component {
 		}
 		ctx = templ.InitializeContext(ctx)
 		ctx = templ.ClearChildren(ctx)
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<div class=\"table-box\" tabindex=\"0\"><h3>Per operator</h3><table class=\"stats-table\" id=\"stats-operators\"><thead><tr><th scope=\"col\">Operator</th><th scope=\"col\" class=\"num\">Decisions</th>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<div class=\"table-box span-all\" tabindex=\"0\"><h3>Per operator</h3><table class=\"stats-table\" id=\"stats-operators\"><thead><tr><th scope=\"col\">Operator</th><th scope=\"col\" class=\"num\">Decisions</th>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
