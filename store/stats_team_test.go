@@ -35,7 +35,9 @@ func TestTeamWorkStats(t *testing.T) {
 		day := store.Now().AddDate(0, 0, -10)
 		d := time.Date(day.Year(), day.Month(), day.Day(), 0, 0, 0, 0, time.UTC)
 		h := func(hours float64) time.Time { return d.Add(time.Duration(hours * float64(time.Hour))) }
-		snooze := func(until time.Time) map[string]any { return map[string]any{"until": until, "reason_code": "needs_info"} }
+		snooze := func(until time.Time) map[string]any {
+			return map[string]any{"until": until, "reason_code": "needs_info"}
+		}
 		// flagged at, decided at (zero: pending) and status, as Decide would leave it.
 		review := func(ext string, flagged, decided time.Time, status string, by store.Actor) *store.Review {
 			r := storetest.FlaggedLead(t, st, ext, store.TypeMessage)
