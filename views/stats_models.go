@@ -83,7 +83,10 @@ type StatsOver struct {
 	SLACompliance    string
 	WithinSLA        int64
 	CriticalHours    int
-	Operators        []StatsOperatorRow
+	// Reviewers is the per-operator table (stats_reviewers.templ); Team
+	// the escalations and snoozes.
+	Reviewers StatsReviewers
+	Team      StatsTeamWork
 	// Reasons are the top reason codes of each outcome that takes them.
 	Reasons  []ReasonTable
 	Reopened int64
