@@ -44,7 +44,7 @@ type RuleQuality struct {
 	// SampleMisses those not approved as they were, of which
 	// SampleRejected, SampleSkipped and SampleEdited (approved with an
 	// edited message).
-	Samples, SampleMisses                      int64
+	Samples, SampleMisses                       int64
 	SampleRejected, SampleSkipped, SampleEdited int64
 	// SamplesPending are the rule's samples waiting in the queue now.
 	SamplesPending int64
