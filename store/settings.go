@@ -89,6 +89,7 @@ const (
 	KeyOIDCSignupRole   = "auth.oidc_signup_role"
 	KeyBacklogThreshold = "queue.backlog_threshold"
 	KeyUndoSeconds      = "decisions.undo_seconds"
+	KeySamplingPercent  = "sampling.percent"
 )
 
 // SettingDefs lists every runtime setting with its default.
@@ -109,6 +110,7 @@ var SettingDefs = []SettingDef{
 	{KeyOIDCSignupRole, "", "role of an account made at its first single sign-on (empty: no sign-up, only existing accounts)", roleOrEmptySetting},
 	{KeyBacklogThreshold, "100", "pending reviews over this send the queue.backlog webhook event", intSetting(1, 1000000)},
 	{KeyUndoSeconds, "10", "seconds after a decision in which the person who made it can undo it (0: off)", intSetting(0, 3600)},
+	{KeySamplingPercent, "0", "percent of the leads the score and quality rules did not flag that go to the queue as QA samples (source sample; 0: off)", intSetting(0, 100)},
 }
 
 func settingDef(key string) (SettingDef, bool) {

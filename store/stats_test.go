@@ -170,7 +170,7 @@ func TestStatsRangeFigures(t *testing.T) {
 		bySource := outcomesOf(rs.BySource)
 		wantSource := map[string]store.Outcomes{
 			store.SourceScore: {store.StatusApproved: 1, store.StatusRejected: 1}, store.SourceQuality: {store.StatusApproved: 1, store.StatusSkipped: 1},
-			store.SourceManual: {store.StatusRejected: 1}, store.SourceAPI: {store.StatusApproved: 1}, store.SourceChange: {},
+			store.SourceManual: {store.StatusRejected: 1}, store.SourceAPI: {store.StatusApproved: 1}, store.SourceChange: {}, store.SourceSample: {},
 		}
 		if !reflect.DeepEqual(bySource, wantSource) {
 			t.Errorf("by source %+v", bySource)
@@ -306,7 +306,7 @@ func TestStatsQueueNow(t *testing.T) {
 			t.Errorf("total %d", q.Total)
 		}
 		wantType := []store.NamedCount{{"MESSAGE", 1}, {"PROPOSAL", 1}, {"PRICING", 2}, {"ACTION", 1}, {"RETRY", 0}}
-		wantSource := []store.NamedCount{{"score", 1}, {"quality_gate", 1}, {"manual", 2}, {"api", 1}, {"change", 0}}
+		wantSource := []store.NamedCount{{"score", 1}, {"quality_gate", 1}, {"manual", 2}, {"api", 1}, {"change", 0}, {"sample", 0}}
 		wantCampaign := []store.NamedCount{{"c1", 2}, {"c2", 2}, {"c3", 1}}
 		if !reflect.DeepEqual(q.ByType, wantType) || !reflect.DeepEqual(q.BySource, wantSource) || !reflect.DeepEqual(q.ByCampaign, wantCampaign) {
 			t.Errorf("by type %v, source %v, campaign %v", q.ByType, q.BySource, q.ByCampaign)

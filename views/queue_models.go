@@ -215,6 +215,8 @@ type ReviewPane struct {
 	// Changes is what changed after the approval, for a review the change
 	// opened (source change).
 	Changes []FieldDiff
+	// SampleNote explains a QA sample (source sample); "" for any other.
+	SampleNote string
 	// Earlier are the lead's other reviews, newest first (at most
 	// EarlierLimit); EarlierMore links to the rest (the history API).
 	Earlier     []EarlierReview

@@ -11,6 +11,8 @@ type StatsPage struct {
 	Over   StatsOver
 	// Hourly is set for a one-day range: that day's decisions per hour.
 	Hourly *HourlyView
+	// Rules: how good each automatic rule is (precision, miss rate).
+	Rules StatsRules
 }
 
 // HourlyView is one day's decisions per hour (UTC), charted and listed.

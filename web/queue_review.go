@@ -173,6 +173,9 @@ func (s *Server) paneVM(c echo.Context, id int64) (views.ReviewPane, error) {
 			Industry: l.Industry, Campaign: l.Campaign, Score: l.Score, Status: l.Status, Tags: l.TagList(), FailedAttempts: l.FailedAttempts},
 		Outcomes: decisionChoices(set), ReasonRequired: set.ReasonsRequired(), Types: store.ReviewTypes,
 	}
+	if r.Source == store.SourceSample {
+		p.SampleNote = sampleNote(r.SampleRule)
+	}
 	if p.Pending {
 		p.SLA = slaLevel(age, set)
 		st := rowState(r.ID, r.ClaimedBy, r.ClaimedByName, r.ClaimExpiresAt, actorOf(c), now)

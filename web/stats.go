@@ -97,11 +97,16 @@ func (s *Server) statsPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	rules, err := s.store.RuleQuality(ctx, rng)
+	if err != nil {
+		return err
+	}
 	v := views.StatsPage{
 		Page:   s.page(c, "Stats", "stats"),
 		CSVURL: "/dashboard/stats/report.csv?" + rangeQuery(rng, preset).Encode(),
 		Now:    statsNowView(queue),
 		Over:   statsOverView(rs),
+		Rules:  statsRulesView(rules),
 	}
 	v.Over.Reviewers, v.Over.Team = statsReviewersView(rs, quality), statsTeamView(team)
 	v.Range = views.StatsRangeForm{From: store.Day(rng.From), To: store.Day(rng.To), Custom: preset == "custom", MaxDay: store.Day(now),
