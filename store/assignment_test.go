@@ -357,3 +357,69 @@ func itoa(n int64) string {
 	b, _ := json.Marshal(n)
 	return string(b)
 }
+
+// TestAutoAssignReadsByIndex flags reviews that a rule assigns, on MariaDB
+// with 300 operators (a third with the rule's skill, some of those
+// deactivated), and has MariaDB's ANALYZE run every statement of the
+// assignment: the rule's locking read is by primary key and the pick of
+// the next operator a range of operator_skills' key joined to operators by
+// theirs, never a scan. (The rules themselves, at most
+// MaxAssignmentRules rows, are read whole once per SettingsTTL.)
+func TestAutoAssignReadsByIndex(t *testing.T) {
+	st := storetest.Open(t, store.MySQL)
+	now := store.Now()
+	var ops []store.Operator
+	for i := range 300 {
+		ops = append(ops, store.Operator{Email: "op" + itoa(int64(i)) + "@example.com", Name: "op" + itoa(int64(i)), Role: store.RoleOperator,
+			PasswordHash: "x", Active: i%6 != 0, CreatedAt: now, UpdatedAt: now})
+	}
+	if err := st.DB.Create(&ops).Error; err != nil {
+		t.Fatal(err)
+	}
+	var skills []store.OperatorSkill
+	for i, op := range ops {
+		skills = append(skills, store.OperatorSkill{Skill: "team-" + itoa(int64(i%10)), OperatorID: op.ID, CreatedAt: now})
+		if i%3 == 0 {
+			skills = append(skills, store.OperatorSkill{Skill: "pricing", OperatorID: op.ID, CreatedAt: now})
+		}
+	}
+	if err := st.DB.Create(&skills).Error; err != nil {
+		t.Fatal(err)
+	}
+	addRule(t, st, store.RuleInput{ReviewType: store.TypeMessage, Skill: "team-3"})
+	addRule(t, st, store.RuleInput{ReviewType: store.TypePricing, Skill: "pricing"})
+	for _, tbl := range []string{"operators", "operator_skills", "assignment_rules"} {
+		if err := st.DB.Exec("ANALYZE TABLE " + tbl).Error; err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Warm the rule cache, then record: the last skilled operator's turn
+	// comes up, so the pick wraps around once.
+	storetest.FlaggedLead(t, st, "ix-0", store.TypePricing)
+	if err := st.DB.Exec("UPDATE assignment_rules SET last_operator_id = ? WHERE skill = 'pricing'", ops[297].ID).Error; err != nil {
+		t.Fatal(err)
+	}
+	stmts := explainRecorder(t, st)
+	var got []string
+	for i := range 3 {
+		r := storetest.FlaggedLead(t, st, "ix-"+itoa(int64(i+1)), store.TypePricing)
+		if r.AssigneeName == nil {
+			t.Fatal("not assigned")
+		}
+		got = append(got, *r.AssigneeName)
+	}
+	// op0 is deactivated (0 % 6), op3 is active.
+	if strings.Join(got, ",") != "op3,op9,op15" {
+		t.Errorf("turns after the last: %v, want op3,op9,op15 (wrapped, the deactivated skipped)", got)
+	}
+	checked := 0
+	for _, q := range *stmts {
+		if strings.Contains(q, "operator_skills") || strings.Contains(q, "assignment_rules") {
+			checkAnalyze(t, st, "auto-assignment", q, 1)
+			checked++
+		}
+	}
+	if checked < 6 {
+		t.Errorf("only %d assignment statements recorded:\n%s", checked, strings.Join(*stmts, "\n"))
+	}
+}
