@@ -40,7 +40,7 @@ func Assignment(v AssignmentPage) templ.Component {
 				}()
 			}
 			ctx = templ.InitializeContext(ctx)
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<h1>Auto-assignment</h1><p class=\"muted\">A new review goes to the next active operator, in turn, who has the skill of the first rule that matches its type and campaign and has anyone with that skill. Rules are tried by position. A review no rule assigns stays unassigned. Give operators skills on their account page (<a href=\"/admin/operators\">Operators</a>). Reviews already open are not touched; ops leads still assign by hand.</p>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<h1>Auto-assignment</h1><p class=\"muted\">A new review goes, in turn, to the active operators with the skill of the first rule (by position) that matches its type and campaign. A rule whose skill no active operator has is passed over; a review no rule assigns stays unassigned. Give operators skills on their account page (<a href=\"/admin/operators\">Operators</a>). Reviews already open are not touched; ops leads still assign by hand.</p>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
