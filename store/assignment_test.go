@@ -51,111 +51,127 @@ func addRule(t *testing.T, st *store.Store, in store.RuleInput) *store.Assignmen
 
 // TestAutoAssignFairness flags 1,000 reviews that one rule sends to four
 // operators with its skill: 400 one after the other (strict turns: each
-// operator gets every fourth), then 600 from six goroutines at once. The
-// rule's cursor moves under the rule row's lock in each flag's
-// transaction, so the turns stay exact under concurrency too: 250 each.
+// operator gets every fourth), then 600 from six goroutines at once,
+// through two stores on the one database (two instances, each with its own
+// rule cache). The rule's cursor moves under the rule row's lock in each
+// flag's transaction, so the turns stay exact under concurrency too: 250
+// each.
 func TestAutoAssignFairness(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, st *store.Store) {
-		ctx := context.Background()
-		if err := st.Seed(ctx, store.SeedOptions{Leads: 1000, Prefix: "fair"}); err != nil {
-			t.Fatal(err)
-		}
-		var leadIDs []int64
-		if err := st.DB.Table("leads").Order("id").Pluck("id", &leadIDs).Error; err != nil {
-			t.Fatal(err)
-		}
-		if len(leadIDs) != 1000 {
-			t.Fatalf("seeded %d leads", len(leadIDs))
-		}
-		var skilled []*store.Operator
-		for _, e := range []string{"ann@example.com", "bob@example.com", "cat@example.com", "dan@example.com"} {
-			op := storetest.Operator(t, st, e, store.RoleOperator)
-			setSkills(t, st, op, "pricing", "general")
-			skilled = append(skilled, op)
-		}
-		other := storetest.Operator(t, st, "eve@example.com", store.RoleOperator)
-		setSkills(t, st, other, "general")
-		rule := addRule(t, st, store.RuleInput{ReviewType: store.TypePricing, Skill: "pricing"})
+	for _, d := range storetest.Dialects {
+		t.Run(string(d), func(t *testing.T) { autoAssignFairness(t, d) })
+	}
+}
 
-		flag := func(id int64) (*store.Review, error) {
-			res, err := st.Flag(ctx, id, store.FlagInput{ReviewType: store.TypePricing, Reason: "asked for a discount", Source: store.SourceAPI}, store.SystemActor)
-			if err != nil {
-				return nil, err
-			}
-			return res.Review, nil
+func autoAssignFairness(t *testing.T, d store.Dialect) {
+	url := storetest.URL(t, d)
+	st := storetest.OpenURL(t, url)
+	ctx := context.Background()
+	if _, err := st.MigrateUp(ctx); err != nil {
+		t.Fatal(err)
+	}
+	other := storetest.OpenURL(t, url)
+	if err := st.Seed(ctx, store.SeedOptions{Leads: 1000, Prefix: "fair"}); err != nil {
+		t.Fatal(err)
+	}
+	var leadIDs []int64
+	if err := st.DB.Table("leads").Order("id").Pluck("id", &leadIDs).Error; err != nil {
+		t.Fatal(err)
+	}
+	if len(leadIDs) != 1000 {
+		t.Fatalf("seeded %d leads", len(leadIDs))
+	}
+	var skilled []*store.Operator
+	for _, e := range []string{"ann@example.com", "bob@example.com", "cat@example.com", "dan@example.com"} {
+		op := storetest.Operator(t, st, e, store.RoleOperator)
+		setSkills(t, st, op, "pricing", "general")
+		skilled = append(skilled, op)
+	}
+	eve := storetest.Operator(t, st, "eve@example.com", store.RoleOperator)
+	setSkills(t, st, eve, "general")
+	rule := addRule(t, st, store.RuleInput{ReviewType: store.TypePricing, Skill: "pricing"})
+
+	flag := func(st *store.Store, id int64) (*store.Review, error) {
+		res, err := st.Flag(ctx, id, store.FlagInput{ReviewType: store.TypePricing, Reason: "asked for a discount", Source: store.SourceAPI}, store.SystemActor)
+		if err != nil {
+			return nil, err
 		}
-		// Serial: strict turns in operator-id order.
-		for i, id := range leadIDs[:400] {
-			r, err := flag(id)
-			if err != nil {
-				t.Fatal(err)
-			}
-			want := skilled[i%4]
-			if r.AssigneeID == nil || *r.AssigneeID != want.ID || r.AssigneeName == nil || *r.AssigneeName != want.Name {
-				t.Fatalf("flag %d assigned to %v, want %s (strict turns)", i, r.AssigneeID, want.Name)
-			}
-		}
-		for _, op := range skilled {
-			if n := assigneeCounts(t, st)[op.ID]; n != 100 {
-				t.Errorf("after 400 serial flags %s has %d, want 100", op.Name, n)
-			}
-		}
-		// Concurrent: six goroutines flag the other 600.
-		rest := leadIDs[400:]
-		var wg sync.WaitGroup
-		errs := make(chan error, len(rest))
-		for g := range 6 {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for i := g; i < len(rest); i += 6 {
-					if _, err := flag(rest[i]); err != nil {
-						errs <- err
-						return
-					}
-				}
-			}()
-		}
-		wg.Wait()
-		close(errs)
-		for err := range errs {
-			t.Fatalf("concurrent flag: %v", err)
-		}
-		counts := assigneeCounts(t, st)
-		total, lo, hi := 0, 1<<30, 0
-		for _, op := range skilled {
-			n := counts[op.ID]
-			total += n
-			lo, hi = min(lo, n), max(hi, n)
-		}
-		if total != 1000 || counts[0] != 0 || counts[other.ID] != 0 {
-			t.Fatalf("assignments %v: want all 1000 on the four skilled operators", counts)
-		}
-		if hi-lo > 0 {
-			t.Errorf("unfair: counts %v (min %d, max %d), want 250 each", counts, lo, hi)
-		}
-		// Every assignment is in the history (actor system, naming the
-		// rule) and the audit log; the rule counts them.
-		if n := countRows(t, st, "review_events", "kind = ? AND actor_type = ?", store.EventAssigned, store.ActorSystem); n != 1000 {
-			t.Errorf("%d assigned events, want 1000", n)
-		}
-		if n := countRows(t, st, "audit_log", "action = ? AND new_value LIKE ?", "review.assign", "%auto-assigned by rule%"); n != 1000 {
-			t.Errorf("%d review.assign audit entries, want 1000", n)
-		}
-		rules, err := st.ListAssignmentRules(ctx)
+		return res.Review, nil
+	}
+	// Serial: strict turns in operator-id order.
+	for i, id := range leadIDs[:400] {
+		r, err := flag(st, id)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(rules) != 1 || rules[0].ID != rule.ID || rules[0].AssignedCount != 1000 {
-			t.Errorf("rules after the run: %+v", rules)
+		want := skilled[i%4]
+		if r.AssigneeID == nil || *r.AssigneeID != want.ID || r.AssigneeName == nil || *r.AssigneeName != want.Name {
+			t.Fatalf("flag %d assigned to %v, want %s (strict turns)", i, r.AssigneeID, want.Name)
 		}
-		// Each operator's queue filter shows their 250.
-		for _, op := range skilled {
-			if n := countRows(t, st, "reviews", "assignee_id = ? AND status = ?", op.ID, store.StatusPending); n != 250 {
-				t.Errorf("%s has %d pending reviews assigned, want 250", op.Name, n)
+	}
+	for _, op := range skilled {
+		if n := assigneeCounts(t, st)[op.ID]; n != 100 {
+			t.Errorf("after 400 serial flags %s has %d, want 100", op.Name, n)
+		}
+	}
+	// Concurrent: six goroutines, three on each store, flag the other 600.
+	rest := leadIDs[400:]
+	var wg sync.WaitGroup
+	errs := make(chan error, len(rest))
+	for g := range 6 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := g; i < len(rest); i += 6 {
+				via := st
+				if g%2 == 1 {
+					via = other
+				}
+				if _, err := flag(via, rest[i]); err != nil {
+					errs <- err
+					return
+				}
 			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatalf("concurrent flag: %v", err)
+	}
+	counts := assigneeCounts(t, st)
+	total, lo, hi := 0, 1<<30, 0
+	for _, op := range skilled {
+		n := counts[op.ID]
+		total += n
+		lo, hi = min(lo, n), max(hi, n)
+	}
+	if total != 1000 || counts[0] != 0 || counts[eve.ID] != 0 {
+		t.Fatalf("assignments %v: want all 1000 on the four skilled operators", counts)
+	}
+	if hi-lo > 0 {
+		t.Errorf("unfair: counts %v (min %d, max %d), want 250 each", counts, lo, hi)
+	}
+	// Every assignment is in the history (actor system, naming the
+	// rule) and the audit log; the rule counts them.
+	if n := countRows(t, st, "review_events", "kind = ? AND actor_type = ?", store.EventAssigned, store.ActorSystem); n != 1000 {
+		t.Errorf("%d assigned events, want 1000", n)
+	}
+	if n := countRows(t, st, "audit_log", "action = ? AND new_value LIKE ?", "review.assign", "%auto-assigned by rule%"); n != 1000 {
+		t.Errorf("%d review.assign audit entries, want 1000", n)
+	}
+	rules, err := st.ListAssignmentRules(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rules) != 1 || rules[0].ID != rule.ID || rules[0].AssignedCount != 1000 {
+		t.Errorf("rules after the run: %+v", rules)
+	}
+	// Each operator's queue filter shows their 250.
+	for _, op := range skilled {
+		if n := countRows(t, st, "reviews", "assignee_id = ? AND status = ?", op.ID, store.StatusPending); n != 250 {
+			t.Errorf("%s has %d pending reviews assigned, want 250", op.Name, n)
 		}
-	})
+	}
 }
 
 // TestAutoAssignMatching checks which rule assigns what: type and campaign
