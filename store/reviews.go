@@ -155,12 +155,21 @@ func (s *Store) flagLocked(tx *gorm.DB, lead *Lead, in FlagInput, actor Actor, o
 	}
 	now := Now()
 	var r Review
+	var auto *autoAssignment
 	err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("open_lead_id = ?", leadID).Take(&r).Error
 	switch {
 	case errors.Is(err, gorm.ErrRecordNotFound):
 		r = Review{LeadID: leadID, OpenLeadID: &lead.ID, ReviewType: in.ReviewType, Reason: in.Reason, Source: in.Source,
 			Campaign: lead.Campaign, ScoreAtFlag: lead.Score, FlaggedAt: now, Status: StatusPending, Version: 1,
 			CreatedAt: now, UpdatedAt: now, SampleRule: optional(in.sampleRule)}
+		// A new review goes to the next operator of the first matching
+		// auto-assignment rule (assignment.go), in this transaction.
+		if auto, err = s.autoAssign(tx, r.ReviewType, r.Campaign); err != nil {
+			return nil, err
+		}
+		if auto != nil {
+			r.AssigneeID, r.AssigneeName = &auto.operator.ID, &auto.operator.Name
+		}
 		if err := tx.Create(&r).Error; err != nil {
 			if errors.Is(err, gorm.ErrDuplicatedKey) {
 				return nil, gorm.ErrDuplicatedKey
@@ -198,6 +207,11 @@ func (s *Store) flagLocked(tx *gorm.DB, lead *Lead, in FlagInput, actor Actor, o
 		return nil, err
 	}
 	outbox.addFlagged(lead, &r, res.Created, in, actor)
+	if auto != nil {
+		if err := recordAutoAssignment(tx, &r, auto, outbox); err != nil {
+			return nil, err
+		}
+	}
 	res.Review = &r
 	return res, nil
 }

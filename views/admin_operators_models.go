@@ -22,6 +22,8 @@ type OperatorRow struct {
 	Active    bool
 	CreatedAt string
 	URL       string
+	// Skills are what auto-assignment rules look for (admin_assignment).
+	Skills []string
 }
 
 // OperatorForm keeps what the admin typed when the form comes back with an error.
@@ -55,6 +57,8 @@ type OperatorDetailPage struct {
 	Link string
 	// MFAEnabled: the account has a confirmed second factor.
 	MFAEnabled bool
+	// SkillsText is the account's skills as the form shows them ("a, b").
+	SkillsText string
 }
 
 // SessionRow is one live login of an account.

@@ -33,7 +33,7 @@ var detailShown = map[string][]string{
 	store.EventClaimed:    {"took_over_expired_claim_of"},
 	store.EventReopened:   {"from_status", "decided_by", "reason_code"},
 	store.EventHeldBack:   {"rule", "score", "issues", "why"},
-	store.EventAssigned:   {"from", "to"},
+	store.EventAssigned:   {"from", "to", "rule"},
 	store.EventUnassigned: {"from"},
 	store.EventEscalated:  {"note"},
 	store.EventSentBack:   {"note"},

@@ -116,6 +116,14 @@ var guardTable = map[string]guardRow{
 	"POST /admin/operators/:id/password":        {want: page(store.RoleAdmin, http.StatusBadRequest)},
 	"POST /admin/operators/:id/sessions/revoke": {want: page(store.RoleAdmin, http.StatusBadRequest)},
 	"GET /admin/audit":                          {want: page(store.RoleAdmin, http.StatusOK)},
+	"POST /admin/operators/:id/skills":          {want: page(store.RoleAdmin, http.StatusNotFound)},
+
+	"GET /admin/assignment":              {want: page(store.RoleAdmin, http.StatusOK)},
+	"POST /admin/assignment":             {want: page(store.RoleAdmin, http.StatusBadRequest)},
+	"POST /admin/assignment/:id/enable":  {want: page(store.RoleAdmin, http.StatusNotFound)},
+	"POST /admin/assignment/:id/disable": {want: page(store.RoleAdmin, http.StatusNotFound)},
+	"POST /admin/assignment/:id/delete":  {want: page(store.RoleAdmin, http.StatusNotFound)},
+	"POST /admin/assignment/:id/move":    {want: page(store.RoleAdmin, http.StatusBadRequest)},
 
 	"GET /admin/tokens":             {want: page(store.RoleAdmin, http.StatusOK)},
 	"POST /admin/tokens":            {want: page(store.RoleAdmin, http.StatusBadRequest)},
