@@ -24,6 +24,9 @@ type AutoFlag struct {
 	HeldBack      bool
 	HoldReason    string
 	DecidedReview *Review
+	// Sampled: the rule did not flag, but the lead was picked for a QA
+	// sample (sampling.percent); Review is the sample (source sample).
+	Sampled bool
 }
 
 // ScoreReason is the flag reason of the score rule.
@@ -49,6 +52,11 @@ func (s *Store) RecordScore(ctx context.Context, leadID int64, score int, actor 
 		why = "not flagged: auto-flag on score is off (autoflag.score.enabled=false)"
 	case score <= threshold:
 		why = fmt.Sprintf("not flagged: score %d is not over the threshold %d", score, threshold)
+		sampled, note, err := s.sampleScore(ctx, leadID, score, threshold, set, why, actor)
+		if err != nil || sampled != nil {
+			return sampled, err
+		}
+		why = withNote(why, note)
 	default:
 		held, err := s.holdBack(ctx, leadID, set, ruleCheck{rule: "score", score: &score, threshold: threshold})
 		if err != nil || held != nil {
@@ -145,7 +153,15 @@ func (s *Store) RecordQuality(ctx context.Context, leadID int64, issues []Qualit
 	}
 	switch {
 	case len(blocking) == 0:
-		return &AutoFlag{Why: "not flagged: no high-severity issue"}, nil
+		why := "not flagged: no high-severity issue"
+		if !set.Bool(KeyQualityEnabled) {
+			return &AutoFlag{Why: why}, nil
+		}
+		sampled, note, err := s.sampleQuality(ctx, leadID, issues, set, why, actor)
+		if err != nil || sampled != nil {
+			return sampled, err
+		}
+		return &AutoFlag{Why: withNote(why, note)}, nil
 	case !set.QueueEnabled():
 		return &AutoFlag{Why: "not flagged: the review queue is disabled (queue.enabled=false)"}, nil
 	case !set.Bool(KeyQualityEnabled):

@@ -64,6 +64,8 @@ type Store struct {
 	statLane atomic.Int64
 	// subs caches which endpoints subscribe to which events (outbox.go).
 	subs subscriptionCache
+	// rules caches the active auto-assignment rules (assignment.go).
+	rules ruleCache
 }
 
 // Options configure one Store: the pool, its caches and the lifetimes and

@@ -75,6 +75,11 @@ func (r eligibilityRow) judge() Eligibility {
 			typ = "a " + *r.ReviewType
 		}
 		e.Message = typ + " review is open: wait for an operator's decision"
+		if deref(r.TaskSource) == SourceSample {
+			// A QA sample holds outreach like any review: nothing goes out
+			// before an operator approves it.
+			e.Message = "the lead was picked for a QA sample: wait for an operator's decision"
+		}
 		if r.TaskID != nil {
 			e.Message += fmt.Sprintf(" (task %d)", *r.TaskID)
 		}

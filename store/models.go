@@ -49,10 +49,13 @@ const (
 	// SourceChange: the lead's approved message changed after the approval
 	// (see UpsertLead); reviewq opens these itself.
 	SourceChange = "change"
+	// SourceSample: a QA sample of a lead an automatic rule did not flag
+	// (sampling.percent; see sampling.go); reviewq opens these itself.
+	SourceSample = "sample"
 )
 
 // Sources lists the flag sources.
-var Sources = []string{SourceScore, SourceQuality, SourceManual, SourceAPI, SourceChange}
+var Sources = []string{SourceScore, SourceQuality, SourceManual, SourceAPI, SourceChange, SourceSample}
 
 // Review statuses.
 const (
@@ -236,6 +239,9 @@ type Review struct {
 	// time in the past means not snoozed (no job wakes it).
 	SnoozedUntil *time.Time
 	SnoozeReason *string
+	// SampleRule is the rule a QA sample (source sample) checks: "score"
+	// or "quality_gate", the source of that rule's flags; nil otherwise.
+	SampleRule *string
 }
 
 // Snoozed reports whether the review is snoozed at now.
@@ -253,6 +259,7 @@ func (r *Review) clonePointees(a *pointeeArena) {
 	r.DecisionFingerprint = a.str(r.DecisionFingerprint)
 	r.AssigneeID, r.AssigneeName, r.EscalationNote, r.SnoozeReason = a.int(r.AssigneeID), a.str(r.AssigneeName), a.str(r.EscalationNote), a.str(r.SnoozeReason)
 	r.EscalatedAt, r.SnoozedUntil = a.time(r.EscalatedAt), a.time(r.SnoozedUntil)
+	r.SampleRule = a.str(r.SampleRule)
 }
 
 // ReviewEvent is one line of a review's append-only history.

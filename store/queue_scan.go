@@ -14,7 +14,7 @@ const reviewColumns = "reviews.id, reviews.lead_id, reviews.open_lead_id, review
 	"reviews.claim_expires_at, reviews.decided_by_type, reviews.decided_by_id, reviews.decided_by_name, reviews.decided_at, " +
 	"reviews.reason_code, reviews.notes, reviews.decision_subject, reviews.decision_body, reviews.version, reviews.created_at, " +
 	"reviews.updated_at, reviews.decision_fingerprint, reviews.assignee_id, reviews.assignee_name, reviews.escalated_at, " +
-	"reviews.escalation_note, reviews.snoozed_until, reviews.snooze_reason"
+	"reviews.escalation_note, reviews.snoozed_until, reviews.snooze_reason, reviews.sample_rule"
 
 // queueItemColumns is what a queue row needs, in the order scanQueueItems
 // reads it. The queue is the hottest page: scanning by hand instead of
@@ -26,7 +26,7 @@ type reviewScan struct {
 	r                                                                             Review
 	open, claimedBy, decidedByID, assigneeID                                      sql.NullInt64
 	claimedByName, decidedByType, decidedByName, reasonCode, notes, subject, body sql.NullString
-	fingerprint, assigneeName, escalationNote, snoozeReason                       sql.NullString
+	fingerprint, assigneeName, escalationNote, snoozeReason, sampleRule           sql.NullString
 	claimExpires, decidedAt, escalatedAt, snoozedUntil                            sql.NullTime
 }
 
@@ -36,7 +36,7 @@ func (s *reviewScan) dest(more ...any) []any {
 	return append([]any{&r.ID, &r.LeadID, &s.open, &r.ReviewType, &r.Reason, &r.Source, &r.Campaign, &r.ScoreAtFlag,
 		&r.FlaggedAt, &r.Status, &s.claimedBy, &s.claimedByName, &s.claimExpires, &s.decidedByType, &s.decidedByID, &s.decidedByName,
 		&s.decidedAt, &s.reasonCode, &s.notes, &s.subject, &s.body, &r.Version, &r.CreatedAt, &r.UpdatedAt, &s.fingerprint,
-		&s.assigneeID, &s.assigneeName, &s.escalatedAt, &s.escalationNote, &s.snoozedUntil, &s.snoozeReason}, more...)
+		&s.assigneeID, &s.assigneeName, &s.escalatedAt, &s.escalationNote, &s.snoozedUntil, &s.snoozeReason, &s.sampleRule}, more...)
 }
 
 // review is the row read, its optional columns as nil pointers and its
@@ -51,6 +51,7 @@ func (s *reviewScan) review() Review {
 	r.AssigneeID, r.AssigneeName = nullInt(s.assigneeID), nullStr(s.assigneeName)
 	r.EscalatedAt, r.EscalationNote = nullTime(s.escalatedAt), nullStr(s.escalationNote)
 	r.SnoozedUntil, r.SnoozeReason = nullTime(s.snoozedUntil), nullStr(s.snoozeReason)
+	r.SampleRule = nullStr(s.sampleRule)
 	r.FlaggedAt, r.CreatedAt, r.UpdatedAt = r.FlaggedAt.UTC(), r.CreatedAt.UTC(), r.UpdatedAt.UTC()
 	return r
 }

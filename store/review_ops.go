@@ -123,7 +123,8 @@ func removeTag(tags, tag string) string {
 // and loses the outcome's tag (see Outcome.LeadTag), and both the
 // history and the audit log record it. Only leads and admins may reopen;
 // the caller checks the role. A lead that has meanwhile got another open
-// review cannot have this one reopened (ConflictError).
+// review cannot have this one reopened (ConflictError). The decision is
+// taken out of the daily stats as Undo takes one out (uncountDecision).
 func (s *Store) Reopen(ctx context.Context, reviewID int64, actor Actor, ip string) (*Review, error) {
 	var out Review
 	err := s.tx(ctx, func(tx *gorm.DB) error {
@@ -176,6 +177,13 @@ func (s *Store) Reopen(ctx context.Context, reviewID int64, actor Actor, ip stri
 				prevStatus = snap.LeadStatus
 			}
 		}
+		// The claims the decision's handle time was counted from, read
+		// before the reopen event is written: uncountDecision works the
+		// decision's wait and handle times out again from them.
+		marks, err := readMarks(tx, []int64{r.ID})
+		if err != nil {
+			return err
+		}
 		now := Now()
 		oldStatus := r.Status
 		res := tx.Model(&Review{}).Where("id = ? AND version = ?", r.ID, r.Version).Updates(map[string]any{
@@ -212,6 +220,14 @@ func (s *Store) Reopen(ctx context.Context, reviewID int64, actor Actor, ip stri
 		}
 		if err := tx.Create(newEvent(r, EventReopened, actor, detail)).Error; err != nil {
 			return fmt.Errorf("write history: %w", err)
+		}
+		// The overturned decision stops counting as a decision in every
+		// stat, exactly as an undone one (the reopen itself is counted from
+		// this event); the next decision counts normally.
+		if r.DecidedAt != nil {
+			if err := s.uncountDecision(tx, r, marks[r.ID]); err != nil {
+				return err
+			}
 		}
 		if err := setLeadFlag(tx, lead.ID, r); err != nil {
 			return err

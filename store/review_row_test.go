@@ -85,7 +85,8 @@ func TestModelsMatchTheirTables(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		tables := storetest.Columns(t, st)
 		for _, m := range []any{&store.Lead{}, &store.Review{}, &store.ReviewEvent{}, &store.Operator{}, &store.Session{},
-			&store.LoginAttempt{}, &store.PasswordToken{}, &store.APIToken{}, &store.Setting{}, &store.AuditEntry{}} {
+			&store.LoginAttempt{}, &store.PasswordToken{}, &store.APIToken{}, &store.Setting{}, &store.AuditEntry{},
+			&store.OperatorSkill{}, &store.AssignmentRule{}} {
 			table, cols := modelColumns(t, st, m)
 			if !reflect.DeepEqual(tables[table], cols) {
 				t.Errorf("%T: table %s has %v, the model %v", m, table, tables[table], cols)

@@ -24,6 +24,9 @@ type FlagInput struct {
 	// Score, when set, is recorded on the lead in the flag's transaction
 	// (the score auto-flag rule).
 	Score *int
+	// sampleRule is set by QA sampling alone (source sample): the rule
+	// whose unflagged lead the review samples.
+	sampleRule string
 }
 
 // Validate checks the flag's fields.
@@ -44,6 +47,10 @@ func (in *FlagInput) Validate() error {
 	}
 	if !slices.Contains(Sources, in.Source) {
 		return invalid("source", "must be one of %s", strings.Join(Sources, ", "))
+	}
+	if (in.Source == SourceSample) != (in.sampleRule != "") {
+		// Samples are reviewq's own: the rule quality stats count them.
+		return invalid("source", "sample is reserved for reviewq's QA sampling (sampling.percent)")
 	}
 	return nil
 }
@@ -148,12 +155,21 @@ func (s *Store) flagLocked(tx *gorm.DB, lead *Lead, in FlagInput, actor Actor, o
 	}
 	now := Now()
 	var r Review
+	var auto *autoAssignment
 	err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("open_lead_id = ?", leadID).Take(&r).Error
 	switch {
 	case errors.Is(err, gorm.ErrRecordNotFound):
 		r = Review{LeadID: leadID, OpenLeadID: &lead.ID, ReviewType: in.ReviewType, Reason: in.Reason, Source: in.Source,
 			Campaign: lead.Campaign, ScoreAtFlag: lead.Score, FlaggedAt: now, Status: StatusPending, Version: 1,
-			CreatedAt: now, UpdatedAt: now}
+			CreatedAt: now, UpdatedAt: now, SampleRule: optional(in.sampleRule)}
+		// A new review goes to the next operator of the first matching
+		// auto-assignment rule (assignment.go), in this transaction.
+		if auto, err = s.autoAssign(tx, r.ReviewType, r.Campaign); err != nil {
+			return nil, err
+		}
+		if auto != nil {
+			r.AssigneeID, r.AssigneeName = &auto.operator.ID, &auto.operator.Name
+		}
 		if err := tx.Create(&r).Error; err != nil {
 			if errors.Is(err, gorm.ErrDuplicatedKey) {
 				return nil, gorm.ErrDuplicatedKey
@@ -191,6 +207,11 @@ func (s *Store) flagLocked(tx *gorm.DB, lead *Lead, in FlagInput, actor Actor, o
 		return nil, err
 	}
 	outbox.addFlagged(lead, &r, res.Created, in, actor)
+	if auto != nil {
+		if err := recordAutoAssignment(tx, &r, auto, outbox); err != nil {
+			return nil, err
+		}
+	}
 	res.Review = &r
 	return res, nil
 }

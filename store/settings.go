@@ -90,6 +90,7 @@ const (
 	KeyBacklogThreshold = "queue.backlog_threshold"
 	KeyUndoSeconds      = "decisions.undo_seconds"
 	KeyTimeZone         = "display.time_zone"
+	KeySamplingPercent  = "sampling.percent"
 )
 
 // SettingDefs lists every runtime setting with its default.
@@ -111,6 +112,7 @@ var SettingDefs = []SettingDef{
 	{KeyBacklogThreshold, "100", "pending reviews over this send the queue.backlog webhook event", intSetting(1, 1000000)},
 	{KeyUndoSeconds, "10", "seconds after a decision in which the person who made it can undo it (0: off)", intSetting(0, 3600)},
 	{KeyTimeZone, "UTC", "time zone (IANA name, e.g. Europe/Berlin) pages show times in for operators who chose none on their account page", timeZoneSetting},
+	{KeySamplingPercent, "0", "percent of the leads the score and quality rules did not flag that go to the queue as QA samples (source sample; 0: off)", intSetting(0, 100)},
 }
 
 func settingDef(key string) (SettingDef, bool) {

@@ -298,7 +298,9 @@ func (o Outcomes) FalsePositiveRate() float64 {
 }
 
 func (o *Outcomes) add(kind string, n int64) {
-	if _, ok := OutcomeOfStatus(kind); !ok {
+	// A counter summing to 0 is a decision counted and taken back again
+	// (undone or reopened) in different shards: nothing to show.
+	if _, ok := OutcomeOfStatus(kind); !ok || n == 0 {
 		return
 	}
 	if *o == nil {
@@ -611,6 +613,9 @@ func (s *Store) rangeStats(ctx context.Context, r StatsRange) (*RangeStats, erro
 	}
 	byActor := map[actorKey]*OperatorStats{}
 	for _, row := range ops {
+		if row.N == 0 {
+			continue // counted and taken back (see Outcomes.add)
+		}
 		k := actorKey{row.ActorType, row.ActorID}
 		o := byActor[k]
 		if o == nil {

@@ -20,17 +20,24 @@ package store
 // rank, reported as the bucket's upper bound: exact to the minute under 1 h,
 // to 5 minutes under 24 h, to the hour beyond); every whole hour up to 30
 // days is a bucket bound, so SLA compliance against sla.critical_hours is
-// exact. A decision counts on the day it was made; reopening it later does
-// not un-count it (reopened decisions are counted separately from the
-// history's indexed 'reopened' events), and the new decision counts again.
-// An undone decision (Undo, moments after it was made) is taken out again:
-// it counts nowhere.
+// exact. A decision counts on the day it was made, for as long as it
+// stands. An undone decision (Undo, moments after it was made) and a
+// reopened one (Reopen, a lead overturning it any time later) are taken out
+// again in the transaction that takes them back (uncountDecision: the same
+// day, keys, histogram bucket and milliseconds they were added with, so the
+// durations come out exactly too): they count nowhere on the stats page, as
+// a decision neither of outcome, decider, type or source, nor in the wait
+// and handle percentiles. The next decision of the review counts normally.
+// The reopen events themselves are counted apart, from the history's indexed
+// 'reopened' events, and reviewer_quality.go reads the history to tell who
+// was overturned. Taken-back decisions go to undone_<status>, which only
+// /metrics reads (its decision counters must never go down).
 //
 // Writers: Flag (recordFlagStats, when it opens a review) and Decide
-// (decisionCounters, in its batch transaction); Undo subtracts
+// (decisionCounters, in its batch transaction); Undo and Reopen subtract
 // (uncountDecision). Any other code path that opens or decides a review
-// (bulk decisions, reopen-and-decide) must call the same helpers inside its
-// transaction. Seed writes rows in bulk and then calls RebuildDailyStats,
+// must call the same helpers inside its transaction (the rollback's
+// restore only puts back pending reviews, never decided ones). Seed writes rows in bulk and then calls RebuildDailyStats,
 // which recomputes everything from the reviews table.
 
 import (
@@ -229,8 +236,9 @@ func readMarks(tx *gorm.DB, reviewIDs []int64) (map[int64][]historyMark, error) 
 // RebuildDailyStats recomputes the daily aggregates from the reviews table in
 // one transaction: every review counts as flagged on its flag day, and every
 // decided review's current decision on its decision day. It is for data
-// written in bulk (Seed) and for repair; decisions that were later reopened
-// and decided again count once here (the live counters count both).
+// written in bulk (Seed) and for repair; it counts only standing decisions,
+// as the live counters do (run it once after upgrading from a version that
+// kept reopened decisions counted: `reviewq report --rebuild`).
 func (s *Store) RebuildDailyStats(ctx context.Context) error {
 	return s.tx(ctx, func(tx *gorm.DB) error {
 		if err := tx.Exec("DELETE FROM stats_daily").Error; err != nil {

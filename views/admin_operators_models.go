@@ -22,6 +22,8 @@ type OperatorRow struct {
 	Active    bool
 	CreatedAt string
 	URL       string
+	// Skills are what auto-assignment rules look for (admin_assignment).
+	Skills []string
 }
 
 // OperatorForm keeps what the admin typed when the form comes back with an error.
@@ -59,6 +61,8 @@ type OperatorDetailPage struct {
 	// the choices.
 	TimeZone  string
 	TimeZones []string
+	// SkillsText is the account's skills as the form shows them ("a, b").
+	SkillsText string
 }
 
 // SessionRow is one live login of an account.

@@ -16,6 +16,8 @@ type QueuePage struct {
 	LiveURL   string
 	// Views is the bar of saved views above the filter.
 	Views SavedViews
+	// CanSplit offers leads and admins the split between operators.
+	CanSplit bool
 }
 
 // DecisionChoice is one way to decide a review, as the pages offer it (one
@@ -217,6 +219,8 @@ type ReviewPane struct {
 	// Changes is what changed after the approval, for a review the change
 	// opened (source change).
 	Changes []FieldDiff
+	// SampleNote explains a QA sample (source sample); "" for any other.
+	SampleNote string
 	// Earlier are the lead's other reviews, newest first (at most
 	// EarlierLimit); EarlierMore links to the rest (the history API).
 	Earlier     []EarlierReview

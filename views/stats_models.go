@@ -11,6 +11,8 @@ type StatsPage struct {
 	Over   StatsOver
 	// Hourly is set for a one-day range: that day's decisions per hour.
 	Hourly *HourlyView
+	// Rules: how good each automatic rule is (precision, miss rate).
+	Rules StatsRules
 }
 
 // HourlyView is one day's decisions per hour (UTC), charted and listed.
@@ -83,7 +85,10 @@ type StatsOver struct {
 	SLACompliance    string
 	WithinSLA        int64
 	CriticalHours    int
-	Operators        []StatsOperatorRow
+	// Reviewers is the per-operator table (stats_reviewers.templ); Team
+	// the escalations and snoozes.
+	Reviewers StatsReviewers
+	Team      StatsTeamWork
 	// Reasons are the top reason codes of each outcome that takes them.
 	Reasons  []ReasonTable
 	Reopened int64

@@ -55,8 +55,18 @@ func (s *Server) operatorsVM(c echo.Context) (views.OperatorsPage, error) {
 		ops = ops[:operatorsPageSize]
 		v.NextURL = "/admin/operators?after=" + strconv.FormatInt(ops[len(ops)-1].ID, 10)
 	}
+	ids := make([]int64, 0, len(ops))
 	for _, o := range ops {
-		v.Rows = append(v.Rows, operatorRow(c.Request().Context(), o))
+		ids = append(ids, o.ID)
+	}
+	skills, err := s.store.SkillsOf(c.Request().Context(), ids)
+	if err != nil {
+		return views.OperatorsPage{}, err
+	}
+	for _, o := range ops {
+		row := operatorRow(c.Request().Context(), o)
+		row.Skills = skills[o.ID]
+		v.Rows = append(v.Rows, row)
 	}
 	return v, nil
 }
@@ -150,6 +160,11 @@ func (s *Server) operatorDetail(c echo.Context, id int64, status int, flash *vie
 	if v.MFAEnabled, err = s.store.MFAEnabled(ctx, id); err != nil {
 		return err
 	}
+	skills, err := s.store.SkillsOf(ctx, []int64{id})
+	if err != nil {
+		return err
+	}
+	v.Op.Skills, v.SkillsText = skills[id], strings.Join(skills[id], ", ")
 	current, _ := c.Get(ctxSessionTok).(string)
 	for _, se := range sessions {
 		v.Sessions = append(v.Sessions, views.SessionRow{
@@ -187,6 +202,7 @@ func (s *Server) operatorPage(c echo.Context) error {
 		"revoked": "Session revoked.", "revoked-all": "Every session of the account has ended.",
 		"mfa-reset": "Two-factor sign-in reset; every session of the account has ended.",
 		"time-zone": "Time zone set.",
+		"skills":    "Skills saved: auto-assignment rules use them for reviews opened from now on.",
 	}
 	var flash *views.Flash
 	if msg, ok := done[c.QueryParam("done")]; ok {

@@ -77,12 +77,14 @@ type escalatedJSON struct {
 }
 
 type taskJSON struct {
-	ID          int64         `json:"id"`
-	LeadID      int64         `json:"lead_id"`
-	ExternalID  string        `json:"external_id,omitempty"`
-	ReviewType  string        `json:"review_type"`
-	Reason      string        `json:"reason"`
-	Source      string        `json:"source"`
+	ID         int64  `json:"id"`
+	LeadID     int64  `json:"lead_id"`
+	ExternalID string `json:"external_id,omitempty"`
+	ReviewType string `json:"review_type"`
+	Reason     string `json:"reason"`
+	Source     string `json:"source"`
+	// SampleRule names the rule a QA sample checks (null for other tasks).
+	SampleRule  *string       `json:"sample_rule"`
 	Campaign    string        `json:"campaign"`
 	ScoreAtFlag int           `json:"score_at_flag"`
 	FlaggedAt   time.Time     `json:"flagged_at"`
@@ -102,7 +104,7 @@ type taskJSON struct {
 }
 
 func toTaskJSON(r *store.Review) taskJSON {
-	t := taskJSON{ID: r.ID, LeadID: r.LeadID, ReviewType: r.ReviewType, Reason: r.Reason, Source: r.Source,
+	t := taskJSON{ID: r.ID, LeadID: r.LeadID, ReviewType: r.ReviewType, Reason: r.Reason, Source: r.Source, SampleRule: r.SampleRule,
 		Campaign: r.Campaign, ScoreAtFlag: r.ScoreAtFlag, FlaggedAt: r.FlaggedAt.UTC(), Status: r.Status, Version: r.Version}
 	if r.ClaimedByName != nil && r.ClaimExpiresAt != nil && r.ClaimExpiresAt.After(store.Now()) {
 		t.Claim = &claimJSON{By: *r.ClaimedByName, ExpiresAt: r.ClaimExpiresAt.UTC()}

@@ -98,13 +98,15 @@ type flagAnswer struct {
 	// HeldBack: the rule fired but the cool-down held the flag back;
 	// HeldBackReason says why ("cooldown") and DecidedTask is the decision
 	// that holds it.
+	// Sampled: not flagged, but picked for a QA sample (Task is the sample).
+	Sampled        bool      `json:"sampled"`
 	HeldBack       bool      `json:"held_back"`
 	HeldBackReason string    `json:"held_back_reason,omitempty"`
 	DecidedTask    *taskJSON `json:"decided_task,omitempty"`
 }
 
 func answerFlag(c echo.Context, af *store.AutoFlag) error {
-	a := flagAnswer{Flagged: af.Flagged, Created: af.Created, Reason: af.Why, HeldBack: af.HeldBack, HeldBackReason: af.HoldReason}
+	a := flagAnswer{Flagged: af.Flagged, Created: af.Created, Reason: af.Why, Sampled: af.Sampled, HeldBack: af.HeldBack, HeldBackReason: af.HoldReason}
 	if af.Review != nil {
 		t := toTaskJSON(af.Review)
 		a.Task = &t
@@ -114,7 +116,7 @@ func answerFlag(c echo.Context, af *store.AutoFlag) error {
 		a.DecidedTask = &t
 	}
 	status := http.StatusOK
-	if af.Created {
+	if af.Created && af.Flagged {
 		status = http.StatusCreated
 	}
 	return c.JSON(status, a)

@@ -297,6 +297,7 @@ func TestBrowserAxe(t *testing.T) {
 		{"operators", "/admin/operators", "main h1"},
 		{"tokens", "/admin/tokens", "main h1"},
 		{"settings", "/admin/settings", "main h1"},
+		{"assignment", "/admin/assignment", "main h1"},
 		{"audit", "/admin/audit", "main h1"},
 		{"account", "/account/password", "main h1"},
 	}

@@ -236,7 +236,7 @@ func (s *Server) queuePageVM(c echo.Context, q queueQuery, f store.QueueFilter) 
 	}
 	return views.QueuePage{Page: s.page(c, "Review queue", "queue"), Filter: fv, Total: res.Total, Results: res,
 		Enabled: set.QueueEnabled(), Outcomes: decisionChoices(set), BulkLimit: store.BulkLimit,
-		LiveURL: "/dashboard/review-queue/live", Views: saved}, nil
+		LiveURL: "/dashboard/review-queue/live", Views: saved, CanSplit: isLead(currentOperator(c))}, nil
 }
 
 // queuePage is the operator's queue. A filter change from the page (htmx)

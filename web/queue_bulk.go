@@ -64,46 +64,11 @@ func (s *Server) bulkPreview(c echo.Context) error {
 	}
 	b := views.BulkPreview{Outcome: o.Name, Verb: o.Verb, ReasonCode: probe.ReasonCode, Notes: f.Notes, Limit: store.BulkLimit,
 		Consequence: o.Consequence + " Each review is decided on its own and gets its own history entry; reviews someone else has claimed or decided meanwhile are left alone and listed afterwards."}
-	var items []store.QueueItem
-	if f.Scope == "all" {
-		_, filter, err := bindQueue(c)
-		if err != nil {
-			return err
-		}
-		filter.After, filter.Limit = nil, store.BulkLimit
-		if items, _, err = s.store.ListPending(ctx, filter); err != nil {
-			return err
-		}
-		counts, err := s.store.CountPendingMatching(ctx, filter)
-		if err != nil {
-			return err
-		}
-		b.Matching = counts.Total
-		if filter.ReviewType != "" {
-			b.Matching = counts.ByType[filter.ReviewType]
-		}
-		b.Capped = b.Matching > int64(store.BulkLimit)
-	} else {
-		ids, err := f.ids()
-		if err != nil {
-			return err
-		}
-		if len(ids) == 0 {
-			return badRequest(errSelectReviews)
-		}
-		all, err := s.store.QueueItemsByID(ctx, ids)
-		if err != nil {
-			return err
-		}
-		for _, it := range all {
-			if it.Status == store.StatusPending {
-				items = append(items, it)
-			}
-		}
+	items, matching, err := s.bulkSelection(c, f)
+	if err != nil {
+		return err
 	}
-	if len(items) == 0 {
-		return badRequest("no pending review matches")
-	}
+	b.Matching, b.Capped = matching, matching > int64(store.BulkLimit)
 	for i, it := range items {
 		b.IDs = append(b.IDs, it.ID)
 		if i < 10 {
@@ -112,6 +77,52 @@ func (s *Server) bulkPreview(c echo.Context) error {
 	}
 	b.More = len(items) - len(b.Names)
 	return s.renderComponent(c, http.StatusOK, views.BulkConfirm(b))
+}
+
+// bulkSelection is the pending reviews a bulk action would act on: the
+// selected rows, or the first BulkLimit of all the filter matches (with how
+// many match). None is a 400.
+func (s *Server) bulkSelection(c echo.Context, f bulkForm) (items []store.QueueItem, matching int64, err error) {
+	ctx := c.Request().Context()
+	if f.Scope == "all" {
+		_, filter, err := bindQueue(c)
+		if err != nil {
+			return nil, 0, err
+		}
+		filter.After, filter.Limit = nil, store.BulkLimit
+		if items, _, err = s.store.ListPending(ctx, filter); err != nil {
+			return nil, 0, err
+		}
+		counts, err := s.store.CountPendingMatching(ctx, filter)
+		if err != nil {
+			return nil, 0, err
+		}
+		matching = counts.Total
+		if filter.ReviewType != "" {
+			matching = counts.ByType[filter.ReviewType]
+		}
+	} else {
+		ids, err := f.ids()
+		if err != nil {
+			return nil, 0, err
+		}
+		if len(ids) == 0 {
+			return nil, 0, badRequest(errSelectReviews)
+		}
+		all, err := s.store.QueueItemsByID(ctx, ids)
+		if err != nil {
+			return nil, 0, err
+		}
+		for _, it := range all {
+			if it.Status == store.StatusPending {
+				items = append(items, it)
+			}
+		}
+	}
+	if len(items) == 0 {
+		return nil, 0, badRequest("no pending review matches")
+	}
+	return items, matching, nil
 }
 
 // bulkDecide runs a confirmed bulk action.

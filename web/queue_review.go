@@ -33,7 +33,7 @@ var detailShown = map[string][]string{
 	store.EventClaimed:    {"took_over_expired_claim_of"},
 	store.EventReopened:   {"from_status", "decided_by", "reason_code"},
 	store.EventHeldBack:   {"rule", "score", "issues", "why"},
-	store.EventAssigned:   {"from", "to"},
+	store.EventAssigned:   {"from", "to", "rule"},
 	store.EventUnassigned: {"from"},
 	store.EventEscalated:  {"note"},
 	store.EventSentBack:   {"note"},
@@ -178,6 +178,9 @@ func (s *Server) paneVM(c echo.Context, id int64) (views.ReviewPane, error) {
 			Industry: l.Industry, Campaign: l.Campaign, Score: l.Score, Status: l.Status, Tags: l.TagList(), FailedAttempts: l.FailedAttempts},
 		Outcomes: decisionChoices(set), ReasonRequired: set.ReasonsRequired(), Types: store.ReviewTypes,
 	}
+	if r.Source == store.SourceSample {
+		p.SampleNote = sampleNote(r.SampleRule)
+	}
 	if p.Pending {
 		p.SLA = slaLevel(age, set)
 		st := rowState(c.Request().Context(), r.ID, r.ClaimedBy, r.ClaimedByName, r.ClaimExpiresAt, actorOf(c), now)
@@ -195,7 +198,7 @@ func (s *Server) paneVM(c echo.Context, id int64) (views.ReviewPane, error) {
 			p.Body = *r.DecisionBody
 		}
 		op := currentOperator(c)
-		p.CanReopen = op != nil && store.RoleRank(op.Role) >= store.RoleRank(store.RoleLead)
+		p.CanReopen = isLead(op)
 		if r.Status == store.StatusCleared {
 			p.Decision = "Cleared by the emergency rollback (reviewq flags clear); reviewq flags restore puts it back."
 			p.CanReopen = false

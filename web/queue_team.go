@@ -149,7 +149,7 @@ func (s *Server) unsnoozeReview(c echo.Context) error {
 
 // teamPane fills the pane's team part: assignment, escalation, snooze.
 func teamPane(ctx context.Context, p *views.ReviewPane, r *store.Review, op *store.Operator, set store.Settings, now time.Time) {
-	p.IsLead = op != nil && store.RoleRank(op.Role) >= store.RoleRank(store.RoleLead)
+	p.IsLead = isLead(op)
 	p.Assignee = derefStr(r.AssigneeName)
 	mine := op != nil && r.AssigneeID != nil && *r.AssigneeID == op.ID
 	p.CanTake = op != nil && r.AssigneeID == nil

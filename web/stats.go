@@ -90,12 +90,26 @@ func (s *Server) statsPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	quality, err := s.store.ReviewerQualityStats(ctx, rng)
+	if err != nil {
+		return err
+	}
+	team, err := s.store.TeamWorkStats(ctx, rng)
+	if err != nil {
+		return err
+	}
+	rules, err := s.store.RuleQuality(ctx, rng)
+	if err != nil {
+		return err
+	}
 	v := views.StatsPage{
 		Page:   s.page(c, "Stats", "stats"),
 		CSVURL: "/dashboard/stats/report.csv?" + rangeQuery(rng, preset).Encode(),
 		Now:    statsNowView(ctx, queue),
 		Over:   statsOverView(rs),
+		Rules:  statsRulesView(rules),
 	}
+	v.Over.Reviewers, v.Over.Team = statsReviewersView(rs, quality), statsTeamView(team)
 	v.Range = views.StatsRangeForm{From: store.Day(rng.From), To: store.Day(rng.To), Custom: preset == "custom", MaxDay: store.Day(now),
 		Label: fmt.Sprintf("%s – %s (%d days, UTC)", store.Day(rng.From), store.Day(rng.To), rng.Days())}
 	if rng.Days() == 1 {
@@ -256,14 +270,5 @@ func statsOverView(rs *store.RangeStats) views.StatsOver {
 			Counts: outcomeCounts(d.Outcomes), Balance: d.Flagged - d.Total()})
 	}
 	v.Flow = views.NewFlowChart(days)
-	for _, o := range rs.Operators {
-		name := o.Name
-		if o.ActorType == store.ActorToken {
-			name += " (API token)"
-		}
-		v.Operators = append(v.Operators, views.StatsOperatorRow{Name: name, Decisions: o.Total(), Counts: outcomeCounts(o.Outcomes),
-			ApprovalRate: rateOrDash(o.ApprovalRate(), o.Total()), MedianHandle: durationOrDash(o.Handle, o.Handle.Median),
-			MedianWait: durationOrDash(o.Wait, o.Wait.Median), Claimed: o.Handle.N})
-	}
 	return v
 }

@@ -172,7 +172,7 @@ func (e *benchEnv) scenarios() []scenario {
 		// start of a name, an email or a company, in turn.
 		{name: "leads search (htmx partial)", targets: func(context.Context) (vegeta.Targeter, error) {
 			var ts []vegeta.Target
-			for _, q := range []string{"field=name&q=ana", "field=email&q=ben.", "field=company&q=acme", "field=name&q=zoe+z"} {
+			for _, q := range []string{"field=name&q=ana", "field=email&q=ben.", "field=company&q=acme", "field=name&q=zoe+z", "field=external_id&q=bench-"} {
 				ts = append(ts, vegeta.Target{Method: "GET", URL: e.srv.URL + "/dashboard/leads?" + q, Header: e.header("htmx")})
 			}
 			return roundRobin(ts), nil
