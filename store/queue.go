@@ -122,6 +122,10 @@ type QueueFilter struct {
 	// Unassigned keeps those assigned to nobody.
 	AssigneeID int64
 	Unassigned bool
+	// AssigneeEmail, when set, keeps the reviews assigned to the operator
+	// with that email (none when there is no such operator): a lead's view
+	// of one operator's share, which a saved view can hold.
+	AssigneeEmail string
 	ReviewType string
 	Campaign   string
 	Source     string
@@ -146,8 +150,11 @@ func (f *QueueFilter) Validate() error {
 	if !slices.Contains(QueueStates, f.State) {
 		return invalid("state", "must be one of %s", strings.Join(QueueStates, ", "))
 	}
-	if f.AssigneeID != 0 && f.Unassigned {
+	if (f.AssigneeID != 0 && f.Unassigned) || (f.AssigneeEmail != "" && (f.AssigneeID != 0 || f.Unassigned)) {
 		return invalid("assignee", "give one assignee, or none")
+	}
+	if len(f.AssigneeEmail) > 254 || (f.AssigneeEmail != "" && !strings.Contains(f.AssigneeEmail, "@")) {
+		return invalid("assignee", "must be me, none or an operator's email")
 	}
 	if f.ReviewType != "" && !slices.Contains(ReviewTypes, f.ReviewType) {
 		return invalid("review_type", "must be one of %s", strings.Join(ReviewTypes, ", "))
@@ -240,6 +247,10 @@ func (s *Store) pendingQuery(ctx context.Context, f QueueFilter, set Settings) *
 		q = q.Where("reviews.assignee_id = ?", f.AssigneeID)
 	case f.Unassigned:
 		q = q.Where("reviews.assignee_id IS NULL")
+	case f.AssigneeEmail != "":
+		// The operators' unique email index finds the one id; then the
+		// reviews_assignee range, as for an id.
+		q = q.Where("reviews.assignee_id = (SELECT id FROM operators WHERE email = ?)", f.AssigneeEmail)
 	}
 	if f.SkipClaimedFor != 0 {
 		q = q.Where("(reviews.claimed_by IS NULL OR reviews.claimed_by = ? OR reviews.claim_expires_at IS NULL OR reviews.claim_expires_at <= ?)", f.SkipClaimedFor, now)
@@ -273,8 +284,8 @@ func (s *Store) ListPendingShared(ctx context.Context, f QueueFilter) ([]QueueIt
 	if f.After != nil {
 		after = f.After.Encode()
 	}
-	key := fmt.Sprintf("list|%q|%q|%q|%q|%q|%q|%q|%d|%q|%d|%t", f.ReviewType, f.Source, f.Campaign, f.AgeBand, f.Search, f.Sort, after, f.Limit,
-		f.State, f.AssigneeID, f.Unassigned)
+	key := fmt.Sprintf("list|%q|%q|%q|%q|%q|%q|%q|%d|%q|%d|%t|%q", f.ReviewType, f.Source, f.Campaign, f.AgeBand, f.Search, f.Sort, after, f.Limit,
+		f.State, f.AssigneeID, f.Unassigned, f.AssigneeEmail)
 	p, err := cachedRead(ctx, s.lists, key, func(ctx context.Context) (listPage, error) {
 		items, next, err := s.listPending(ctx, f)
 		return listPage{items: items, next: next}, err
@@ -355,7 +366,7 @@ func (s *Store) CountPending(ctx context.Context) (PendingCounts, error) {
 // CountPendingMatching counts the pending reviews that pass the filter, by
 // type (cached briefly; see readCache).
 func (s *Store) CountPendingMatching(ctx context.Context, f QueueFilter) (PendingCounts, error) {
-	key := fmt.Sprintf("count|%q|%q|%q|%q|%d|%q|%d|%t", f.Source, f.Campaign, f.AgeBand, f.Search, f.SkipClaimedFor, f.State, f.AssigneeID, f.Unassigned)
+	key := fmt.Sprintf("count|%q|%q|%q|%q|%d|%q|%d|%t|%q", f.Source, f.Campaign, f.AgeBand, f.Search, f.SkipClaimedFor, f.State, f.AssigneeID, f.Unassigned, f.AssigneeEmail)
 	return cachedRead(ctx, s.reads, key, func(ctx context.Context) (PendingCounts, error) { return s.countPendingMatching(ctx, f) }, PendingCounts.clone)
 }
 

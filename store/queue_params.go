@@ -18,7 +18,7 @@ type QueueParams struct {
 	Sort     string
 	// State is "", escalated or snoozed.
 	State string
-	// Assignee is "", any, me or none.
+	// Assignee is "", any, me, none or an operator's email.
 	Assignee string
 }
 
@@ -68,7 +68,10 @@ func (p QueueParams) Filter(me int64) (QueueFilter, error) {
 	case "none":
 		f.Unassigned = true
 	default:
-		return f, invalid("assignee", "must be any, me or none")
+		if !strings.Contains(p.Assignee, "@") {
+			return f, invalid("assignee", "must be any, me, none or an operator's email")
+		}
+		f.AssigneeEmail = p.Assignee
 	}
 	return f, f.Validate()
 }

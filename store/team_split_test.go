@@ -79,10 +79,14 @@ func TestSplitAssignSharesEvenly(t *testing.T) {
 		if refused != 1 {
 			t.Errorf("%d reviews refused, want the one decided", refused)
 		}
-		// 999 pending reviews: 333 each.
+		// 999 pending reviews: 333 each, by id and by email (a lead's filter).
 		for _, op := range []*store.Operator{ann, bob, cy} {
 			if n := assignedCount(t, st, op.ID); n != 333 {
 				t.Errorf("%s holds %d pending reviews, want 333", op.Email, n)
+			}
+			c, err := st.CountPendingMatching(ctx, store.QueueFilter{AssigneeEmail: op.Email, State: store.StateAll})
+			if err != nil || c.Total != 333 {
+				t.Errorf("%s's share by email: %d, %v", op.Email, c.Total, err)
 			}
 		}
 		if kinds := historyKinds(t, st, ids[999]); !containsAll(kinds, store.EventAssigned) {

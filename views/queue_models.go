@@ -42,9 +42,12 @@ type QueueFilterVM struct {
 	Age      string
 	Search   string
 	Sort     string
-	// State is "", escalated or snoozed; Assignee "", me or none.
+	// State is "", escalated or snoozed; Assignee "", me, none or an
+	// operator's email.
 	State    string
 	Assignee string
+	// Assignees are the active operators a lead may filter by (email, name).
+	Assignees []Option
 	Types    []TypeChip
 	Sources  []string
 	// AgeBands are value/label pairs (labels carry the SLA hours).

@@ -229,6 +229,15 @@ func (s *Server) queuePageVM(c echo.Context, q queueQuery, f store.QueueFilter) 
 		},
 		State: q.State, Assignee: q.Assignee,
 		Active: q.Type != "" || q.Campaign != "" || q.Source != "" || q.Age != "" || q.Search != "" || q.State != "" || (q.Assignee != "" && q.Assignee != "any")}
+	if isLead(currentOperator(c)) {
+		ops, err := s.activeOperators(ctx)
+		if err != nil {
+			return views.QueuePage{}, err
+		}
+		for _, op := range ops {
+			fv.Assignees = append(fv.Assignees, views.Option{Value: op.Email, Label: op.Name})
+		}
+	}
 	p := q.params()
 	saved, err := s.savedViewsVM(c, &p)
 	if err != nil {

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 
@@ -36,7 +37,7 @@ func (s *Server) splitPreview(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	ops, err := s.store.ListOperators(c.Request().Context(), 0, maxSplitOperators)
+	ops, err := s.activeOperators(c.Request().Context())
 	if err != nil {
 		return err
 	}
@@ -49,9 +50,7 @@ func (s *Server) splitPreview(c echo.Context) error {
 	}
 	v.More = len(items) - len(v.Names)
 	for _, op := range ops {
-		if op.Active {
-			v.Operators = append(v.Operators, views.SplitOperator{Email: op.Email, Name: op.Name, Role: op.Role})
-		}
+		v.Operators = append(v.Operators, views.SplitOperator{Email: op.Email, Name: op.Name, Role: op.Role})
 	}
 	return s.renderComponent(c, http.StatusOK, views.SplitConfirmView(v))
 }
@@ -109,6 +108,22 @@ func (s *Server) splitAssign(c echo.Context) error {
 	// so the rows show their new assignees.
 	c.Response().Header().Set("HX-Trigger", "rq-queue-changed")
 	return s.renderComponent(c, http.StatusOK, views.SplitDoneView(out))
+}
+
+// activeOperators is the accounts work can go to (the first
+// maxSplitOperators by id: a team, not a directory).
+func (s *Server) activeOperators(ctx context.Context) ([]store.Operator, error) {
+	ops, err := s.store.ListOperators(ctx, 0, maxSplitOperators)
+	if err != nil {
+		return nil, err
+	}
+	active := ops[:0]
+	for _, op := range ops {
+		if op.Active {
+			active = append(active, op)
+		}
+	}
+	return active, nil
 }
 
 // isLead reports whether op may route work: a lead or an admin.

@@ -58,8 +58,24 @@ func TestSplitQueueOverHTTP(t *testing.T) {
 			body := leadC.Get("/dashboard/review-queue").Body
 			for _, op := range []*store.Operator{ann, bob} {
 				if n := strings.Count(body, "assigned to "+op.Name); n != 4 {
-					t.Errorf("%s's queue shows %d of their reviews, want 4", op.Name, n)
+					t.Errorf("the queue shows %d of %s's reviews, want 4", n, op.Name)
 				}
+				// A lead looks at one operator's share: the filter offers each
+				// active operator, and the list holds theirs only.
+				mustContain(t, "filter choice", body, `<option value="`+op.Email+`">`+op.Name+`</option>`)
+				share := leadC.Get("/dashboard/review-queue?assignee=" + url.QueryEscape(op.Email))
+				if share.Status != http.StatusOK || strings.Count(share.Body, "assigned to ") != 4 || strings.Count(share.Body, "assigned to "+op.Name) != 4 {
+					t.Errorf("%s's share: %d, %d rows assigned", op.Name, share.Status, strings.Count(share.Body, "assigned to "))
+				}
+			}
+			if strings.Contains(opC.Get("/dashboard/review-queue").Body, `<optgroup label="to an operator">`) {
+				t.Error("an operator is offered others' shares in the filter")
+			}
+			if res := leadC.Get("/dashboard/review-queue?assignee=nobody%40example.com"); res.Status != http.StatusOK || strings.Contains(res.Body, "assigned to ") {
+				t.Errorf("an unknown operator's share: %d", res.Status)
+			}
+			if res := leadC.Get("/dashboard/review-queue?assignee=bogus"); res.Status != http.StatusBadRequest {
+				t.Errorf("assignee=bogus: %d, want 400", res.Status)
 			}
 		})
 	}
