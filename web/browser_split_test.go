@@ -99,7 +99,9 @@ func TestBrowserOpsLeadMorning(t *testing.T) {
 		}
 		return ids
 	}
-	act := func(op *store.Operator) store.Actor { return store.Actor{Type: store.ActorOperator, ID: op.ID, Name: op.Name} }
+	act := func(op *store.Operator) store.Actor {
+		return store.Actor{Type: store.ActorOperator, ID: op.ID, Name: op.Name}
+	}
 	if _, err := st.Escalate(bg, store.TeamChange{ReviewID: mine(team[1])[0], Actor: act(team[1])}, "Customer asks for a 40% discount"); err != nil {
 		t.Fatal(err)
 	}
