@@ -27,10 +27,16 @@ func (s *Store) SeedDemo(ctx context.Context) ([]DemoLogin, error) {
 		{"admin@demo.reviewq", pw, RoleAdmin},
 		{"lead@demo.reviewq", pw, RoleLead},
 		{"operator@demo.reviewq", pw, RoleOperator},
+		// Three more operators, so that a lead can try splitting the
+		// queue between a team of four.
+		{"omar@demo.reviewq", pw, RoleOperator},
+		{"priya@demo.reviewq", pw, RoleOperator},
+		{"quinn@demo.reviewq", pw, RoleOperator},
 	}
-	names := map[string]string{RoleAdmin: "Avery Admin", RoleLead: "Lee Lead", RoleOperator: "Olive Operator"}
+	names := map[string]string{"admin@demo.reviewq": "Avery Admin", "lead@demo.reviewq": "Lee Lead", "operator@demo.reviewq": "Olive Operator",
+		"omar@demo.reviewq": "Omar Operator", "priya@demo.reviewq": "Priya Operator", "quinn@demo.reviewq": "Quinn Operator"}
 	for _, l := range logins {
-		if _, err := s.CreateOperator(ctx, SystemActor, "", NewOperator{Email: l.Email, Name: names[l.Role], Role: l.Role, Password: l.Password}); err != nil {
+		if _, err := s.CreateOperator(ctx, SystemActor, "", NewOperator{Email: l.Email, Name: names[l.Email], Role: l.Role, Password: l.Password}); err != nil {
 			return nil, fmt.Errorf("demo account: %w", err)
 		}
 	}
