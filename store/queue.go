@@ -126,6 +126,7 @@ type QueueFilter struct {
 	// with that email (none when there is no such operator): a lead's view
 	// of one operator's share, which a saved view can hold.
 	AssigneeEmail string
+
 	ReviewType string
 	Campaign   string
 	Source     string

@@ -48,8 +48,8 @@ type QueueFilterVM struct {
 	Assignee string
 	// Assignees are the active operators a lead may filter by (email, name).
 	Assignees []Option
-	Types    []TypeChip
-	Sources  []string
+	Types     []TypeChip
+	Sources   []string
 	// AgeBands are value/label pairs (labels carry the SLA hours).
 	AgeBands []Option
 	Active   bool // any filter besides the sort is set
