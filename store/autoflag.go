@@ -58,12 +58,9 @@ func (s *Store) RecordScore(ctx context.Context, leadID int64, score int, actor 
 		}
 		why = withNote(why, note)
 	default:
-		held, err := s.holdBack(ctx, leadID, set, ruleCheck{rule: "score", score: &score, threshold: threshold})
-		if err != nil || held != nil {
-			return held, err
-		}
 		res, err := s.Flag(ctx, leadID, FlagInput{ReviewType: TypeProposal, Reason: ScoreReason(score), Source: SourceScore,
-			Score: &score, Detail: map[string]any{"rule": "score", "threshold": threshold}}, actor)
+			Score: &score, Detail: map[string]any{"rule": "score", "threshold": threshold},
+			cooldown: &cooldownCheck{set: set, rc: ruleCheck{rule: "score", score: &score, threshold: threshold}}}, actor)
 		if errors.Is(err, ErrQueueDisabled) {
 			// Switched off between the two reads: record the score alone.
 			why = "not flagged: the review queue is disabled (queue.enabled=false)"
@@ -71,6 +68,9 @@ func (s *Store) RecordScore(ctx context.Context, leadID int64, score int, actor 
 		}
 		if err != nil {
 			return nil, err
+		}
+		if res.Held != nil {
+			return res.Held, nil
 		}
 		return &AutoFlag{Flagged: true, Created: res.Created, Review: res.Review,
 			Why: fmt.Sprintf("flagged PROPOSAL: score %d is over the threshold %d", score, threshold)}, nil
@@ -167,21 +167,21 @@ func (s *Store) RecordQuality(ctx context.Context, leadID int64, issues []Qualit
 	case !set.Bool(KeyQualityEnabled):
 		return &AutoFlag{Why: "not flagged: auto-flag on quality gates is off (autoflag.quality.enabled=false)"}, nil
 	}
-	held, err := s.holdBack(ctx, leadID, set, ruleCheck{rule: "quality", blocking: blocking})
-	if err != nil || held != nil {
-		return held, err
-	}
 	reason := "Quality gate failed: " + strings.Join(blocking, ", ")
 	if r := []rune(reason); len(r) > 500 {
 		reason = string(r[:497]) + "..."
 	}
 	res, err := s.Flag(ctx, leadID, FlagInput{ReviewType: TypeMessage, Reason: reason, Source: SourceQuality,
-		Detail: map[string]any{"rule": "quality", "issues": issues}}, actor)
+		Detail: map[string]any{"rule": "quality", "issues": issues},
+		cooldown: &cooldownCheck{set: set, rc: ruleCheck{rule: "quality", blocking: blocking}}}, actor)
 	if errors.Is(err, ErrQueueDisabled) {
 		return &AutoFlag{Why: "not flagged: the review queue is disabled (queue.enabled=false)"}, nil
 	}
 	if err != nil {
 		return nil, err
+	}
+	if res.Held != nil {
+		return res.Held, nil
 	}
 	return &AutoFlag{Flagged: true, Created: res.Created, Review: res.Review,
 		Why: "flagged MESSAGE: high-severity issue " + strings.Join(blocking, ", ")}, nil

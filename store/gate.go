@@ -178,70 +178,62 @@ type decisionSnapshot struct {
 	LeadScore *int `json:"lead_score"`
 }
 
-// holdBack applies the cool-down to an automatic flag: when a person
+// holdBackLocked applies the cool-down to an automatic flag, inside the
+// flag's own transaction with the lead locked (so no decision, reopen or
+// other flag can come between the check and the flag): when a person
 // decided the lead within autoflag.cooldown_hours and neither the message
 // nor what the rule is about changed since, the flag is held back — the
 // score is recorded, the hold is written to the decided review's history
 // (kind held_back, which the stats count), and the answer says why. It
 // returns nil when the flag should go ahead.
-func (s *Store) holdBack(ctx context.Context, leadID int64, set Settings, rc ruleCheck) (*AutoFlag, error) {
+func holdBackLocked(tx *gorm.DB, lead *Lead, set Settings, rc ruleCheck) (*AutoFlag, error) {
 	hours := set.Int(KeyCooldownHours)
 	if hours <= 0 {
 		return nil, nil
 	}
-	var held *AutoFlag
-	err := s.tx(ctx, func(tx *gorm.DB) error {
-		lead, err := lockLead(tx, leadID)
-		if err != nil {
-			return err
-		}
-		var open int64
-		if err := tx.Model(&Review{}).Where("open_lead_id = ?", leadID).Count(&open).Error; err != nil {
-			return fmt.Errorf("find open review: %w", err)
-		}
-		if open > 0 {
-			return nil // the flag joins the open review: nothing is reopened
-		}
-		last, err := lastDecided(tx, leadID)
-		if errors.Is(err, ErrNotFound) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		window := time.Duration(hours) * time.Hour
-		if last.DecidedAt == nil || Now().Sub(*last.DecidedAt) >= window || deref(last.DecidedByType) == ActorSystem {
-			return nil
-		}
-		if last.DecisionFingerprint == nil || *last.DecisionFingerprint != MessageFingerprint(lead.MessageSubject, lead.MessageBody) {
-			return nil // the message changed since the decision
-		}
-		what, changed, err := ruleChanged(tx, last, rc)
-		if err != nil || changed {
-			return err
-		}
-		held = &AutoFlag{HeldBack: true, HoldReason: HoldCooldown, DecidedReview: last,
-			Why: fmt.Sprintf("held back: %s by %s %s, within the %d h cool-down (autoflag.cooldown_hours); %s",
-				last.Status, deref(last.DecidedByName), agoText(Now().Sub(*last.DecidedAt)), hours, what)}
-		detail := map[string]any{"rule": rc.rule, "cooldown_hours": hours, "why": what}
-		if rc.score != nil {
-			detail["score"] = *rc.score
-			if *rc.score != lead.Score {
-				if err := tx.Model(&Lead{}).Where("id = ?", leadID).Updates(map[string]any{"score": *rc.score, "updated_at": Now()}).Error; err != nil {
-					return fmt.Errorf("record score: %w", err)
-				}
-			}
-		}
-		if len(rc.blocking) > 0 {
-			detail["issues"] = rc.blocking
-		}
-		if err := tx.Create(newEvent(last, EventHeldBack, SystemActor, detail)).Error; err != nil {
-			return fmt.Errorf("write history: %w", err)
-		}
-		return nil
-	})
+	leadID := lead.ID
+	var open int64
+	if err := tx.Model(&Review{}).Where("open_lead_id = ?", leadID).Count(&open).Error; err != nil {
+		return nil, fmt.Errorf("find open review: %w", err)
+	}
+	if open > 0 {
+		return nil, nil // the flag joins the open review: nothing is reopened
+	}
+	last, err := lastDecided(tx, leadID)
+	if errors.Is(err, ErrNotFound) {
+		return nil, nil
+	}
 	if err != nil {
 		return nil, err
+	}
+	window := time.Duration(hours) * time.Hour
+	if last.DecidedAt == nil || Now().Sub(*last.DecidedAt) >= window || deref(last.DecidedByType) == ActorSystem {
+		return nil, nil
+	}
+	if last.DecisionFingerprint == nil || *last.DecisionFingerprint != MessageFingerprint(lead.MessageSubject, lead.MessageBody) {
+		return nil, nil // the message changed since the decision
+	}
+	what, changed, err := ruleChanged(tx, last, rc)
+	if err != nil || changed {
+		return nil, err
+	}
+	held := &AutoFlag{HeldBack: true, HoldReason: HoldCooldown, DecidedReview: last,
+		Why: fmt.Sprintf("held back: %s by %s %s, within the %d h cool-down (autoflag.cooldown_hours); %s",
+			last.Status, deref(last.DecidedByName), agoText(Now().Sub(*last.DecidedAt)), hours, what)}
+	detail := map[string]any{"rule": rc.rule, "cooldown_hours": hours, "why": what}
+	if rc.score != nil {
+		detail["score"] = *rc.score
+		if *rc.score != lead.Score {
+			if err := tx.Model(&Lead{}).Where("id = ?", leadID).Updates(map[string]any{"score": *rc.score, "updated_at": Now()}).Error; err != nil {
+				return nil, fmt.Errorf("record score: %w", err)
+			}
+		}
+	}
+	if len(rc.blocking) > 0 {
+		detail["issues"] = rc.blocking
+	}
+	if err := tx.Create(newEvent(last, EventHeldBack, SystemActor, detail)).Error; err != nil {
+		return nil, fmt.Errorf("write history: %w", err)
 	}
 	return held, nil
 }

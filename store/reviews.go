@@ -27,6 +27,16 @@ type FlagInput struct {
 	// sampleRule is set by QA sampling alone (source sample): the rule
 	// whose unflagged lead the review samples.
 	sampleRule string
+	// cooldown, set by the automatic rules, applies the cool-down in the
+	// flag's transaction (holdBackLocked): a held-back flag opens nothing.
+	cooldown *cooldownCheck
+}
+
+// cooldownCheck is what the cool-down needs: the settings read for the
+// rule, and what the rule saw.
+type cooldownCheck struct {
+	set Settings
+	rc  ruleCheck
 }
 
 // Validate checks the flag's fields.
@@ -59,6 +69,9 @@ func (in *FlagInput) Validate() error {
 type FlagResult struct {
 	Review  *Review
 	Created bool
+	// Held is set, and nothing flagged, when the cool-down held an
+	// automatic flag back.
+	Held *AutoFlag
 }
 
 // mergeReason adds a new reason to an open review's reason, once.
@@ -126,6 +139,13 @@ func (s *Store) flagOnce(ctx context.Context, leadID int64, in FlagInput, actor 
 		lead, err := lockLead(tx, leadID)
 		if err != nil {
 			return err
+		}
+		if in.cooldown != nil {
+			held, err := holdBackLocked(tx, lead, in.cooldown.set, in.cooldown.rc)
+			if err != nil || held != nil {
+				res = &FlagResult{Held: held}
+				return err
+			}
 		}
 		outbox, err := s.outbox(ctx, tx, lead.ID)
 		if err != nil {
