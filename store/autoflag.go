@@ -172,7 +172,7 @@ func (s *Store) RecordQuality(ctx context.Context, leadID int64, issues []Qualit
 		reason = string(r[:497]) + "..."
 	}
 	res, err := s.Flag(ctx, leadID, FlagInput{ReviewType: TypeMessage, Reason: reason, Source: SourceQuality,
-		Detail: map[string]any{"rule": "quality", "issues": issues},
+		Detail:   map[string]any{"rule": "quality", "issues": issues},
 		cooldown: &cooldownCheck{set: set, rc: ruleCheck{rule: "quality", blocking: blocking}}}, actor)
 	if errors.Is(err, ErrQueueDisabled) {
 		return &AutoFlag{Why: "not flagged: the review queue is disabled (queue.enabled=false)"}, nil
