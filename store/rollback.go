@@ -201,6 +201,15 @@ func (s *Store) clearReviewBatch(ctx context.Context, ids []int64, opt ClearOpti
 		for _, r := range revs {
 			leadIDs = append(leadIDs, r.LeadID)
 		}
+		// Subscribers to lead.eligibility_changed hear of each lead whose
+		// answer the clear changes (read before and after, as for a decision).
+		ob, err := s.outbox(ctx, tx, leadIDs...)
+		if err != nil {
+			return err
+		}
+		for _, r := range revs {
+			ob.eligibilityMayChange(r.LeadID, r.ID, AuditFlagsClear)
+		}
 		recs := make([]FlagRecord, 0, n)
 		reviewIDs := make([]int64, 0, n)
 		events := make([]*ReviewEvent, 0, n)
@@ -227,6 +236,9 @@ func (s *Store) clearReviewBatch(ctx context.Context, ids []int64, opt ClearOpti
 		}
 		if err := tx.CreateInBatches(events, 500).Error; err != nil {
 			return fmt.Errorf("clear flags: write history: %w", err)
+		}
+		if err := ob.write(ctx, tx); err != nil {
+			return err
 		}
 		return auditRollback(tx, opt.Actor, AuditFlagsClear, opt.File, map[string]any{
 			"reviews": n, "first_review_id": reviewIDs[0], "last_review_id": reviewIDs[n-1]})
@@ -271,7 +283,17 @@ func (s *Store) clearLeadBatch(ctx context.Context, ids []int64, opt ClearOption
 		for _, r := range recs {
 			written[-r.Lead.ID] = true
 		}
+		ob, err := s.outbox(ctx, tx, leadIDs...)
+		if err != nil {
+			return err
+		}
+		for _, id := range leadIDs {
+			ob.eligibilityMayChange(id, 0, AuditFlagsClear)
+		}
 		if err := unflagLeads(tx, leadIDs); err != nil {
+			return err
+		}
+		if err := ob.write(ctx, tx); err != nil {
 			return err
 		}
 		return auditRollback(tx, opt.Actor, AuditFlagsClear, opt.File, map[string]any{
@@ -589,6 +611,24 @@ func (s *Store) restoreBatch(ctx context.Context, recs []FlagRecord, actor Actor
 		if res.Restored == 0 {
 			return nil
 		}
+		restoredIDs := make([]int64, len(leads))
+		for i, l := range leads {
+			restoredIDs[i] = l.ID
+		}
+		ob, err := s.outbox(ctx, tx, restoredIDs...)
+		if err != nil {
+			return err
+		}
+		withReview := map[int64]bool{}
+		for _, e := range events {
+			ob.eligibilityMayChange(e.LeadID, e.ReviewID, AuditFlagsRestore)
+			withReview[e.LeadID] = true
+		}
+		for _, l := range leads {
+			if !withReview[l.ID] {
+				ob.eligibilityMayChange(l.ID, 0, AuditFlagsRestore)
+			}
+		}
 		if len(reopen) > 0 {
 			if err := tx.Model(&Review{}).Where("id IN ? AND status = ?", reopen, StatusCleared).
 				UpdateColumns(map[string]any{"status": StatusPending, "open_lead_id": gorm.Expr("lead_id")}).Error; err != nil {
@@ -634,6 +674,9 @@ func (s *Store) restoreBatch(ctx context.Context, recs []FlagRecord, actor Actor
 			if err := tx.CreateInBatches(events, 500).Error; err != nil {
 				return fmt.Errorf("restore flags: write history: %w", err)
 			}
+		}
+		if err := ob.write(ctx, tx); err != nil {
+			return err
 		}
 		return auditRollback(tx, actor, AuditFlagsRestore, file, map[string]any{
 			"restored": res.Restored, "reopened": len(reopen), "reinserted": len(insert)})
