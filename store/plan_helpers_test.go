@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 
 	"reviewq/store"
@@ -43,4 +44,27 @@ func queryPlan(t *testing.T, st *store.Store, stmt string) []map[string]string {
 		t.Fatal(err)
 	}
 	return out
+}
+
+// checkStatsPlans EXPLAINs each recorded statement that reads the reviews,
+// the history or the daily stats on MariaDB: each must use an index, and
+// at least `least` plans must have been checked.
+func checkStatsPlans(t *testing.T, st *store.Store, stmts []string, least int) {
+	t.Helper()
+	checked := 0
+	for _, q := range stmts {
+		if !strings.Contains(q, "reviews") && !strings.Contains(q, "stats_daily") && !strings.Contains(q, "review_events") {
+			continue // settings
+		}
+		for _, plan := range queryPlan(t, st, "EXPLAIN "+q) {
+			if plan["type"] == "ALL" || plan["key"] == "" {
+				t.Errorf("query without an index:\n%s\nplan: %v", q, plan)
+			}
+			t.Logf("%s %s %s", plan["table"], plan["type"], plan["key"])
+			checked++
+		}
+	}
+	if checked < least {
+		t.Fatalf("only %d plans checked: %v", checked, stmts)
+	}
 }

@@ -3,7 +3,6 @@ package store_test
 import (
 	"context"
 	"maps"
-	"strings"
 	"testing"
 	"time"
 
@@ -286,20 +285,5 @@ func TestReviewerQualityQueriesUseIndexes(t *testing.T) {
 	if tw.Escalated != 5 || tw.Snoozes != 5 || len(qs) == 0 {
 		t.Fatalf("figures: %+v, %d deciders", tw, len(qs))
 	}
-	checked := 0
-	for _, q := range *stmts {
-		if !strings.Contains(q, "reviews") && !strings.Contains(q, "stats_daily") && !strings.Contains(q, "review_events") {
-			continue // settings
-		}
-		for _, plan := range queryPlan(t, st, "EXPLAIN "+q) {
-			if plan["type"] == "ALL" || plan["key"] == "" {
-				t.Errorf("query without an index:\n%s\nplan: %v", q, plan)
-			}
-			t.Logf("%s %s %s", plan["table"], plan["type"], plan["key"])
-			checked++
-		}
-	}
-	if checked < 8 {
-		t.Fatalf("only %d plans checked: %v", checked, *stmts)
-	}
+	checkStatsPlans(t, st, *stmts, 8)
 }
