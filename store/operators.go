@@ -458,7 +458,12 @@ func (s *Store) OperatorRoles(ctx context.Context, ids []int64) (map[int64]strin
 // SetShortcutsOff records an operator's own choice to turn the queue's
 // single-key shortcuts off (or back on). A personal preference: no audit.
 func (s *Store) SetShortcutsOff(ctx context.Context, id int64, off bool) error {
-	res := s.DB.WithContext(ctx).Model(&Operator{}).Where("id = ?", id).Updates(map[string]any{"shortcuts_off": off, "updated_at": Now()})
+	return s.setPreference(ctx, id, "shortcuts_off", off)
+}
+
+// setPreference writes one of an operator's own preference columns.
+func (s *Store) setPreference(ctx context.Context, id int64, column string, value any) error {
+	res := s.DB.WithContext(ctx).Model(&Operator{}).Where("id = ?", id).Updates(map[string]any{column: value, "updated_at": Now()})
 	if res.Error != nil {
 		return fmt.Errorf("update operator: %w", res.Error)
 	}

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"fmt"
 	"strings"
 	"sync"
 	"time"
@@ -48,14 +47,7 @@ func (s *Store) SetTimeZone(ctx context.Context, id int64, name string) error {
 			return err
 		}
 	}
-	res := s.DB.WithContext(ctx).Model(&Operator{}).Where("id = ?", id).Updates(map[string]any{"time_zone": name, "updated_at": Now()})
-	if res.Error != nil {
-		return fmt.Errorf("update operator: %w", res.Error)
-	}
-	if res.RowsAffected != 1 {
-		return ErrNotFound
-	}
-	return nil
+	return s.setPreference(ctx, id, "time_zone", name)
 }
 
 // SetOperatorTimeZone is an admin setting an account's time zone ("" for
