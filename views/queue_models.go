@@ -205,6 +205,8 @@ type ReviewPane struct {
 	// AssignedToOther: someone else's review; deciding asks to confirm.
 	AssignedToOther bool
 	IsLead          bool
+	// Assignees are the active operators a lead may assign to (email, name).
+	Assignees []Option
 	Escalated       bool
 	EscalationNote  string
 	EscalatedAt     string

@@ -186,6 +186,16 @@ func (s *Server) paneVM(c echo.Context, id int64) (views.ReviewPane, error) {
 		st := rowState(c.Request().Context(), r.ID, r.ClaimedBy, r.ClaimedByName, r.ClaimExpiresAt, actorOf(c), now)
 		p.ClaimedBy, p.ClaimMine, p.ClaimUntil = st.ClaimedBy, st.Mine, st.Until
 		teamPane(c.Request().Context(), &p, &r, currentOperator(c), set, now)
+		if p.IsLead {
+			// A lead assigns by choosing an operator (or typing an email).
+			ops, err := s.activeOperators(c.Request().Context())
+			if err != nil {
+				return p, err
+			}
+			for _, op := range ops {
+				p.Assignees = append(p.Assignees, views.Option{Value: op.Email, Label: op.Name})
+			}
+		}
 	} else {
 		p.Decision = decisionText(c.Request().Context(), &r, actorOf(c))
 		if r.DecidedAt != nil {

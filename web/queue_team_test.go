@@ -39,6 +39,13 @@ func TestQueueTeamActionsOverHTTP(t *testing.T) {
 			if res := opC.HTMX(http.MethodPost, reviewPath(r.ID, "assign"), webtest.Form("assignee", other.Email)); res.Status != http.StatusForbidden || !strings.Contains(res.Body, "Not done") {
 				t.Fatalf("operator assigning another: %d", res.Status)
 			}
+			// A lead's pane offers the active operators to assign to; an
+			// operator's does not.
+			mustContain(t, "lead's pane", leadC.HTMX(http.MethodGet, reviewPath(r.ID, ""), nil).Body,
+				`<datalist id="assign-operators">`, `<option value="`+other.Email+`">`+other.Name+`</option>`)
+			if strings.Contains(opC.HTMX(http.MethodGet, reviewPath(r.ID, ""), nil).Body, "assign-operators") {
+				t.Error("an operator's pane offers to assign others")
+			}
 			// A lead reassigns by email.
 			mustContain(t, "lead assigns", leadC.HTMX(http.MethodPost, reviewPath(r.ID, "assign"), webtest.Form("assignee", other.Email)).Body, "Assigned to "+other.Name)
 			// Deciding someone else's review asks to confirm first.
