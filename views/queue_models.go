@@ -206,13 +206,13 @@ type ReviewPane struct {
 	AssignedToOther bool
 	IsLead          bool
 	// Assignees are the active operators a lead may assign to (email, name).
-	Assignees []Option
-	Escalated       bool
-	EscalationNote  string
-	EscalatedAt     string
-	SnoozedUntil    string
-	SnoozeReason    string
-	SnoozeCodes     []string
+	Assignees      []Option
+	Escalated      bool
+	EscalationNote string
+	EscalatedAt    string
+	SnoozedUntil   string
+	SnoozeReason   string
+	SnoozeCodes    []string
 	// Decision, when decided.
 	Decision string
 	// Choices.
