@@ -105,6 +105,11 @@ type Options struct {
 	// or a node that was not ready is run (retry.go); 0 means 6. Tests set
 	// 1 to see what a client gets when retries run out.
 	TxAttempts int
+	// SecretKey is the deployment's key material (REVIEWQ_SESSION_SECRET):
+	// webhook signing secrets are sealed under a key derived from it
+	// (seal.go). Without it no webhook can be created or rotated, and a
+	// sealed secret cannot be used.
+	SecretKey []byte
 }
 
 // The defaults of Options.

@@ -74,13 +74,89 @@ func (e WebhookEndpoint) Events() []string { return strings.Split(e.EventTypes, 
 func (e WebhookEndpoint) Failing() bool { return e.Failures >= WebhookFailingAfter }
 
 // signingSecrets are the secrets a delivery is signed with at now: the
-// current one, and the previous one during its overlap.
-func (e WebhookEndpoint) signingSecrets(now time.Time) []string {
-	out := []string{e.Secret}
+// current one, and the previous one during its overlap, opened.
+func (s *Store) signingSecrets(e *WebhookEndpoint, now time.Time) ([]string, error) {
+	stored := []string{e.Secret}
 	if e.PreviousSecret != nil && e.PreviousSecretExpiresAt != nil && e.PreviousSecretExpiresAt.After(now) {
-		out = append(out, *e.PreviousSecret)
+		stored = append(stored, *e.PreviousSecret)
 	}
-	return out
+	out := make([]string, len(stored))
+	for i, v := range stored {
+		plain, err := s.openWebhookSecret(v)
+		if err != nil {
+			return nil, fmt.Errorf("webhook %d: %w", e.ID, err)
+		}
+		out[i] = plain
+	}
+	return out, nil
+}
+
+// webhookSecretAAD binds a sealed value to its use: a sealed TOTP secret
+// does not open as a webhook secret.
+const webhookSecretAAD = "webhook"
+
+// sealWebhookSecret is how a signing secret is stored: sealed under the
+// deployment's key. Without the key it refuses rather than store the
+// secret in the clear.
+func (s *Store) sealWebhookSecret(plain string) (string, error) {
+	if len(s.opts.SecretKey) == 0 {
+		return "", errors.New("webhook secrets are sealed with REVIEWQ_SESSION_SECRET: set it (as the server has it) and try again")
+	}
+	return SealSecret(DeriveKey(s.opts.SecretKey, "webhook-secret"), plain, webhookSecretAAD)
+}
+
+// openWebhookSecret reads a stored signing secret: sealed, or plain text
+// as an earlier release stored it.
+func (s *Store) openWebhookSecret(stored string) (string, error) {
+	if !IsSealed(stored) {
+		return stored, nil
+	}
+	if len(s.opts.SecretKey) == 0 {
+		return "", errors.New("its signing secret is sealed and REVIEWQ_SESSION_SECRET is not set")
+	}
+	return OpenSealed(DeriveKey(s.opts.SecretKey, "webhook-secret"), stored, webhookSecretAAD)
+}
+
+// SealWebhookSecrets seals the signing secrets an earlier release stored
+// as plain text (serve runs it at start); it returns how many endpoints it
+// changed. Without a key it does nothing.
+func (s *Store) SealWebhookSecrets(ctx context.Context) (int, error) {
+	if len(s.opts.SecretKey) == 0 {
+		return 0, nil
+	}
+	n := 0
+	err := s.tx(ctx, func(tx *gorm.DB) error {
+		n = 0
+		var eps []WebhookEndpoint
+		if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Select("id, secret, previous_secret").
+			Where("secret NOT LIKE ? OR (previous_secret IS NOT NULL AND previous_secret NOT LIKE ?)", sealedPrefix+"%", sealedPrefix+"%").
+			Order("id").Find(&eps).Error; err != nil {
+			return fmt.Errorf("seal webhook secrets: %w", err)
+		}
+		for _, e := range eps {
+			upd := map[string]any{}
+			if !IsSealed(e.Secret) {
+				v, err := s.sealWebhookSecret(e.Secret)
+				if err != nil {
+					return err
+				}
+				upd["secret"] = v
+			}
+			if e.PreviousSecret != nil && !IsSealed(*e.PreviousSecret) {
+				v, err := s.sealWebhookSecret(*e.PreviousSecret)
+				if err != nil {
+					return err
+				}
+				upd["previous_secret"] = v
+			}
+			if err := tx.Model(&WebhookEndpoint{}).Where("id = ?", e.ID).Updates(upd).Error; err != nil {
+				return fmt.Errorf("seal webhook secrets: %w", err)
+			}
+			n++
+		}
+		return nil
+	})
+	return n, err
 }
 
 // WebhookDelivery is one event's delivery to one endpoint.
@@ -171,9 +247,14 @@ func (s *Store) CreateWebhook(ctx context.Context, actor Actor, ip string, in We
 		return nil, "", err
 	}
 	now := Now()
+	secret := newWebhookSecret()
+	sealed, err := s.sealWebhookSecret(secret)
+	if err != nil {
+		return nil, "", err
+	}
 	e := WebhookEndpoint{URL: in.URL, EventTypes: strings.Join(in.Events, ","), Kind: in.Kind, Description: in.Description,
-		Secret: newWebhookSecret(), Enabled: true, CreatedBy: actor.Name, CreatedAt: now, UpdatedAt: now}
-	err := s.tx(ctx, func(tx *gorm.DB) error {
+		Secret: sealed, Enabled: true, CreatedBy: actor.Name, CreatedAt: now, UpdatedAt: now}
+	err = s.tx(ctx, func(tx *gorm.DB) error {
 		if err := tx.Create(&e).Error; err != nil {
 			return fmt.Errorf("create webhook: %w", err)
 		}
@@ -184,7 +265,7 @@ func (s *Store) CreateWebhook(ctx context.Context, actor Actor, ip string, in We
 		return nil, "", err
 	}
 	s.InvalidateSubscriptions()
-	return &e, e.Secret, nil
+	return &e, secret, nil
 }
 
 func webhookTarget(id int64) string { return "webhook:" + strconv.FormatInt(id, 10) }
@@ -262,10 +343,14 @@ func (s *Store) SetWebhookEnabled(ctx context.Context, actor Actor, ip string, i
 // the old one keeps signing alongside it for SecretOverlap.
 func (s *Store) RotateWebhookSecret(ctx context.Context, actor Actor, ip string, id int64) (string, error) {
 	secret := newWebhookSecret()
-	err := s.changeWebhook(ctx, actor, ip, id, "webhook.rotate_secret", func(tx *gorm.DB, e *WebhookEndpoint) (*string, *string, error) {
+	sealed, err := s.sealWebhookSecret(secret)
+	if err != nil {
+		return "", err
+	}
+	err = s.changeWebhook(ctx, actor, ip, id, "webhook.rotate_secret", func(tx *gorm.DB, e *WebhookEndpoint) (*string, *string, error) {
 		now := Now()
 		if err := tx.Model(&WebhookEndpoint{}).Where("id = ?", e.ID).Updates(map[string]any{
-			"secret": secret, "previous_secret": e.Secret, "previous_secret_expires_at": now.Add(SecretOverlap), "updated_at": now,
+			"secret": sealed, "previous_secret": e.Secret, "previous_secret_expires_at": now.Add(SecretOverlap), "updated_at": now,
 		}).Error; err != nil {
 			return nil, nil, fmt.Errorf("rotate webhook secret: %w", err)
 		}
@@ -466,8 +551,12 @@ func (s *Store) ClaimDeliveries(ctx context.Context, limit int, lease time.Durat
 		}
 		for _, r := range rows {
 			e := byID[r.EndpointID]
+			secrets, err := s.signingSecrets(e, now)
+			if err != nil {
+				return err
+			}
 			jobs = append(jobs, DeliveryJob{DeliveryID: r.ID, EndpointID: e.ID, MsgID: r.MsgID, Type: r.Type, Body: r.Body, URL: e.URL,
-				Kind: e.Kind, Secrets: e.signingSecrets(now), Attempt: r.Attempts, CreatedAt: r.CreatedAt})
+				Kind: e.Kind, Secrets: secrets, Attempt: r.Attempts, CreatedAt: r.CreatedAt})
 		}
 		return nil
 	})

@@ -2,11 +2,7 @@ package web
 
 import (
 	"bytes"
-	"crypto/aes"
-	"crypto/cipher"
-	"crypto/rand"
 	"crypto/subtle"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"image/png"
@@ -241,48 +237,20 @@ func matchTOTP(secret, code string, now time.Time) (int64, bool) {
 	return 0, false
 }
 
-// sealSecret encrypts a TOTP secret for the database with AES-256-GCM under
-// a key derived from the session secret; the database alone does not give
+// sealSecret encrypts a TOTP secret for the database (store.SealSecret) under a
+// key derived from the session secret; the database alone does not give
 // the codes away. Changing REVIEWQ_SESSION_SECRET makes sealed secrets
 // unreadable: every factor must then be reset.
 func (s *Server) sealSecret(secret string) (string, error) {
-	aead, err := s.mfaAEAD()
-	if err != nil {
-		return "", err
-	}
-	nonce := make([]byte, aead.NonceSize())
-	if _, err := rand.Read(nonce); err != nil {
-		return "", err
-	}
-	return "v1:" + base64.RawStdEncoding.EncodeToString(aead.Seal(nonce, nonce, []byte(secret), []byte("totp"))), nil
+	return store.SealSecret(store.DeriveKey(s.cfg.SessionSecret, "mfa-secret"), secret, "totp")
 }
 
 func (s *Server) openSecret(sealed string) (string, error) {
-	raw, ok := strings.CutPrefix(sealed, "v1:")
-	b, err := base64.RawStdEncoding.DecodeString(raw)
-	if !ok || err != nil {
-		return "", errors.New("mfa secret: unknown format")
-	}
-	aead, err := s.mfaAEAD()
-	if err != nil {
-		return "", err
-	}
-	if len(b) < aead.NonceSize() {
-		return "", errors.New("mfa secret: too short")
-	}
-	plain, err := aead.Open(nil, b[:aead.NonceSize()], b[aead.NonceSize():], []byte("totp"))
+	plain, err := store.OpenSealed(store.DeriveKey(s.cfg.SessionSecret, "mfa-secret"), sealed, "totp")
 	if err != nil {
 		return "", errors.New("mfa secret: cannot be opened with this REVIEWQ_SESSION_SECRET (reset the account's two-factor sign-in)")
 	}
-	return string(plain), nil
-}
-
-func (s *Server) mfaAEAD() (cipher.AEAD, error) {
-	block, err := aes.NewCipher(deriveKey(s.cfg.SessionSecret, "mfa-secret"))
-	if err != nil {
-		return nil, err
-	}
-	return cipher.NewGCM(block)
+	return plain, nil
 }
 
 // totpKey is the otpauth:// key an authenticator app reads from the QR code.

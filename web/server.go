@@ -4,8 +4,6 @@
 package web
 
 import (
-	"crypto/hmac"
-	"crypto/sha256"
 	"fmt"
 	"log/slog"
 	"net"
@@ -79,11 +77,7 @@ type Server struct {
 }
 
 // deriveKey makes independent keys for each use from the one secret.
-func deriveKey(secret []byte, label string) []byte {
-	m := hmac.New(sha256.New, secret)
-	m.Write([]byte("reviewq:" + label))
-	return m.Sum(nil)
-}
+func deriveKey(secret []byte, label string) []byte { return store.DeriveKey(secret, label) }
 
 // New builds the server and its route table.
 func New(st *store.Store, cfg Config) (*Server, error) {

@@ -159,6 +159,12 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 func (c Config) StoreOptions(opt store.Options) store.Options {
 	opt.SessionIdle = c.SessionIdle
 	opt.SessionLifetime = c.SessionLifetime
+	// Webhook signing secrets are sealed under the session secret. A
+	// command run without it (MySQL, REVIEWQ_SESSION_SECRET unset) still
+	// works; what needs a signing secret then says so.
+	if key, err := c.Secret(); err == nil {
+		opt.SecretKey = key
+	}
 	return opt
 }
 

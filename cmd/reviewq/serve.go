@@ -88,6 +88,13 @@ func cmdServe(ctx context.Context, env *Env, args []string) error {
 	if err := st.CheckSchema(ctx); err != nil {
 		return err
 	}
+	// Signing secrets an earlier release stored as plain text are sealed
+	// now (any instance may do it; it is idempotent).
+	if n, err := st.SealWebhookSecrets(ctx); err != nil {
+		return err
+	} else if n > 0 {
+		log.Info("sealed the signing secrets of webhook endpoints stored as plain text", "endpoints", n)
+	}
 	if *demo {
 		logins, err := st.SeedDemo(ctx)
 		if err != nil {

@@ -35,6 +35,17 @@ func TestWebhooksCommands(t *testing.T) {
 			}))
 			defer rcv.Close()
 			t.Setenv("REVIEWQ_WEBHOOKS_ALLOW_PRIVATE", "127.0.0.1")
+			if d == store.MySQL {
+				// The signing secret is sealed with the servers' session
+				// secret (SQLite keeps one beside its database): without it
+				// nothing is stored in the clear.
+				t.Setenv("REVIEWQ_SESSION_SECRET", "")
+				code, _, errOut := opsRun(t, u, "webhooks", "create", "--url", rcv.URL+"/in", "--events", "review.decided")
+				if code == 0 || !strings.Contains(errOut, "REVIEWQ_SESSION_SECRET") {
+					t.Fatalf("create without the session secret: exit %d stderr %q", code, errOut)
+				}
+				t.Setenv("REVIEWQ_SESSION_SECRET", strings.Repeat("k", 40))
+			}
 			code, out, errOut := opsRun(t, u, "webhooks", "create", "--url", rcv.URL+"/in", "--events", "review.decided, lead.eligibility_changed")
 			secret = strings.TrimSpace(out)
 			if code != 0 || !strings.HasPrefix(secret, "whsec_") || strings.Count(out, "\n") != 1 || !strings.Contains(errOut, "shown once") {

@@ -116,9 +116,16 @@ func OpenURL(t testing.TB, raw string) *store.Store {
 	return OpenURLWith(t, raw, store.Options{})
 }
 
-// OpenURLWith is OpenURL with options.
+// SecretKey is the key material test stores seal secrets with, as the
+// server's REVIEWQ_SESSION_SECRET does.
+var SecretKey = []byte("test-key-material-of-at-least-32-bytes")
+
+// OpenURLWith is OpenURL with options (and SecretKey unless given).
 func OpenURLWith(t testing.TB, raw string, opt store.Options) *store.Store {
 	t.Helper()
+	if opt.SecretKey == nil {
+		opt.SecretKey = SecretKey
+	}
 	st, err := store.Open(context.Background(), raw, opt)
 	if err != nil {
 		t.Fatalf("open store: %v", err)
