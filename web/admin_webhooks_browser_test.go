@@ -4,7 +4,6 @@ import (
 	"context"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -40,17 +39,13 @@ func TestBrowserAdminWebhooks(t *testing.T) {
 		t.Fatalf("secret shown %q, stored %+v %v", secret, hooks, err)
 	}
 	webtest.Screenshot(t, ctx, "admin-webhooks-created")
-	wait(ctx, t, "send a test event", chromedp.Click(`form[action$="/test"] button`))
-	// The creation page shows a flash too, so the page alone cannot say
-	// when the test was queued: wait until the store has it, then open the
-	// delivery log (clicking its link while the page reloads loses the click).
-	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
-		if ds, _, err := env.Store.ListDeliveries(context.Background(), hooks[0].ID, 0, 10); err == nil && len(ds) > 0 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("the test event was never queued")
-		}
+	// The button posts and is redirected to /admin/webhooks?done=test: wait
+	// for that page (its URL and its flash) before navigating on, as a
+	// navigation started while the redirect is in flight is aborted.
+	wait(ctx, t, "send a test event", chromedp.Click(`form[action$="/test"] button`),
+		chromedp.WaitVisible(`//*[contains(@class, "flash") and contains(., "Test event queued")]`))
+	if ds, _, err := env.Store.ListDeliveries(context.Background(), hooks[0].ID, 0, 10); err != nil || len(ds) == 0 {
+		t.Fatalf("the test event was not queued: %v %v", ds, err)
 	}
 	wait(ctx, t, "the delivery log",
 		chromedp.Navigate(env.URL+"/admin/webhooks/1"),
