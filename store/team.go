@@ -123,19 +123,30 @@ type AssignInput struct {
 // operator may only take an unassigned review for themself or give back
 // their own. The assignee must be an active operator.
 func (s *Store) Assign(ctx context.Context, in AssignInput) (*Review, error) {
-	email := strings.TrimSpace(in.AssigneeEmail)
 	var assignee *Operator
-	if email != "" {
-		op, err := s.GetOperatorByEmail(ctx, email)
-		if errors.Is(err, ErrNotFound) || (err == nil && !op.Active) {
-			return nil, invalid("assignee", "no active operator with email %q", email)
-		}
+	if email := strings.TrimSpace(in.AssigneeEmail); email != "" {
+		op, err := s.activeAssignee(ctx, "assignee", email)
 		if err != nil {
 			return nil, err
 		}
 		assignee = op
 	}
-	return s.teamUpdate(ctx, in.TeamChange, func(tx *gorm.DB, r *Review, now time.Time) (map[string]any, func(*gorm.DB, *Review) error, error) {
+	return s.assignTo(ctx, in.TeamChange, assignee)
+}
+
+// activeAssignee is the active operator with email, or a ValidationError
+// naming field.
+func (s *Store) activeAssignee(ctx context.Context, field, email string) (*Operator, error) {
+	op, err := s.GetOperatorByEmail(ctx, email)
+	if errors.Is(err, ErrNotFound) || (err == nil && !op.Active) {
+		return nil, invalid(field, "no active operator with email %q", email)
+	}
+	return op, err
+}
+
+// assignTo is Assign with the assignee found (nil: clear).
+func (s *Store) assignTo(ctx context.Context, in TeamChange, assignee *Operator) (*Review, error) {
+	return s.teamUpdate(ctx, in, func(tx *gorm.DB, r *Review, now time.Time) (map[string]any, func(*gorm.DB, *Review) error, error) {
 		lead, err := actsAsLead(tx, in.Actor)
 		if err != nil {
 			return nil, nil, err

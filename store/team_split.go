@@ -29,7 +29,7 @@ type SplitItem struct {
 	Message string
 }
 
-// SplitAssign assigns each review on its own (one Assign each: its own
+// SplitAssign assigns each review on its own (one assignment each: its own
 // transaction, history event, audit entry and webhook event, so a review
 // decided meanwhile is left alone without undoing the others). A refused
 // review does not take an operator's turn, so the shares stay even. Bad
@@ -61,10 +61,7 @@ func (s *Store) SplitAssign(ctx context.Context, in SplitInput) ([]SplitItem, er
 			continue
 		}
 		seen[key] = true
-		op, err := s.GetOperatorByEmail(ctx, e)
-		if errors.Is(err, ErrNotFound) || (err == nil && !op.Active) {
-			return nil, invalid("assignees", "no active operator with email %q", e)
-		}
+		op, err := s.activeAssignee(ctx, "assignees", e)
 		if err != nil {
 			return nil, err
 		}
@@ -85,7 +82,7 @@ func (s *Store) SplitAssign(ctx context.Context, in SplitInput) ([]SplitItem, er
 				next = i
 			}
 		}
-		r, err := s.Assign(ctx, AssignInput{TeamChange: TeamChange{ReviewID: id, Actor: in.Actor, IP: in.IP}, AssigneeEmail: ops[next].Email})
+		r, err := s.assignTo(ctx, TeamChange{ReviewID: id, Actor: in.Actor, IP: in.IP}, ops[next])
 		var ce *ConflictError
 		var fe *ForbiddenError
 		switch {
