@@ -322,19 +322,25 @@ type QueueDone struct {
 	TypeCounts []TypeChip
 }
 
+// BulkSelection is the reviews a bulk action or a split is about to act
+// on: their ids, the first names and how many more.
+type BulkSelection struct {
+	IDs   []int64
+	Names []string
+	More  int
+	// Capped is set when "all matching" held more than Limit.
+	Capped   bool
+	Matching int64
+	Limit    int
+}
+
 // BulkPreview is the confirmation of a bulk action, before it runs.
 type BulkPreview struct {
-	Outcome    string
-	Verb       string
-	ReasonCode string
-	Notes      string
-	IDs        []int64
-	Names      []string
-	More       int
-	// Capped is set when "all matching" held more than the limit.
-	Capped      bool
-	Matching    int64
-	Limit       int
+	BulkSelection
+	Outcome     string
+	Verb        string
+	ReasonCode  string
+	Notes       string
 	Consequence string
 }
 

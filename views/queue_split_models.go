@@ -2,13 +2,7 @@ package views
 
 // SplitConfirm is the dialog of a lead's split of reviews between operators.
 type SplitConfirm struct {
-	IDs   []int64
-	Names []string
-	More  int
-	// Capped is set when "all matching" held more than Limit.
-	Capped    bool
-	Matching  int64
-	Limit     int
+	BulkSelection
 	Operators []SplitOperator
 }
 

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -62,27 +63,36 @@ func (s *Server) bulkPreview(c echo.Context) error {
 	if err := store.ValidateDecision(set, &probe); err != nil {
 		return err
 	}
-	b := views.BulkPreview{Outcome: o.Name, Verb: o.Verb, ReasonCode: probe.ReasonCode, Notes: f.Notes, Limit: store.BulkLimit,
-		Consequence: o.Consequence + " Each review is decided on its own and gets its own history entry; reviews someone else has claimed or decided meanwhile are left alone and listed afterwards."}
-	items, matching, err := s.bulkSelection(c, f)
+	sel, err := s.bulkSelection(c, f)
 	if err != nil {
 		return err
 	}
-	b.Matching, b.Capped = matching, matching > int64(store.BulkLimit)
-	for i, it := range items {
-		b.IDs = append(b.IDs, it.ID)
-		if i < 10 {
-			b.Names = append(b.Names, it.LeadName)
-		}
-	}
-	b.More = len(items) - len(b.Names)
+	b := views.BulkPreview{BulkSelection: sel, Outcome: o.Name, Verb: o.Verb, ReasonCode: probe.ReasonCode, Notes: f.Notes,
+		Consequence: o.Consequence + " Each review is decided on its own and gets its own history entry; reviews someone else has claimed or decided meanwhile are left alone and listed afterwards."}
 	return s.renderComponent(c, http.StatusOK, views.BulkConfirm(b))
 }
 
 // bulkSelection is the pending reviews a bulk action would act on: the
 // selected rows, or the first BulkLimit of all the filter matches (with how
 // many match). None is a 400.
-func (s *Server) bulkSelection(c echo.Context, f bulkForm) (items []store.QueueItem, matching int64, err error) {
+func (s *Server) bulkSelection(c echo.Context, f bulkForm) (views.BulkSelection, error) {
+	items, matching, err := s.bulkItems(c, f)
+	if err != nil {
+		return views.BulkSelection{}, err
+	}
+	sel := views.BulkSelection{Limit: store.BulkLimit, Matching: matching, Capped: matching > int64(store.BulkLimit)}
+	for i, it := range items {
+		sel.IDs = append(sel.IDs, it.ID)
+		if i < 10 {
+			sel.Names = append(sel.Names, it.LeadName)
+		}
+	}
+	sel.More = len(items) - len(sel.Names)
+	return sel, nil
+}
+
+// bulkItems finds the reviews of bulkSelection.
+func (s *Server) bulkItems(c echo.Context, f bulkForm) (items []store.QueueItem, matching int64, err error) {
 	ctx := c.Request().Context()
 	if f.Scope == "all" {
 		_, filter, err := bindQueue(c)
@@ -125,6 +135,25 @@ func (s *Server) bulkSelection(c echo.Context, f bulkForm) (items []store.QueueI
 	return items, matching, nil
 }
 
+// reviewLeadNames names each review by its lead, for a bulk action's
+// report ("review #ID" for one that is gone).
+func (s *Server) reviewLeadNames(ctx context.Context, ids []int64) (map[int64]string, error) {
+	items, err := s.store.QueueItemsByID(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	names := make(map[int64]string, len(ids))
+	for _, id := range ids {
+		names[id] = "review #" + strconv.FormatInt(id, 10)
+	}
+	for _, it := range items {
+		if it.LeadName != "" {
+			names[it.ID] = it.LeadName
+		}
+	}
+	return names, nil
+}
+
 // bulkDecide runs a confirmed bulk action.
 func (s *Server) bulkDecide(c echo.Context) error {
 	c.Set(ctxErrorTarget, "#bulk-dialog")
@@ -140,13 +169,9 @@ func (s *Server) bulkDecide(c echo.Context) error {
 		return badRequest(errSelectReviews)
 	}
 	ctx := c.Request().Context()
-	items, err := s.store.QueueItemsByID(ctx, ids)
+	names, err := s.reviewLeadNames(ctx, ids)
 	if err != nil {
 		return err
-	}
-	names := map[int64]string{}
-	for _, it := range items {
-		names[it.ID] = it.LeadName
 	}
 	res, err := s.store.BulkDecide(ctx, store.BulkInput{ReviewIDs: ids, Outcome: f.Outcome, ReasonCode: f.ReasonCode, Notes: f.Notes, Actor: actorOf(c)})
 	if err != nil {
@@ -156,9 +181,6 @@ func (s *Server) bulkDecide(c echo.Context) error {
 	out := views.BulkResult{Verb: o.Done}
 	for _, it := range res {
 		name := names[it.ReviewID]
-		if name == "" {
-			name = "review #" + strconv.FormatInt(it.ReviewID, 10)
-		}
 		if it.OK {
 			out.Succeeded = append(out.Succeeded, name)
 			msg := out.Verb + " by you"

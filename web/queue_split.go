@@ -3,7 +3,6 @@ package web
 import (
 	"context"
 	"net/http"
-	"strconv"
 
 	"github.com/labstack/echo/v4"
 
@@ -33,7 +32,7 @@ func (s *Server) splitPreview(c echo.Context) error {
 	if err := c.Bind(&f); err != nil {
 		return badRequest("the bulk form could not be read")
 	}
-	items, matching, err := s.bulkSelection(c, bulkForm{Scope: f.Scope, IDs: f.IDs})
+	sel, err := s.bulkSelection(c, bulkForm{Scope: f.Scope, IDs: f.IDs})
 	if err != nil {
 		return err
 	}
@@ -41,14 +40,7 @@ func (s *Server) splitPreview(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	v := views.SplitConfirm{Limit: store.BulkLimit, Matching: matching, Capped: matching > int64(store.BulkLimit)}
-	for i, it := range items {
-		v.IDs = append(v.IDs, it.ID)
-		if i < 10 {
-			v.Names = append(v.Names, it.LeadName)
-		}
-	}
-	v.More = len(items) - len(v.Names)
+	v := views.SplitConfirm{BulkSelection: sel}
 	for _, op := range ops {
 		v.Operators = append(v.Operators, views.SplitOperator{Email: op.Email, Name: op.Name, Role: op.Role})
 	}
@@ -76,23 +68,12 @@ func (s *Server) splitAssign(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	items, err := s.store.QueueItemsByID(ctx, ids)
-	if err != nil {
-		return err
-	}
-	names := map[int64]string{}
-	for _, it := range items {
-		names[it.ID] = it.LeadName
-	}
 	out := views.SplitDone{}
 	share := map[string]int{}
+	var refused []int64
 	for _, it := range res {
 		if it.Assignee == "" {
-			name := names[it.ReviewID]
-			if name == "" {
-				name = "review #" + strconv.FormatInt(it.ReviewID, 10)
-			}
-			out.Refused = append(out.Refused, views.BulkRefusal{Name: name, Reason: it.Message})
+			refused = append(refused, it.ReviewID)
 			continue
 		}
 		if share[it.Assignee] == 0 {
@@ -103,6 +84,18 @@ func (s *Server) splitAssign(c echo.Context) error {
 	}
 	for i := range out.Shares {
 		out.Shares[i].Count = share[out.Shares[i].Name]
+	}
+	// Only the reviews left alone are named (with their reasons).
+	if len(refused) > 0 {
+		names, err := s.reviewLeadNames(ctx, refused)
+		if err != nil {
+			return err
+		}
+		for _, it := range res {
+			if it.Assignee == "" {
+				out.Refused = append(out.Refused, views.BulkRefusal{Name: names[it.ReviewID], Reason: it.Message})
+			}
+		}
 	}
 	// The queue's results reload (the filter form listens for this event),
 	// so the rows show their new assignees.
