@@ -42,6 +42,9 @@ type Store struct {
 	Dialect Dialect
 	// Path of the SQLite file; empty for MySQL.
 	Path string
+	// webhookKey seals the webhook signing secrets (nil: Options had no
+	// SecretKey); derived once.
+	webhookKey []byte
 
 	// opts is what Open was given, zero values replaced by the defaults.
 	opts     Options
@@ -235,6 +238,9 @@ func Open(ctx context.Context, rawURL string, opt Options) (*Store, error) {
 	}
 	opt = opt.withDefaults()
 	st := &Store{Dialect: dialect, opts: opt, txAttempts: opt.TxAttempts}
+	if len(opt.SecretKey) > 0 {
+		st.webhookKey = DeriveKey(opt.SecretKey, "webhook-secret")
+	}
 	if st.txAttempts <= 0 {
 		st.txAttempts = defaultTxAttempts
 	}

@@ -99,10 +99,10 @@ const webhookSecretAAD = "webhook"
 // deployment's key. Without the key it refuses rather than store the
 // secret in the clear.
 func (s *Store) sealWebhookSecret(plain string) (string, error) {
-	if len(s.opts.SecretKey) == 0 {
+	if s.webhookKey == nil {
 		return "", errors.New("webhook secrets are sealed with REVIEWQ_SESSION_SECRET: set it (as the server has it) and try again")
 	}
-	return SealSecret(DeriveKey(s.opts.SecretKey, "webhook-secret"), plain, webhookSecretAAD)
+	return SealSecret(s.webhookKey, plain, webhookSecretAAD)
 }
 
 // openWebhookSecret reads a stored signing secret: sealed, or plain text
@@ -111,17 +111,17 @@ func (s *Store) openWebhookSecret(stored string) (string, error) {
 	if !IsSealed(stored) {
 		return stored, nil
 	}
-	if len(s.opts.SecretKey) == 0 {
+	if s.webhookKey == nil {
 		return "", errors.New("its signing secret is sealed and REVIEWQ_SESSION_SECRET is not set")
 	}
-	return OpenSealed(DeriveKey(s.opts.SecretKey, "webhook-secret"), stored, webhookSecretAAD)
+	return OpenSealed(s.webhookKey, stored, webhookSecretAAD)
 }
 
 // SealWebhookSecrets seals the signing secrets an earlier release stored
 // as plain text (serve runs it at start); it returns how many endpoints it
 // changed. Without a key it does nothing.
 func (s *Store) SealWebhookSecrets(ctx context.Context) (int, error) {
-	if len(s.opts.SecretKey) == 0 {
+	if s.webhookKey == nil {
 		return 0, nil
 	}
 	n := 0
