@@ -134,6 +134,16 @@ func (s *Store) ListOperators(ctx context.Context, afterID int64, limit int) ([]
 	return ops, nil
 }
 
+// ActiveOperators returns the active accounts ordered by id, at most limit
+// (the people work can go to: a team, not a directory).
+func (s *Store) ActiveOperators(ctx context.Context, limit int) ([]Operator, error) {
+	var ops []Operator
+	if err := s.DB.WithContext(ctx).Where("active = ?", true).Order("id").Limit(limit).Find(&ops).Error; err != nil {
+		return nil, fmt.Errorf("list active operators: %w", err)
+	}
+	return ops, nil
+}
+
 // CountOperators counts accounts (used to decide whether demo data may be seeded).
 func (s *Store) CountOperators(ctx context.Context) (int64, error) {
 	var n int64

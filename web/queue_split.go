@@ -104,19 +104,9 @@ func (s *Server) splitAssign(c echo.Context) error {
 }
 
 // activeOperators is the accounts work can go to (the first
-// maxSplitOperators by id: a team, not a directory).
+// maxSplitOperators by id).
 func (s *Server) activeOperators(ctx context.Context) ([]store.Operator, error) {
-	ops, err := s.store.ListOperators(ctx, 0, maxSplitOperators)
-	if err != nil {
-		return nil, err
-	}
-	active := ops[:0]
-	for _, op := range ops {
-		if op.Active {
-			active = append(active, op)
-		}
-	}
-	return active, nil
+	return s.store.ActiveOperators(ctx, maxSplitOperators)
 }
 
 // isLead reports whether op may route work: a lead or an admin.
