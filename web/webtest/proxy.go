@@ -2,10 +2,8 @@ package webtest
 
 import (
 	"net"
-	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"strings"
 	"testing"
 
 	"reviewq/store"
@@ -31,14 +29,7 @@ func StartBehindProxy(t testing.TB, st *store.Store) *Env {
 // X-Forwarded-For a trusting server believes).
 func (c *Client) PostFormFrom(addr, path string, v url.Values) *Response {
 	c.t.Helper()
-	if v == nil {
-		v = url.Values{}
-	}
-	if v.Get("csrf") == "" && c.CSRF != "" {
-		v.Set("csrf", c.CSRF)
-	}
-	req, _ := http.NewRequest(http.MethodPost, c.env.URL+path, strings.NewReader(v.Encode()))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req := c.formRequest(path, v)
 	req.Header.Set("X-Forwarded-For", addr)
 	return c.do(req)
 }

@@ -126,6 +126,11 @@ func (c *Client) Get(path string) *Response {
 // PostForm posts a form with the page's CSRF token (a plain form submit).
 func (c *Client) PostForm(path string, v url.Values) *Response {
 	c.t.Helper()
+	return c.do(c.formRequest(path, v))
+}
+
+// formRequest is a form POST carrying the page's CSRF token unless v has one.
+func (c *Client) formRequest(path string, v url.Values) *http.Request {
 	if v == nil {
 		v = url.Values{}
 	}
@@ -134,7 +139,7 @@ func (c *Client) PostForm(path string, v url.Values) *Response {
 	}
 	req, _ := http.NewRequest(http.MethodPost, c.env.URL+path, strings.NewReader(v.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	return c.do(req)
+	return req
 }
 
 // HTMX sends a request as htmx does: HX-Request and the CSRF header.
