@@ -83,6 +83,15 @@
     form.requestSubmit();
   }
 
+  // press clicks an htmx button for a key. The button may have arrived a
+  // moment ago, before htmx wired it up (a click then does nothing): wire
+  // it first, as submit does for forms.
+  function press(btn) {
+    if (!btn) return;
+    if (window.htmx) window.htmx.process(btn);
+    btn.click();
+  }
+
   // A key can submit a form htmx has not wired up yet (it arrived a moment
   // ago): never let that become a full-page submit; hand it to htmx.
   document.addEventListener("submit", function (ev) {
@@ -145,7 +154,7 @@
         if (t && t.tagName === "TR" && t.classList.contains("review-row")) { open(t); break; }
         return;
       case "c":
-        if (paneReady()) { var b = $("#pane .claim-toggle"); if (b) b.click(); }
+        if (paneReady()) press($("#pane .claim-toggle"));
         break;
       case "x":
         var row = currentRow();
